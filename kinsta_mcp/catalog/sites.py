@@ -1,0 +1,195 @@
+"""Sites: list, inspect, create, clone, reset, delete."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from kinsta_mcp.catalog.models import Environment
+from kinsta_mcp.catalog.spec import (
+    Effect,
+    Input,
+    Operation,
+    OperationStarted,
+    Output,
+    RateClass,
+    SiteId,
+    Toolset,
+    body,
+    path,
+    query,
+)
+
+# -- inputs -------------------------------------------------------------------------
+
+Region = Annotated[str, Field(description="Data center, e.g. us-central1 (list_regions)", examples=["us-central1"])]
+AdminPassword = Annotated[str, Field(min_length=8, description="WordPress admin password", examples=["x7#Kp!2vLq9$Wm4z"])]
+
+
+class ListSitesIn(Input):
+    include_environments: Annotated[bool, query(), Field(description="Also return each site's environments")] = False
+
+
+class SiteIdIn(Input):
+    site_id: Annotated[SiteId, path()]
+
+
+class CreateSiteIn(Input):
+    display_name: Annotated[str, body(), Field(min_length=1, description="Name shown in MyKinsta")]
+    region: Annotated[Region, body()]
+    site_title: Annotated[str, body(), Field(min_length=1, description="WordPress site title")]
+    admin_user: Annotated[str, body(), Field(min_length=1, description="WordPress admin username")]
+    admin_email: Annotated[str, body(), Field(pattern=r"^[^@\s]+@[^@\s]+$", examples=["admin@example.com"])]
+    admin_password: Annotated[AdminPassword, body()]
+    wp_language: Annotated[str, body(), Field(description="WordPress locale")] = "en_US"
+    is_multisite: Annotated[bool, body()] = False
+    is_subdomain_multisite: Annotated[bool, body()] = False
+    woocommerce: Annotated[bool, body(), Field(description="Install WooCommerce")] = False
+    wordpressseo: Annotated[bool, body(), Field(description="Install Yoast SEO")] = False
+
+
+class CreatePlainSiteIn(Input):
+    display_name: Annotated[str, body(), Field(min_length=1, description="Name shown in MyKinsta")]
+    region: Annotated[Region, body()]
+
+
+class CloneSiteIn(Input):
+    display_name: Annotated[str, body(), Field(min_length=1, description="Name of the new site")]
+    source_env_id: Annotated[str, body(), Field(pattern=r"^[A-Za-z0-9_.:-]+$", description="Environment to copy")]
+
+
+class ResetSiteIn(Input):
+    site_id: Annotated[SiteId, path()]
+    admin_password: Annotated[AdminPassword, body()]
+
+
+# -- outputs -------------------------------------------------------------------------
+
+
+class SiteLabel(Output):
+    id: str | None = None
+    name: str | None = None
+
+
+class SiteSummary(Output):
+    id: str | None = None
+    name: str | None = None
+    display_name: str | None = None
+    status: str | None = None
+    siteLabels: list[SiteLabel] | None = None  # noqa: N815 - Kinsta's name
+    environments: list[Environment] | None = None
+
+
+class SiteList(Output):
+    sites: list[SiteSummary] = Field(default_factory=list)
+
+
+class ListSitesOut(Output):
+    company: SiteList
+
+
+class Site(SiteSummary):
+    company_id: str | None = None
+
+
+class GetSiteOut(Output):
+    site: Site
+
+
+# -- declarations ------------------------------------------------------------------------
+
+OPERATIONS = [
+    Operation(
+        name="list_sites",
+        title="List sites",
+        description="All WordPress sites of the company, optionally with their environments.",
+        method="GET",
+        path="/sites",
+        input=ListSitesIn,
+        output=ListSitesOut,
+        effect=Effect.READ,
+        toolset=Toolset.SITES,
+        company=query("company"),
+        brief=("id", "display_name", "status", "environments"),
+    ),
+    Operation(
+        name="get_site",
+        title="Get site",
+        description="One site with its environments and domains.",
+        method="GET",
+        path="/sites/{site_id}",
+        input=SiteIdIn,
+        output=GetSiteOut,
+        effect=Effect.READ,
+        toolset=Toolset.SITES,
+    ),
+    Operation(
+        name="create_site",
+        title="Create WordPress site",
+        description="Create a site with WordPress installed (optionally multisite, WooCommerce, Yoast SEO).",
+        method="POST",
+        path="/sites",
+        input=CreateSiteIn,
+        output=OperationStarted,
+        effect=Effect.WRITE,
+        toolset=Toolset.SITES,
+        is_async=True,
+        company=body("company"),
+        rate=RateClass.CREATE,
+        # Required by the document although deprecated; "new" installs WordPress.
+        constants={"body": {"install_mode": "new"}},
+    ),
+    Operation(
+        name="create_plain_site",
+        title="Create plain site",
+        description="Create a site without WordPress installed.",
+        method="POST",
+        path="/sites/plain",
+        input=CreatePlainSiteIn,
+        output=OperationStarted,
+        effect=Effect.WRITE,
+        toolset=Toolset.SITES,
+        is_async=True,
+        company=body("company"),
+        rate=RateClass.CREATE,
+    ),
+    Operation(
+        name="clone_site",
+        title="Clone site",
+        description="Create a new site as a copy of an existing environment.",
+        method="POST",
+        path="/sites/clone",
+        input=CloneSiteIn,
+        output=OperationStarted,
+        effect=Effect.WRITE,
+        toolset=Toolset.SITES,
+        is_async=True,
+        company=body("company"),
+        rate=RateClass.CREATE,
+    ),
+    Operation(
+        name="reset_site",
+        title="Reset site",
+        description="Wipe a site back to a fresh WordPress install with a new admin password.",
+        method="POST",
+        path="/sites/{site_id}/reset-site",
+        input=ResetSiteIn,
+        output=OperationStarted,
+        effect=Effect.IRREVERSIBLE,
+        toolset=Toolset.SITES,
+        is_async=True,
+    ),
+    Operation(
+        name="delete_site",
+        title="Delete site",
+        description="Delete a site and all its environments.",
+        method="DELETE",
+        path="/sites/{site_id}",
+        input=SiteIdIn,
+        output=OperationStarted,
+        effect=Effect.IRREVERSIBLE,
+        toolset=Toolset.SITES,
+        is_async=True,
+    ),
+]

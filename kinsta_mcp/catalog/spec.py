@@ -1,0 +1,171 @@
+"""The shape of one Kinsta operation's declaration.
+
+Every Kinsta operation is declared once, as an `Operation`. Tools, resources, the
+confirmation guard, operation polling, rate-limit classes and the docs are all derived
+from these declarations by generic code: adding an endpoint is adding a declaration.
+
+An operation's input is a pydantic model (`Input`) whose fields are the tool's
+arguments. Each field says where it goes in the request with one marker in its
+`Annotated[...]` metadata: `path()`, `query()` or `body()`, optionally with the wire
+name when it differs from the argument name (`body("environment_id")` for `env_id`).
+Fields without a marker are tool-side options that never reach Kinsta.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+HttpMethod = Literal["GET", "POST", "PUT", "DELETE"]
+
+
+class Effect(enum.StrEnum):
+    """What an operation does to the world; drives annotations, read-only mode and the guard."""
+
+    READ = "read"  # changes nothing
+    WRITE = "write"  # changes something that can be changed back
+    IRREVERSIBLE = "irreversible"  # cannot be undone: the human must confirm
+
+
+class Toolset(enum.StrEnum):
+    """Areas a user can switch on or off with `--toolsets`."""
+
+    SITES = "sites"
+    ENVIRONMENTS = "environments"
+    TOOLS = "tools"  # PHP, site cache, WP-CLI, denied IPs, phpMyAdmin
+    PLUGINS = "plugins"  # plugins and themes
+    DOMAINS = "domains"
+    DNS = "dns"
+    EDGE = "edge"  # edge cache and CDN
+    BACKUPS = "backups"
+    LOGS = "logs"
+    SFTP = "sftp"  # SFTP/SSH and additional SFTP accounts
+    REDIRECTS = "redirects"
+    ANALYTICS = "analytics"  # analytics and usage
+    COMPANY = "company"
+    OPERATIONS = "operations"
+
+
+class RateClass(enum.StrEnum):
+    """Kinsta's documented rate-limit buckets (on top of 120/min per company)."""
+
+    STANDARD = "standard"  # 120 requests a minute per company
+    CREATE = "create"  # 5 a minute: new site, plain site, clone, new environment
+    LOGS = "logs"  # 35 a minute
+
+
+class Where(enum.StrEnum):
+    PATH = "path"
+    QUERY = "query"
+    BODY = "body"
+
+
+@dataclass(frozen=True)
+class To:
+    """Marker in a field's `Annotated` metadata: where the argument goes in the request."""
+
+    where: Where
+    name: str | None = None  # the wire name, when it differs from the argument's
+
+
+def path(name: str | None = None) -> To:
+    return To(Where.PATH, name)
+
+
+def query(name: str | None = None) -> To:
+    return To(Where.QUERY, name)
+
+
+def body(name: str | None = None) -> To:
+    return To(Where.BODY, name)
+
+
+# Ids that go into a URL path: no "/", "..", spaces or other characters that could
+# change which endpoint is hit. Kinsta ids are UUIDs or short slugs.
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+
+SiteId = Annotated[Id, Field(description="Site id (list_sites gives it)")]
+EnvId = Annotated[Id, Field(description="Environment id (list_environments gives it)")]
+
+
+class Input(BaseModel):
+    """Base of every operation's input model: the tool's arguments."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class NoInput(Input):
+    """An operation that takes no arguments."""
+
+
+class Output(BaseModel):
+    """Base of every response model. Unknown fields are kept: Kinsta adds fields over time."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class OperationStarted(Output):
+    """What Kinsta answers to an asynchronous request (202): a ticket to poll."""
+
+    operation_id: str | None = Field(None, description="Poll it with get_operation")
+    message: str | None = None
+    status: int | None = None
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One Kinsta API operation, declared once.
+
+    `name` is the MCP tool name (`^[a-z0-9_]{1,64}$`, verb first: `list_sites`,
+    `delete_site`); `method` + `path` is the operation's identity in Kinsta's document
+    (operationIds repeat there, so they identify nothing).
+    """
+
+    name: str
+    title: str
+    description: str  # what a model reads to pick the tool: short, concrete
+    method: HttpMethod
+    path: str  # Kinsta's path template, e.g. "/sites/{site_id}"
+    input: type[Input]
+    output: type[BaseModel]
+    effect: Effect
+    toolset: Toolset
+    # Kinsta answers with an operation_id to poll at /operations/{id}.
+    is_async: bool = False
+    # Where the configured company id goes, never asked of the model:
+    # path("id"), query("company"), body("company") or query("company_id").
+    company: To | None = None
+    rate: RateClass = RateClass.STANDARD
+    # Repeating the same call leaves the same state (a toggle to a value, a set of a list).
+    idempotent: bool = False
+    # The call reveals a secret (a password, a login link): the guard asks first.
+    reveals_secret: bool = False
+    # For results that hold a long list: the item fields shown by default; the tool
+    # then takes `full=true` to return every field. Empty: the result is returned whole.
+    brief: tuple[str, ...] = ()
+    # Fixed body or query values that are part of the operation rather than a choice
+    # (e.g. `install_mode` for create_site), as {"body": {...}, "query": {...}}.
+    constants: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Free-form extras for generic layers (e.g. resource URIs); keep it small.
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def guarded(self) -> bool:
+        """The human must confirm before this operation is sent."""
+        return self.effect is Effect.IRREVERSIBLE or self.reveals_secret
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def location(field_info: Any) -> To | None:
+    """The `To` marker of a pydantic field, or None for a tool-side option."""
+    for meta in getattr(field_info, "metadata", ()):
+        if isinstance(meta, To):
+            return meta
+    return None

@@ -1,0 +1,260 @@
+"""Kinsta's OpenAPI document as a judge of requests and responses.
+
+The document is reference data: it is read from `$KINSTA_OPENAPI_SPEC` or from
+`../shared/kinsta-openapi.json` beside the checkout, never copied into the repo.
+Outside CI a test that needs it skips with the reason; in CI (`CI=true`) it fails.
+
+`Contract.check_request` and `Contract.check_response` return a list of problems
+(empty when the document accepts the message), so a failing test says exactly what
+is wrong. The document's known defects are handled here, on purpose:
+- path variables used in a template but not declared (all `/ssh/` operations and
+  `/company/{id}/activity-logs`) are checked as non-empty strings;
+- request bodies not marked `required` whose schema lists required fields are
+  treated as required (Kinsta needs those fields);
+- operationIds repeat, so `method + path template` is an operation's identity.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote
+
+import pytest
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_LOCATION = REPO.parent / "shared" / "kinsta-openapi.json"
+_BASE = "urn:kinsta-openapi"
+METHODS = ("get", "post", "put", "delete", "patch")
+
+
+def document_path() -> Path:
+    return Path(os.environ.get("KINSTA_OPENAPI_SPEC") or DEFAULT_LOCATION)
+
+
+@functools.cache
+def _load(path: str) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)  # type: ignore[no-any-return]
+
+
+def load_document() -> dict[str, Any]:
+    """The document, or a skip (outside CI) / failure (in CI) that says where it was looked for."""
+    where = document_path()
+    if not where.is_file():
+        reason = (
+            f"Kinsta's OpenAPI document not found at {where}; "
+            "set KINSTA_OPENAPI_SPEC or place it at ../shared/kinsta-openapi.json"
+        )
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    return _load(str(where))
+
+
+@dataclass(frozen=True)
+class SpecOperation:
+    method: str  # upper case
+    path: str  # the template
+    spec: dict[str, Any]
+    pointer: str  # JSON pointer to the operation object
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.path}"
+
+    @property
+    def template_vars(self) -> list[str]:
+        return re.findall(r"{([^}]+)}", self.path)
+
+    def parameters(self, where: str) -> dict[str, dict[str, Any]]:
+        return {p["name"]: p for p in self.spec.get("parameters", []) if p.get("in") == where}
+
+    @property
+    def success_codes(self) -> list[int]:
+        return sorted(int(c) for c in self.spec.get("responses", {}) if c.startswith("2"))
+
+
+def _pointer_escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+class Contract:
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.document = document
+        self._registry: Registry = Registry().with_resource(
+            _BASE, Resource.from_contents(document, default_specification=DRAFT202012)
+        )
+        ops = []
+        for path, item in document["paths"].items():
+            for method in METHODS:
+                op = item.get(method)
+                if op is None or op.get("deprecated"):
+                    continue
+                pointer = f"/paths/{_pointer_escape(path)}/{method}"
+                ops.append(SpecOperation(method.upper(), path, op, pointer))
+        self.operations: list[SpecOperation] = ops
+        self._by_key = {op.key: op for op in ops}
+        self._validators: dict[str, Draft202012Validator] = {}
+
+    # -- lookup -----------------------------------------------------------------
+    def operation(self, method: str, template: str) -> SpecOperation:
+        return self._by_key[f"{method.upper()} {template}"]
+
+    def match(self, method: str, concrete_path: str) -> tuple[SpecOperation, dict[str, str]] | None:
+        """The live operation a concrete request path hits, with its path variables (decoded)."""
+        segments = concrete_path.strip("/").split("/")
+        best: tuple[int, SpecOperation, dict[str, str]] | None = None
+        for op in self.operations:
+            if op.method != method.upper():
+                continue
+            tsegs = op.path.strip("/").split("/")
+            if len(tsegs) != len(segments):
+                continue
+            variables: dict[str, str] = {}
+            literal = 0
+            for t, s in zip(tsegs, segments, strict=True):
+                if t.startswith("{") and t.endswith("}"):
+                    variables[t[1:-1]] = unquote(s)
+                elif t == s:
+                    literal += 1
+                else:
+                    break
+            else:
+                if best is None or literal > best[0]:
+                    best = (literal, op, variables)
+        return None if best is None else (best[1], best[2])
+
+    # -- validation -----------------------------------------------------------------
+    def _validator(self, pointer: str) -> Draft202012Validator:
+        if pointer not in self._validators:
+            ref = f"{_BASE}#{quote(pointer, safe='/~')}"
+            self._validators[pointer] = Draft202012Validator({"$ref": ref}, registry=self._registry)
+        return self._validators[pointer]
+
+    def _schema_errors(self, pointer: str, instance: Any, label: str) -> list[str]:
+        return [
+            f"{label}{'/' + '/'.join(map(str, e.absolute_path)) if e.absolute_path else ''}: {e.message}"
+            for e in self._validator(pointer).iter_errors(instance)
+        ]
+
+    def resolve(self, schema: dict[str, Any]) -> dict[str, Any]:
+        while "$ref" in schema:
+            node: Any = self.document
+            for token in schema["$ref"].lstrip("#/").split("/"):
+                node = node[token.replace("~1", "/").replace("~0", "~")]
+            schema = node
+        return schema
+
+    def body_schema(self, op: SpecOperation) -> dict[str, Any] | None:
+        rb = op.spec.get("requestBody")
+        if rb is None:
+            return None
+        return self.resolve(rb["content"]["application/json"]["schema"])
+
+    def body_required(self, op: SpecOperation) -> bool:
+        """Required when the document says so, or when its schema lists required fields (a defect)."""
+        rb = op.spec.get("requestBody")
+        if rb is None:
+            return False
+        schema = self.body_schema(op) or {}
+        return bool(rb.get("required")) or bool(schema.get("required"))
+
+    def check_request(
+        self,
+        method: str,
+        concrete_path: str,
+        query: dict[str, str] | list[tuple[str, str]],
+        body: Any | None,
+    ) -> tuple[SpecOperation | None, list[str]]:
+        """Which operation the request hits and everything the document rejects in it."""
+        found = self.match(method, concrete_path)
+        if found is None:
+            return None, [f"{method} {concrete_path}: no live operation in the document"]
+        op, variables = found
+        problems: list[str] = []
+        declared = op.parameters("path")
+        for name, value in variables.items():
+            if value == "" or "/" in value:
+                problems.append(f"path variable {name}={value!r} is empty or contains '/'")
+            if name in declared:
+                schema = declared[name].get("schema", {})
+                problems += self._check_scalar(schema, value, f"path {name}")
+        pairs = list(query.items()) if isinstance(query, dict) else list(query)
+        qparams = op.parameters("query")
+        seen: set[str] = set()
+        for name, value in pairs:
+            if name in seen:
+                problems.append(f"query {name} repeated")
+            seen.add(name)
+            if name not in qparams:
+                problems.append(f"query {name} is not a parameter of {op.key}")
+                continue
+            problems += self._check_scalar(qparams[name].get("schema", {}), value, f"query {name}")
+        for name, p in qparams.items():
+            if p.get("required") and name not in seen:
+                problems.append(f"required query parameter {name} missing")
+        rb = op.spec.get("requestBody")
+        if rb is None:
+            if body not in (None, {}, b""):
+                problems.append(f"{op.key} takes no body, got {body!r}")
+        elif body is None:
+            if self.body_required(op):
+                problems.append(f"{op.key} needs a JSON body")
+        else:
+            pointer = (
+                f"{op.pointer}/requestBody/content/application~1json/schema"
+            )
+            problems += self._schema_errors(pointer, body, "body")
+        return op, problems
+
+    def _check_scalar(self, schema: dict[str, Any], raw: str, label: str) -> list[str]:
+        """A path or query value arrives as text: coerce it as the schema's type says, then validate."""
+        schema = self.resolve(schema)
+        types = schema.get("type", "string")
+        types = types if isinstance(types, list) else [types]
+        value: Any = raw
+        if raw == "null" and "null" in types:
+            value = None
+        elif "number" in types or "integer" in types:
+            try:
+                value = float(raw) if "number" in types else int(raw)
+                if isinstance(value, float) and value.is_integer():
+                    value = int(value)
+            except ValueError:
+                return [f"{label}={raw!r} is not a {types[0]}"]
+        elif "boolean" in types:
+            if raw not in ("true", "false"):
+                return [f"{label}={raw!r} is not a boolean"]
+            value = raw == "true"
+        return [f"{label}: {e.message}" for e in Draft202012Validator(schema).iter_errors(value)]
+
+    def check_response(self, method: str, template: str, status: int, body: Any) -> list[str]:
+        op = self.operation(method, template)
+        responses = op.spec.get("responses", {})
+        entry = responses.get(str(status))
+        if entry is None:
+            return [f"{op.key} documents no {status} response (has {sorted(responses)})"]
+        content = entry.get("content", {}).get("application/json")
+        if content is None:
+            return []
+        pointer = f"{op.pointer}/responses/{status}/content/application~1json/schema"
+        return self._schema_errors(pointer, body, f"{status} body")
+
+
+@functools.cache
+def _contract(path: str) -> Contract:
+    return Contract(_load(path))
+
+
+def contract() -> Contract:
+    load_document()  # skip or fail with the reason first
+    return _contract(str(document_path()))
