@@ -210,9 +210,7 @@ class Contract:
             if self.body_required(op):
                 problems.append(f"{op.key} needs a JSON body")
         else:
-            pointer = (
-                f"{op.pointer}/requestBody/content/application~1json/schema"
-            )
+            pointer = f"{op.pointer}/requestBody/content/application~1json/schema"
             problems += self._schema_errors(pointer, body, "body")
         return op, problems
 

@@ -34,11 +34,13 @@ class PreparedRequest:
 
 def _wire_value(value: Any) -> Any:
     if isinstance(value, BaseModel):
-        return value.model_dump(mode="json", exclude_none=True)
+        # Unset optional fields stay out; a field the caller set to null (Kinsta's
+        # "required but may be null", e.g. a redirect rule's domain) is sent as null.
+        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
     if isinstance(value, list | tuple):
         return [_wire_value(v) for v in value]
     if isinstance(value, dict):
-        return {k: _wire_value(v) for k, v in value.items() if v is not None}
+        return {k: _wire_value(v) for k, v in value.items()}
     if hasattr(value, "value") and not isinstance(value, str | int | float | bool):  # enums
         return value.value
     return value

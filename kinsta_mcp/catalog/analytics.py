@@ -1,7 +1,199 @@
-"""(declarations being written)"""
+"""Analytics and usage: this month's usage of a site, and an environment's analytics over time.
+
+The environment analytics answer 202 with the data itself (no operation to wait for).
+"""
 
 from __future__ import annotations
 
-from kinsta_mcp.catalog.spec import Operation
+from typing import Annotated, Literal
 
-OPERATIONS: list[Operation] = []
+from pydantic import Field
+
+from kinsta_mcp.catalog.spec import (
+    Effect,
+    EnvId,
+    Input,
+    Operation,
+    Output,
+    SiteId,
+    Toolset,
+    path,
+    query,
+)
+
+# -- inputs -------------------------------------------------------------------------
+
+# "from" and "to" on the wire; `from` is a Python keyword.
+FromDate = Annotated[str | None, query("from"), Field(description="YYYY-MM-DD")]
+ToDate = Annotated[str | None, query("to"), Field(description="YYYY-MM-DD")]
+
+
+class SiteIdIn(Input):
+    site_id: Annotated[SiteId, path()]
+
+
+class AnalyticsIn(Input):
+    env_id: Annotated[EnvId, path()]
+    time_span: Annotated[Literal["24_hours", "7_days", "30_days", "60_days"] | None, query()] = None
+    from_date: FromDate = None
+    to_date: ToDate = None
+
+
+class DiskSpaceIn(Input):
+    env_id: Annotated[EnvId, path()]
+    time_zone: Annotated[
+        str, query(), Field(pattern=r"^-?(0[0-9]|1[0-4]):00$", description="UTC offset", examples=["-05:00"])
+    ]
+    time_span: Annotated[Literal["7_days", "30_days", "60_days"] | None, query()] = None
+    from_date: FromDate = None
+    to_date: ToDate = None
+
+
+# -- outputs -------------------------------------------------------------------------
+
+
+class VisitsUsage(Output):
+    visits: int | None = None
+
+
+class VisitsUsageSite(Output):
+    id: str | None = None
+    this_month_usage: VisitsUsage | None = None
+
+
+class GetVisitsUsageOut(Output):
+    site: VisitsUsageSite | None = None
+
+
+class BandwidthUsage(Output):
+    bandwidth: float | None = None
+
+
+class BandwidthUsageSite(Output):
+    id: str | None = None
+    this_month_usage: BandwidthUsage | None = None
+
+
+class GetBandwidthUsageOut(Output):
+    site: BandwidthUsageSite | None = None
+
+
+class CdnUsageSite(Output):
+    id: str | None = None
+    this_month_cdn_usage: BandwidthUsage | None = None
+
+
+class GetCdnUsageOut(Output):
+    site: CdnUsageSite | None = None
+
+
+class DataPoint(Output):
+    key: str | None = Field(None, description="Time of the point")
+    value: str | None = None
+
+
+class Series(Output):
+    name: str | None = None
+    total: float | None = None
+    dataset: list[DataPoint] | None = None
+
+
+class AnalyticsResponse(Output):
+    key: str | None = None
+    data: list[Series] | None = None
+
+
+class Analytics(Output):
+    analytics_response: AnalyticsResponse | None = None
+
+
+class AnalyticsOut(Output):
+    analytics: Analytics | None = None
+
+
+# -- declarations ------------------------------------------------------------------------
+
+
+OPERATIONS = [
+    Operation(
+        name="get_visits_usage",
+        title="Visits this month",
+        description="A site's visits so far this month.",
+        method="GET",
+        path="/sites/{site_id}/usage/visits/this-month",
+        input=SiteIdIn,
+        output=GetVisitsUsageOut,
+        effect=Effect.READ,
+        toolset=Toolset.ANALYTICS,
+    ),
+    Operation(
+        name="get_bandwidth_usage",
+        title="Server bandwidth this month",
+        description="A site's server bandwidth so far this month.",
+        method="GET",
+        path="/sites/{site_id}/usage/bandwidth/this-month",
+        input=SiteIdIn,
+        output=GetBandwidthUsageOut,
+        effect=Effect.READ,
+        toolset=Toolset.ANALYTICS,
+    ),
+    Operation(
+        name="get_cdn_bandwidth_usage",
+        title="CDN bandwidth this month",
+        description="A site's CDN bandwidth so far this month.",
+        method="GET",
+        path="/sites/{site_id}/usage/cdn-bandwidth/this-month",
+        input=SiteIdIn,
+        output=GetCdnUsageOut,
+        effect=Effect.READ,
+        toolset=Toolset.ANALYTICS,
+    ),
+    Operation(
+        name="get_visits",
+        title="Visits",
+        description="An environment's visits over time_span or from/to dates.",
+        method="GET",
+        path="/sites/environments/{env_id}/analytics/visits",
+        input=AnalyticsIn,
+        output=AnalyticsOut,
+        effect=Effect.READ,
+        toolset=Toolset.ANALYTICS,
+        company=query("company_id"),
+    ),
+    Operation(
+        name="get_bandwidth",
+        title="Server bandwidth",
+        description="An environment's server bandwidth over time_span or from/to dates.",
+        method="GET",
+        path="/sites/environments/{env_id}/analytics/bandwidth",
+        input=AnalyticsIn,
+        output=AnalyticsOut,
+        effect=Effect.READ,
+        toolset=Toolset.ANALYTICS,
+        company=query("company_id"),
+    ),
+    Operation(
+        name="get_cdn_bandwidth",
+        title="CDN bandwidth",
+        description="An environment's CDN bandwidth over time_span or from/to dates.",
+        method="GET",
+        path="/sites/environments/{env_id}/analytics/cdn-bandwidth",
+        input=AnalyticsIn,
+        output=AnalyticsOut,
+        effect=Effect.READ,
+        toolset=Toolset.ANALYTICS,
+        company=query("company_id"),
+    ),
+    Operation(
+        name="get_disk_space",
+        title="Disk space",
+        description="An environment's disk space use over time_span or from/to dates.",
+        method="GET",
+        path="/sites/environments/{env_id}/analytics/diskspace",
+        input=DiskSpaceIn,
+        output=AnalyticsOut,
+        effect=Effect.READ,
+        toolset=Toolset.ANALYTICS,
+        company=query("company_id"),
+    ),
+]

@@ -1,7 +1,147 @@
-"""(declarations being written)"""
+"""Backups: list, downloadable backups, restore, manual backup, delete."""
 
 from __future__ import annotations
 
-from kinsta_mcp.catalog.spec import Operation
+from typing import Annotated
 
-OPERATIONS: list[Operation] = []
+from pydantic import Field
+
+from kinsta_mcp.catalog.spec import (
+    Effect,
+    EnvId,
+    Input,
+    Operation,
+    OperationStarted,
+    Output,
+    Toolset,
+    body,
+    path,
+)
+
+# -- inputs -------------------------------------------------------------------------
+
+# Kinsta's backup ids are numbers, unlike every other id.
+BackupId = Annotated[int, Field(ge=1, description="Backup id (list_backups)")]
+
+
+class EnvIdIn(Input):
+    env_id: Annotated[EnvId, path()]
+
+
+class RestoreBackupIn(Input):
+    target_env_id: Annotated[EnvId, path(), Field(description="Environment to overwrite")]
+    backup_id: Annotated[BackupId, body()]
+    notified_user_id: Annotated[str, body(), Field(min_length=1, description="User to notify (list_company_users)")]
+
+
+class CreateBackupIn(Input):
+    env_id: Annotated[EnvId, path()]
+    tag: Annotated[str | None, body(), Field(description="Label")] = None
+
+
+class DeleteBackupIn(Input):
+    backup_id: Annotated[BackupId, path()]
+
+
+# -- outputs -------------------------------------------------------------------------
+
+
+class Backup(Output):
+    id: int | None = None
+    name: str | None = None
+    note: str | None = None
+    type: str | None = None
+    created_at: int | None = Field(None, description="Milliseconds since the epoch")
+
+
+class EnvironmentBackups(Output):
+    display_name: str | None = None
+    backups: list[Backup] | None = None
+
+
+class ListBackupsOut(Output):
+    environment: EnvironmentBackups | None = None
+
+
+class DownloadableBackup(Output):
+    id: str | None = None
+    created_at: int | None = Field(None, description="Milliseconds since the epoch")
+    download_link: str | None = None
+    expires_at: int | None = Field(None, description="Milliseconds since the epoch")
+    is_generation_in_progress: bool | None = None
+
+
+class EnvironmentDownloadableBackups(Output):
+    display_name: str | None = None
+    downloadable_backups: list[DownloadableBackup] | None = None
+
+
+class ListDownloadableBackupsOut(Output):
+    environment: EnvironmentDownloadableBackups | None = None
+
+
+# -- declarations ------------------------------------------------------------------------
+
+OPERATIONS = [
+    Operation(
+        name="list_backups",
+        title="List backups",
+        description="Backups of an environment (manual, scheduled, system).",
+        method="GET",
+        path="/sites/environments/{env_id}/backups",
+        input=EnvIdIn,
+        output=ListBackupsOut,
+        effect=Effect.READ,
+        toolset=Toolset.BACKUPS,
+        brief=("id", "name", "note", "type", "created_at"),
+    ),
+    Operation(
+        name="list_downloadable_backups",
+        title="List downloadable backups",
+        description="Downloadable backups of an environment, with links.",
+        method="GET",
+        path="/sites/environments/{env_id}/downloadable-backups",
+        input=EnvIdIn,
+        output=ListDownloadableBackupsOut,
+        effect=Effect.READ,
+        toolset=Toolset.BACKUPS,
+    ),
+    Operation(
+        name="restore_backup",
+        title="Restore backup",
+        description="Overwrite an environment with a backup.",
+        method="POST",
+        path="/sites/environments/{target_env_id}/backups/restore",
+        input=RestoreBackupIn,
+        output=OperationStarted,
+        effect=Effect.IRREVERSIBLE,
+        toolset=Toolset.BACKUPS,
+        is_async=True,
+        consequence="Overwrite {target_env_id} with {backup_id}.",
+    ),
+    Operation(
+        name="create_backup",
+        title="Create manual backup",
+        description="Take a manual backup of an environment.",
+        method="POST",
+        path="/sites/environments/{env_id}/manual-backups",
+        input=CreateBackupIn,
+        output=OperationStarted,
+        effect=Effect.WRITE,
+        toolset=Toolset.BACKUPS,
+        is_async=True,
+    ),
+    Operation(
+        name="delete_backup",
+        title="Delete backup",
+        description="Delete a backup for good.",
+        method="DELETE",
+        path="/sites/environments/backups/{backup_id}",
+        input=DeleteBackupIn,
+        output=OperationStarted,
+        effect=Effect.IRREVERSIBLE,
+        toolset=Toolset.BACKUPS,
+        is_async=True,
+        consequence="Delete {backup_id} for good.",
+    ),
+]

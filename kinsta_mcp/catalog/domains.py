@@ -1,7 +1,147 @@
-"""(declarations being written)"""
+"""Site domains of an environment: list, add, delete, verification records, primary domain."""
 
 from __future__ import annotations
 
-from kinsta_mcp.catalog.spec import Operation
+from typing import Annotated
 
-OPERATIONS: list[Operation] = []
+from pydantic import Field
+
+from kinsta_mcp.catalog.environments import EnvIdIn
+from kinsta_mcp.catalog.spec import (
+    Effect,
+    EnvId,
+    Id,
+    Input,
+    Operation,
+    OperationStarted,
+    Output,
+    Toolset,
+    body,
+    path,
+)
+
+# -- inputs -------------------------------------------------------------------------
+
+SiteDomainId = Annotated[Id, Field(description="From list_site_domains")]
+
+
+class AddSiteDomainIn(Input):
+    env_id: Annotated[EnvId, path()]
+    domain_name: Annotated[str, body()]
+    is_wildcardless: Annotated[bool | None, body(), Field(description="No *. wildcard")] = None
+    custom_ssl_key: Annotated[str | None, body()] = None
+    custom_ssl_cert: Annotated[str | None, body()] = None
+
+
+class DeleteSiteDomainsIn(Input):
+    env_id: Annotated[EnvId, path()]
+    domain_ids: Annotated[list[Id], body(), Field(description="From list_site_domains")]
+
+
+class SiteDomainIdIn(Input):
+    site_domain_id: Annotated[SiteDomainId, path()]
+
+
+class SetPrimaryDomainIn(Input):
+    env_id: Annotated[EnvId, path()]
+    domain_id: Annotated[SiteDomainId, body()]
+    run_search_and_replace: Annotated[bool, body(), Field(description="Rewrite URLs in the database")]
+
+
+# -- outputs -------------------------------------------------------------------------
+
+
+class SiteDomain(Output):
+    id: str | None = None
+    name: str | None = None
+    uses_cloudflare_dns: bool | None = None
+
+
+class EnvironmentDomains(Output):
+    site_domains: list[SiteDomain] | None = None
+
+
+class ListSiteDomainsOut(Output):
+    environment: EnvironmentDomains | None = None
+
+
+class DnsValue(Output):
+    name: str | None = None
+    value: str | None = None
+    type: str | None = None
+
+
+class DomainRecords(Output):
+    verification_records: list[DnsValue] | None = None
+    pointing_records: list[DnsValue] | None = None
+
+
+class VerificationRecordsOut(Output):
+    site_domain: DomainRecords | None = None
+
+
+# -- declarations ------------------------------------------------------------------------
+
+OPERATIONS = [
+    Operation(
+        name="list_site_domains",
+        title="List site domains",
+        description="The domains of an environment.",
+        method="GET",
+        path="/sites/environments/{env_id}/domains",
+        input=EnvIdIn,
+        output=ListSiteDomainsOut,
+        effect=Effect.READ,
+        toolset=Toolset.DOMAINS,
+        brief=("id", "name"),
+    ),
+    Operation(
+        name="add_site_domain",
+        title="Add site domain",
+        description="Add a domain to an environment, optionally with custom SSL.",
+        method="POST",
+        path="/sites/environments/{env_id}/domains",
+        input=AddSiteDomainIn,
+        output=OperationStarted,
+        effect=Effect.WRITE,
+        toolset=Toolset.DOMAINS,
+        is_async=True,
+    ),
+    Operation(
+        name="delete_site_domains",
+        title="Delete site domains",
+        description="Remove one or more domains from an environment.",
+        method="DELETE",
+        path="/sites/environments/{env_id}/domains",
+        input=DeleteSiteDomainsIn,
+        output=OperationStarted,
+        effect=Effect.IRREVERSIBLE,
+        toolset=Toolset.DOMAINS,
+        is_async=True,
+        consequence="Remove {domain_ids} from {env_id}.",
+    ),
+    Operation(
+        name="get_domain_verification_records",
+        title="Get domain verification records",
+        description="DNS records that verify a site domain and point it to Kinsta.",
+        method="GET",
+        path="/sites/environments/domains/{site_domain_id}/verification-records",
+        input=SiteDomainIdIn,
+        output=VerificationRecordsOut,
+        effect=Effect.READ,
+        toolset=Toolset.DOMAINS,
+    ),
+    Operation(
+        name="set_primary_domain",
+        title="Set primary domain",
+        description="Make one of an environment's domains its primary domain.",
+        method="PUT",
+        path="/sites/environments/{env_id}/change-primary-domain",
+        input=SetPrimaryDomainIn,
+        output=OperationStarted,
+        effect=Effect.WRITE,
+        toolset=Toolset.DOMAINS,
+        is_async=True,
+        idempotent=True,
+    ),
+]

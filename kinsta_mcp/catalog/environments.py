@@ -1,7 +1,226 @@
-"""(declarations being written)"""
+"""Environments: list, create (WordPress, plain, clone), push, delete, webroot, file list."""
 
 from __future__ import annotations
 
-from kinsta_mcp.catalog.spec import Operation
+from typing import Annotated, Literal
 
-OPERATIONS: list[Operation] = []
+from pydantic import Field
+
+from kinsta_mcp.catalog.models import Environment
+from kinsta_mcp.catalog.sites import AdminPassword
+from kinsta_mcp.catalog.spec import (
+    Effect,
+    EnvId,
+    Input,
+    Operation,
+    OperationStarted,
+    Output,
+    RateClass,
+    SiteId,
+    Toolset,
+    body,
+    path,
+)
+
+# -- inputs -------------------------------------------------------------------------
+
+IsPremium = Annotated[bool, Field(description="Premium (paid)")]
+
+
+class SiteIdIn(Input):
+    site_id: Annotated[SiteId, path()]
+
+
+class EnvIdIn(Input):
+    env_id: Annotated[EnvId, path()]
+
+
+class CreateEnvironmentIn(Input):
+    site_id: Annotated[SiteId, path()]
+    display_name: Annotated[str, body()]
+    is_premium: Annotated[IsPremium, body()]
+    site_title: Annotated[str, body()]
+    admin_user: Annotated[str, body()]
+    admin_email: Annotated[str, body()]
+    admin_password: Annotated[AdminPassword, body()]
+    wp_language: Annotated[str, body(), Field(description="e.g. en_US")]
+    is_multisite: Annotated[bool | None, body()] = None
+    is_subdomain_multisite: Annotated[bool | None, body()] = None
+    woocommerce: Annotated[bool | None, body()] = None
+    wordpress_plugin_edd: Annotated[bool | None, body(), Field(description="Easy Digital Downloads")] = None
+    wordpressseo: Annotated[bool | None, body(), Field(description="Yoast SEO")] = None
+
+
+class CreatePlainEnvironmentIn(Input):
+    site_id: Annotated[SiteId, path()]
+    display_name: Annotated[str, body()]
+    is_premium: Annotated[IsPremium, body()]
+
+
+class CloneEnvironmentIn(Input):
+    site_id: Annotated[SiteId, path()]
+    display_name: Annotated[str, body()]
+    is_premium: Annotated[IsPremium, body()]
+    source_env_id: Annotated[EnvId, body()]
+
+
+class PushEnvironmentIn(Input):
+    site_id: Annotated[SiteId, path()]
+    source_env_id: Annotated[EnvId, body()]
+    target_env_id: Annotated[EnvId, body()]
+    push_db: Annotated[bool | None, body()] = None
+    push_files: Annotated[bool | None, body()] = None
+    run_search_and_replace: Annotated[bool | None, body(), Field(description="Rewrite URLs")] = None
+    push_files_option: Annotated[Literal["ALL_FILES", "SPECIFIC_FILES"] | None, body()] = None
+    file_list: Annotated[list[str] | None, body(), Field(description="For SPECIFIC_FILES")] = None
+
+
+class ChangeWebrootIn(Input):
+    env_id: Annotated[EnvId, path()]
+    # The document's prose says '' reverts to the default, but its own pattern rejects ''.
+    web_root_subfolder: Annotated[
+        str, body(), Field(pattern=r"^\/([a-zA-Z0-9_-]+\/?)*$", description="Appended to public/", examples=["/site"])
+    ]
+    clear_all_cache: Annotated[bool | None, body()] = None
+    refresh_plugins_and_themes: Annotated[bool | None, body()] = None
+
+
+# -- outputs -------------------------------------------------------------------------
+
+
+class SiteEnvironments(Output):
+    environments: list[Environment] | None = None
+
+
+class ListEnvironmentsOut(Output):
+    site: SiteEnvironments | None = None
+
+
+# Kinsta's file list is a tree three levels deep (top level, children, grandchildren).
+class FileLeaf(Output):
+    name: str | None = None
+    path: str | None = None
+
+
+class FileDir(FileLeaf):
+    children: list[FileLeaf] | None = None
+
+
+class FileNode(FileLeaf):
+    children: list[FileDir] | None = None
+
+
+class EnvironmentFiles(Output):
+    id: str | None = None
+    file_list: list[FileNode] | None = None
+
+
+class ListFilesOut(Output):
+    environment: EnvironmentFiles | None = None
+
+
+# -- declarations ------------------------------------------------------------------------
+
+OPERATIONS = [
+    Operation(
+        name="list_environments",
+        title="List environments",
+        description="A site's environments (live, staging) with domains and cache ids.",
+        method="GET",
+        path="/sites/{site_id}/environments",
+        input=SiteIdIn,
+        output=ListEnvironmentsOut,
+        effect=Effect.READ,
+        toolset=Toolset.ENVIRONMENTS,
+        brief=("id", "name", "display_name", "is_premium", "primaryDomain", "container_info"),
+    ),
+    Operation(
+        name="create_environment",
+        title="Create WordPress environment",
+        description="Add a staging environment with fresh WordPress to a site.",
+        method="POST",
+        path="/sites/{site_id}/environments",
+        input=CreateEnvironmentIn,
+        output=OperationStarted,
+        effect=Effect.WRITE,
+        toolset=Toolset.ENVIRONMENTS,
+        is_async=True,
+        rate=RateClass.CREATE,
+    ),
+    Operation(
+        name="create_plain_environment",
+        title="Create plain environment",
+        description="Add an empty staging environment (no WordPress) to a site.",
+        method="POST",
+        path="/sites/{site_id}/environments/plain",
+        input=CreatePlainEnvironmentIn,
+        output=OperationStarted,
+        effect=Effect.WRITE,
+        toolset=Toolset.ENVIRONMENTS,
+        is_async=True,
+        rate=RateClass.CREATE,
+    ),
+    Operation(
+        name="clone_environment",
+        title="Clone environment",
+        description="Add a staging environment copied from another of the site's.",
+        method="POST",
+        path="/sites/{site_id}/environments/clone",
+        input=CloneEnvironmentIn,
+        output=OperationStarted,
+        effect=Effect.WRITE,
+        toolset=Toolset.ENVIRONMENTS,
+        is_async=True,
+        rate=RateClass.CREATE,
+    ),
+    Operation(
+        name="push_environment",
+        title="Push environment",
+        description="Copy files and/or database of one environment over another.",
+        method="PUT",
+        path="/sites/{site_id}/environments",
+        input=PushEnvironmentIn,
+        output=OperationStarted,
+        effect=Effect.IRREVERSIBLE,
+        toolset=Toolset.ENVIRONMENTS,
+        is_async=True,
+        consequence="Overwrite {target_env_id} with what is chosen of {source_env_id}.",
+    ),
+    Operation(
+        name="delete_environment",
+        title="Delete environment",
+        description="Delete an environment and all its data.",
+        method="DELETE",
+        path="/sites/environments/{env_id}",
+        input=EnvIdIn,
+        output=OperationStarted,
+        effect=Effect.IRREVERSIBLE,
+        toolset=Toolset.ENVIRONMENTS,
+        is_async=True,
+        consequence="Delete {env_id} with all its files and database.",
+    ),
+    Operation(
+        name="set_webroot_subfolder",
+        title="Set webroot subfolder",
+        description="Serve an environment from a subfolder of its public/ folder.",
+        method="POST",
+        path="/sites/environments/{env_id}/change-webroot-subfolder",
+        input=ChangeWebrootIn,
+        output=OperationStarted,
+        effect=Effect.WRITE,
+        toolset=Toolset.ENVIRONMENTS,
+        is_async=True,
+        idempotent=True,
+    ),
+    Operation(
+        name="list_files",
+        title="List files",
+        description="An environment's file tree, e.g. to pick files to push.",
+        method="GET",
+        path="/sites/environments/{env_id}/file-list",
+        input=EnvIdIn,
+        output=ListFilesOut,
+        effect=Effect.READ,
+        toolset=Toolset.ENVIRONMENTS,
+    ),
+]

@@ -33,6 +33,6 @@ class Environment(Output):
     is_opt_out_from_automatic_php_update: bool | None = None
     is_additional_sftp_accounts_enabled: bool | None = None
     domains: list[Domain] | None = None
-    primaryDomain: Domain | None = None  # noqa: N815 - Kinsta's name
+    primaryDomain: Domain | None = None  # Kinsta's name
     container_info: dict[str, object] | None = None
     ssh_connection: dict[str, object] | None = None

@@ -1,7 +1,179 @@
-"""(declarations being written)"""
+"""WordPress plugins and themes of an environment: list, update one, update several."""
 
 from __future__ import annotations
 
-from kinsta_mcp.catalog.spec import Operation
+from typing import Annotated
 
-OPERATIONS: list[Operation] = []
+from pydantic import Field
+
+from kinsta_mcp.catalog.environments import EnvIdIn
+from kinsta_mcp.catalog.spec import (
+    Effect,
+    EnvId,
+    Input,
+    Operation,
+    OperationStarted,
+    Output,
+    Toolset,
+    body,
+    path,
+)
+
+# -- inputs -------------------------------------------------------------------------
+
+
+class UpdatePluginIn(Input):
+    env_id: Annotated[EnvId, path()]
+    name: Annotated[str, body(), Field(description="Slug")]
+    update_version: Annotated[str, body()]
+
+
+class UpdateThemeIn(Input):
+    env_id: Annotated[EnvId, path()]
+    name: Annotated[str, body(), Field(description="Slug")]
+    update_version: Annotated[str, body()]
+
+
+class Named(Input):
+    name: Annotated[str, Field(description="Slug")]
+
+
+class BulkUpdatePluginsIn(Input):
+    env_id: Annotated[EnvId, path()]
+    plugins: Annotated[list[Named], body()]
+
+
+class BulkUpdateThemesIn(Input):
+    env_id: Annotated[EnvId, path()]
+    themes: Annotated[list[Named], body()]
+
+
+# -- outputs -------------------------------------------------------------------------
+
+
+class Extension(Output):
+    """A plugin or a theme as Kinsta lists it."""
+
+    name: str | None = None
+    title: str | None = None
+    status: str | None = None
+    version: str | None = None
+    update: str | None = None
+    update_version: str | None = None
+    update_status: str | None = None
+
+
+class ExtensionList(Output):
+    data: list[Extension] | None = None
+
+
+class PluginContainer(Output):
+    id: str | None = None
+    wp_plugins: ExtensionList | None = None
+
+
+class ThemeContainer(Output):
+    id: str | None = None
+    wp_themes: ExtensionList | None = None
+
+
+class PluginEnvironment(Output):
+    id: str | None = None
+    container_info: PluginContainer | None = None
+
+
+class ThemeEnvironment(Output):
+    id: str | None = None
+    container_info: ThemeContainer | None = None
+
+
+class ListPluginsOut(Output):
+    environment: PluginEnvironment | None = None
+
+
+class ListThemesOut(Output):
+    environment: ThemeEnvironment | None = None
+
+
+# -- declarations ------------------------------------------------------------------------
+
+BRIEF = ("name", "version", "update_version", "status")
+
+OPERATIONS = [
+    Operation(
+        name="list_plugins",
+        title="List plugins",
+        description="An environment's plugins with versions and available updates.",
+        method="GET",
+        path="/sites/environments/{env_id}/plugins",
+        input=EnvIdIn,
+        output=ListPluginsOut,
+        effect=Effect.READ,
+        toolset=Toolset.PLUGINS,
+        brief=BRIEF,
+    ),
+    Operation(
+        name="update_plugin",
+        title="Update plugin",
+        description="Update one plugin of an environment to a given version.",
+        method="PUT",
+        path="/sites/environments/{env_id}/plugins",
+        input=UpdatePluginIn,
+        output=OperationStarted,
+        effect=Effect.WRITE,
+        toolset=Toolset.PLUGINS,
+        is_async=True,
+        idempotent=True,
+    ),
+    Operation(
+        name="bulk_update_plugins",
+        title="Update several plugins",
+        description="Update several plugins of an environment to their latest versions.",
+        method="PUT",
+        path="/sites/environments/{env_id}/plugins/bulk-update",
+        input=BulkUpdatePluginsIn,
+        output=OperationStarted,
+        effect=Effect.WRITE,
+        toolset=Toolset.PLUGINS,
+        is_async=True,
+        idempotent=True,
+    ),
+    Operation(
+        name="list_themes",
+        title="List themes",
+        description="An environment's themes with versions and available updates.",
+        method="GET",
+        path="/sites/environments/{env_id}/themes",
+        input=EnvIdIn,
+        output=ListThemesOut,
+        effect=Effect.READ,
+        toolset=Toolset.PLUGINS,
+        brief=BRIEF,
+    ),
+    Operation(
+        name="update_theme",
+        title="Update theme",
+        description="Update one theme of an environment to a given version.",
+        method="PUT",
+        path="/sites/environments/{env_id}/themes",
+        input=UpdateThemeIn,
+        output=OperationStarted,
+        effect=Effect.WRITE,
+        toolset=Toolset.PLUGINS,
+        is_async=True,
+        idempotent=True,
+    ),
+    Operation(
+        name="bulk_update_themes",
+        title="Update several themes",
+        description="Update several themes of an environment to their latest versions.",
+        method="PUT",
+        path="/sites/environments/{env_id}/themes/bulk-update",
+        input=BulkUpdateThemesIn,
+        output=OperationStarted,
+        effect=Effect.WRITE,
+        toolset=Toolset.PLUGINS,
+        is_async=True,
+        idempotent=True,
+    ),
+]

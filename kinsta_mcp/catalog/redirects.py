@@ -1,7 +1,148 @@
-"""(declarations being written)"""
+"""Redirect rules of an environment: list, add or change, delete.
+
+Kinsta changes rules with one POST whose `action_type` says what to do. It is split
+into two tools so that deleting (irreversible, guarded) never hides behind the same
+tool as adding or editing:
+- NEW: `new_value` is the rule to add;
+- UPDATE: `rules_to_update` holds the existing rule, `new_value` what it becomes;
+- DELETE: `rules_to_update` holds the rules to delete; DELETE_ALL needs no rule.
+"""
 
 from __future__ import annotations
 
-from kinsta_mcp.catalog.spec import Operation
+from typing import Annotated, Literal
 
-OPERATIONS: list[Operation] = []
+from pydantic import ConfigDict, Field, model_validator
+
+from kinsta_mcp.catalog.spec import Effect, EnvId, Input, Operation, Output, Toolset, body, path, query
+
+# -- inputs -------------------------------------------------------------------------
+
+
+# A rule has no id: it is named by its content, as list_redirect_rules shows it.
+class RedirectRule(Input):
+    # "from" is a Python keyword: the field is `from_` and goes out as "from". Display-only
+    # fields of a listed rule (country name, displayed_location) are ignored, so a listed
+    # rule can be passed back as it is.
+    model_config = ConfigDict(extra="ignore", serialize_by_alias=True)
+
+    domain: str | None = Field(description="null: all domains", examples=["example.com"])
+    from_: str = Field(alias="from", examples=["/old"])
+    to: str = Field(examples=["/new"])
+    type: Literal["permanent", "redirect"]
+    traffic_from_country: str | None = None
+    traffic_from_city: str | None = None
+
+
+class ListRedirectRulesIn(Input):
+    env_id: Annotated[EnvId, path()]
+    limit: Annotated[int | None, query(), Field(ge=1)] = None
+    offset: Annotated[int | None, query(), Field(ge=0)] = None
+    key: Annotated[Literal["domain", "from", "to", "type"] | None, query(), Field(description="Sort by")] = None
+    order: Annotated[Literal["ascend", "descend"] | None, query()] = None
+    search_query: Annotated[str | None, query()] = None
+    regex_search: Annotated[bool | None, query(), Field(description="search_query is a regex")] = None
+
+
+class UpdateRedirectRulesIn(Input):
+    env_id: Annotated[EnvId, path()]
+    action_type: Annotated[Literal["NEW", "UPDATE"], body()]
+    new_value: Annotated[RedirectRule, body()]
+    rules_to_update: Annotated[list[RedirectRule] | None, body()] = None
+
+    @model_validator(mode="after")
+    def _update_names_the_rule(self) -> UpdateRedirectRulesIn:
+        if self.action_type == "UPDATE" and not self.rules_to_update:
+            raise ValueError("UPDATE needs rules_to_update: the rule as list_redirect_rules shows it")
+        return self
+
+
+class DeleteRedirectRulesIn(Input):
+    env_id: Annotated[EnvId, path()]
+    action_type: Annotated[Literal["DELETE", "DELETE_ALL"], body()]
+    rules_to_update: Annotated[list[RedirectRule] | None, body()] = None
+
+    @model_validator(mode="after")
+    def _delete_names_the_rules(self) -> DeleteRedirectRulesIn:
+        if self.action_type == "DELETE" and not self.rules_to_update:
+            raise ValueError("DELETE needs rules_to_update: the rules as list_redirect_rules shows them")
+        if self.action_type == "DELETE_ALL" and self.rules_to_update:
+            raise ValueError("DELETE_ALL deletes every rule: leave rules_to_update out")
+        return self
+
+
+# -- outputs -------------------------------------------------------------------------
+
+
+class ListedRule(Output):
+    model_config = ConfigDict(extra="allow", serialize_by_alias=True)
+
+    domain: str | None = None
+    from_: str | None = Field(None, alias="from")
+    to: str | None = None
+    type: str | None = None
+    traffic_from_country: str | None = None
+    traffic_from_country_name: str | None = None
+    traffic_from_city: str | None = None
+    displayed_location: str | None = None
+
+
+class RedirectRules(Output):
+    rules: list[ListedRule] | None = None
+    redirect_rules_count: int | None = Field(None, description="Rules in all, for paging")
+
+
+class RedirectContainer(Output):
+    redirect_rules: RedirectRules | None = None
+
+
+class RedirectEnvironment(Output):
+    id: str | None = None
+    container_info: RedirectContainer | None = None
+
+
+class ListRedirectRulesOut(Output):
+    environment: RedirectEnvironment | None = None
+
+
+# -- declarations ------------------------------------------------------------------------
+
+_RULES_PATH = "/sites/environments/{env_id}/redirect-rules"
+
+OPERATIONS = [
+    Operation(
+        name="list_redirect_rules",
+        title="List redirect rules",
+        description="Redirect rules of an environment; paged, sortable, searchable.",
+        method="GET",
+        path=_RULES_PATH,
+        input=ListRedirectRulesIn,
+        output=ListRedirectRulesOut,
+        effect=Effect.READ,
+        toolset=Toolset.REDIRECTS,
+        brief=("domain", "from", "to", "type", "displayed_location"),
+    ),
+    Operation(
+        name="update_redirect_rules",
+        title="Add or change a redirect rule",
+        description="NEW adds new_value; UPDATE replaces rules_to_update (as listed) with new_value.",
+        method="POST",
+        path=_RULES_PATH,
+        input=UpdateRedirectRulesIn,
+        output=Output,  # the document describes no body
+        effect=Effect.WRITE,
+        toolset=Toolset.REDIRECTS,
+    ),
+    Operation(
+        name="delete_redirect_rules",
+        title="Delete redirect rules",
+        description="DELETE removes rules_to_update (as listed); DELETE_ALL removes every rule.",
+        method="POST",
+        path=_RULES_PATH,
+        input=DeleteRedirectRulesIn,
+        output=Output,  # the document describes no body
+        effect=Effect.IRREVERSIBLE,
+        toolset=Toolset.REDIRECTS,
+        consequence="Delete redirect rules of {env_id} ({action_type}).",
+    ),
+]

@@ -1,7 +1,326 @@
-"""(declarations being written)"""
+"""SFTP/SSH access of an environment, and its additional SFTP accounts.
+
+Kinsta's document uses `{env_id}` in every `/ssh/` path without declaring it (and
+`{site_id}` in `ssh/config`); they are path arguments here all the same.
+"""
 
 from __future__ import annotations
 
-from kinsta_mcp.catalog.spec import Operation
+from typing import Annotated, Literal
 
-OPERATIONS: list[Operation] = []
+from pydantic import Field
+
+from kinsta_mcp.catalog.spec import (
+    Effect,
+    EnvId,
+    Id,
+    Input,
+    Operation,
+    OperationStarted,
+    Output,
+    SiteId,
+    Toolset,
+    body,
+    path,
+)
+
+# -- inputs -------------------------------------------------------------------------
+
+
+class EnvIdIn(Input):
+    env_id: Annotated[EnvId, path()]
+
+
+class SetEnabledIn(Input):
+    env_id: Annotated[EnvId, path()]
+    is_enabled: Annotated[bool, body()]
+
+
+class SetAllowedIpsIn(Input):
+    env_id: Annotated[EnvId, path()]
+    ip_allowlist: Annotated[list[str], body()]
+
+
+class SetPasswordExpirationIn(Input):
+    env_id: Annotated[EnvId, path()]
+    exp_interval: Annotated[Literal["hours_24", "days_7", "days_30", "days_90", "never"], body()]
+
+
+class SftpConfigIn(Input):
+    site_id: Annotated[SiteId, path()]
+    env_id: Annotated[EnvId, path()]
+
+
+class SetAccountsEnabledIn(Input):
+    env_id: Annotated[EnvId, path()]
+    enabled: Annotated[bool, body()]
+
+
+class AddSftpAccountIn(Input):
+    env_id: Annotated[EnvId, path()]
+    username: Annotated[str, body(), Field(min_length=1)]
+    password: Annotated[str, body(), Field(min_length=16, examples=["R8zXwT@#bV!kJq9^"])]
+    root_directory: Annotated[str | None, body()] = None  # Kinsta defaults to "/"
+    permission: Annotated[Literal["read", "write"] | None, body()] = None  # Kinsta defaults to read
+
+
+class SftpAccountIdIn(Input):
+    sftp_account_id: Annotated[Id, path(), Field(description="Account id (list_sftp_accounts)")]
+
+
+# -- outputs -------------------------------------------------------------------------
+
+
+class NullResult(Output):
+    """Kinsta answers `{"result": null}`: the change is done."""
+
+    result: None = None
+
+
+class SshContainer(Output):
+    is_ssh_enabled: bool | None = None
+
+
+class SshStatusEnvironment(Output):
+    active_container: SshContainer | None = None
+
+
+class GetSftpStatusOut(Output):
+    environment: SshStatusEnvironment | None = None
+
+
+class AllowlistContainer(Output):
+    stfp_ip_allowlist: list[str] | None = None  # sic: Kinsta's spelling
+
+
+class AllowlistEnvironment(Output):
+    active_container: AllowlistContainer | None = None
+
+
+class GetAllowedIpsOut(Output):
+    environment: AllowlistEnvironment | None = None
+
+
+# camelCase below: Kinsta's own names in this response.
+class LoadBalancer(Output):
+    id: str | None = None
+    extIP: str | None = None
+
+
+class ActiveContainer(Output):
+    id: str | None = None
+    lxdSshPort: str | None = None
+    loadBalancer: LoadBalancer | None = None
+
+
+class ConfigEnvironment(Output):
+    id: str | None = None
+    activeContainer: ActiveContainer | None = None
+
+
+class ConfigSite(Output):
+    id: str | None = None
+    name: str | None = None
+    displayName: str | None = None
+    usr: str | None = None
+    environment: ConfigEnvironment | None = None
+
+
+class GetSftpConfigOut(Output):
+    host: str | None = None
+    port: str | None = None
+    user: str | None = None
+    name: str | None = None
+    ssh_command: str | None = None
+    site: ConfigSite | None = None
+
+
+class PasswordEnvironment(Output):
+    id: str | None = None
+    sftp_password: str | None = None
+
+
+class GetSftpPasswordOut(Output):
+    environment: PasswordEnvironment | None = None
+
+
+class SftpAccount(Output):
+    id: str | None = None
+    username: str | None = None
+    root_directory: str | None = None
+    is_active: bool | None = None
+    permission: str | None = Field(None, description="read or write")
+
+
+class SftpAccountsContainer(Output):
+    additional_sftp_accounts_port: str | None = None
+
+
+class SftpAccountsEnvironment(Output):
+    additional_sftp_accounts: list[SftpAccount] | None = None
+    container_info: SftpAccountsContainer | None = None
+
+
+class ListSftpAccountsOut(Output):
+    environment: SftpAccountsEnvironment | None = None
+
+
+# -- declarations ------------------------------------------------------------------------
+
+OPERATIONS = [
+    Operation(
+        name="set_sftp_access",
+        title="Enable or disable SFTP/SSH",
+        description="Turn SFTP/SSH access to an environment on or off.",
+        method="POST",
+        path="/sites/environments/{env_id}/ssh/set-status",
+        input=SetEnabledIn,
+        output=NullResult,
+        effect=Effect.WRITE,
+        toolset=Toolset.SFTP,
+        idempotent=True,
+    ),
+    Operation(
+        name="get_sftp_status",
+        title="Get SFTP/SSH status",
+        description="Whether SFTP/SSH access to an environment is on.",
+        method="GET",
+        path="/sites/environments/{env_id}/ssh/get-status",
+        input=EnvIdIn,
+        output=GetSftpStatusOut,
+        effect=Effect.READ,
+        toolset=Toolset.SFTP,
+    ),
+    Operation(
+        name="set_sftp_password_access",
+        title="Enable or disable SFTP/SSH password login",
+        description="Allow or forbid password login over SFTP/SSH.",
+        method="POST",
+        path="/sites/environments/{env_id}/ssh/set-password-status",
+        input=SetEnabledIn,
+        output=NullResult,
+        effect=Effect.WRITE,
+        toolset=Toolset.SFTP,
+        idempotent=True,
+    ),
+    Operation(
+        name="generate_sftp_password",
+        title="Generate SFTP/SSH password",
+        description="New SFTP/SSH password (read it with get_sftp_password); the old one stops working.",
+        method="POST",
+        path="/sites/environments/{env_id}/ssh/generate-password",
+        input=EnvIdIn,
+        output=NullResult,
+        effect=Effect.IRREVERSIBLE,
+        toolset=Toolset.SFTP,
+        consequence="Replace the SFTP/SSH password of {env_id}; the current password stops working.",
+    ),
+    Operation(
+        name="get_sftp_allowed_ips",
+        title="Get SFTP/SSH IP allowlist",
+        description="IPs allowed to connect over SFTP/SSH.",
+        method="GET",
+        path="/sites/environments/{env_id}/ssh/get-allowed-ips",
+        input=EnvIdIn,
+        output=GetAllowedIpsOut,
+        effect=Effect.READ,
+        toolset=Toolset.SFTP,
+    ),
+    Operation(
+        name="set_sftp_allowed_ips",
+        title="Set SFTP/SSH IP allowlist",
+        description="Replace the SFTP/SSH IP allowlist; a wrong list locks you out.",
+        method="POST",
+        path="/sites/environments/{env_id}/ssh/set-allowed-ips",
+        input=SetAllowedIpsIn,
+        output=NullResult,
+        effect=Effect.WRITE,
+        toolset=Toolset.SFTP,
+        idempotent=True,
+    ),
+    Operation(
+        name="get_sftp_config",
+        title="Get SFTP/SSH connection details",
+        description="SFTP/SSH host, port, user and ssh command of an environment.",
+        method="GET",
+        path="/sites/{site_id}/environments/{env_id}/ssh/config",
+        input=SftpConfigIn,
+        output=GetSftpConfigOut,
+        effect=Effect.READ,
+        toolset=Toolset.SFTP,
+    ),
+    Operation(
+        name="set_sftp_password_expiration",
+        title="Set SFTP/SSH password expiration",
+        description="How long an SFTP/SSH password stays valid.",
+        method="POST",
+        path="/sites/environments/{env_id}/ssh/change-expiration-interval",
+        input=SetPasswordExpirationIn,
+        output=NullResult,
+        effect=Effect.WRITE,
+        toolset=Toolset.SFTP,
+        idempotent=True,
+    ),
+    Operation(
+        name="get_sftp_password",
+        title="Get SFTP/SSH password",
+        description="The current SFTP/SSH password of an environment.",
+        method="GET",
+        path="/sites/environments/{env_id}/ssh/password",
+        input=EnvIdIn,
+        output=GetSftpPasswordOut,
+        effect=Effect.READ,
+        toolset=Toolset.SFTP,
+        reveals_secret=True,
+        consequence="Show the SFTP/SSH password of {env_id}.",
+    ),
+    Operation(
+        name="set_sftp_accounts_enabled",
+        title="Enable or disable additional SFTP accounts",
+        description="Turn an environment's additional SFTP accounts on or off.",
+        method="PUT",
+        path="/sites/environments/{env_id}/additional-sftp-accounts/toggle-status",
+        input=SetAccountsEnabledIn,
+        output=OperationStarted,
+        effect=Effect.WRITE,
+        toolset=Toolset.SFTP,
+        is_async=True,
+        idempotent=True,
+    ),
+    Operation(
+        name="add_sftp_account",
+        title="Add SFTP account",
+        description="Add an additional SFTP account to an environment.",
+        method="POST",
+        path="/sites/environments/{env_id}/additional-sftp-accounts",
+        input=AddSftpAccountIn,
+        output=OperationStarted,
+        effect=Effect.WRITE,
+        toolset=Toolset.SFTP,
+        is_async=True,
+    ),
+    Operation(
+        name="list_sftp_accounts",
+        title="List SFTP accounts",
+        description="Additional SFTP accounts of an environment, and their port.",
+        method="GET",
+        path="/sites/environments/{env_id}/additional-sftp-accounts",
+        input=EnvIdIn,
+        output=ListSftpAccountsOut,
+        effect=Effect.READ,
+        toolset=Toolset.SFTP,
+    ),
+    Operation(
+        name="remove_sftp_account",
+        title="Remove SFTP account",
+        description="Delete an additional SFTP account.",
+        method="DELETE",
+        path="/sites/environments/additional-sftp-accounts/{sftp_account_id}",
+        input=SftpAccountIdIn,
+        output=OperationStarted,
+        effect=Effect.IRREVERSIBLE,
+        toolset=Toolset.SFTP,
+        is_async=True,
+        consequence="Delete {sftp_account_id}; its login cannot be restored.",
+    ),
+]

@@ -24,7 +24,9 @@ from kinsta_mcp.catalog.spec import (
 # -- inputs -------------------------------------------------------------------------
 
 Region = Annotated[str, Field(description="Data center, e.g. us-central1 (list_regions)", examples=["us-central1"])]
-AdminPassword = Annotated[str, Field(min_length=8, description="WordPress admin password", examples=["x7#Kp!2vLq9$Wm4z"])]
+AdminPassword = Annotated[
+    str, Field(min_length=8, description="WordPress admin password", examples=["x7#Kp!2vLq9$Wm4z"])
+]
 
 
 class ListSitesIn(Input):
@@ -77,7 +79,7 @@ class SiteSummary(Output):
     name: str | None = None
     display_name: str | None = None
     status: str | None = None
-    siteLabels: list[SiteLabel] | None = None  # noqa: N815 - Kinsta's name
+    siteLabels: list[SiteLabel] | None = None  # Kinsta's name
     environments: list[Environment] | None = None
 
 

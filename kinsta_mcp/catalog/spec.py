@@ -144,6 +144,9 @@ class Operation:
     idempotent: bool = False
     # The call reveals a secret (a password, a login link): the guard asks first.
     reveals_secret: bool = False
+    # For guarded operations: what the human is told will happen, with {argument}
+    # placeholders the guard fills with what it looked up ("site 'Acme Shop' (id)").
+    consequence: str = ""
     # For results that hold a long list: the item fields shown by default; the tool
     # then takes `full=true` to return every field. Empty: the result is returned whole.
     brief: tuple[str, ...] = ()

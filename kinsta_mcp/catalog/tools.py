@@ -1,7 +1,207 @@
-"""(declarations being written)"""
+"""Site tools: cache, PHP (restart, version, allocation), denied IPs, WP-CLI, phpMyAdmin."""
 
 from __future__ import annotations
 
-from kinsta_mcp.catalog.spec import Operation
+from typing import Annotated
 
-OPERATIONS: list[Operation] = []
+from pydantic import Field
+
+from kinsta_mcp.catalog.environments import EnvIdIn
+from kinsta_mcp.catalog.spec import (
+    Effect,
+    EnvId,
+    Input,
+    Operation,
+    OperationStarted,
+    Output,
+    SiteId,
+    Toolset,
+    body,
+    path,
+    query,
+)
+
+# -- inputs -------------------------------------------------------------------------
+
+ThreadMemory = Annotated[int, Field(description="MB per PHP thread")]
+
+
+class EnvInBody(Input):
+    env_id: Annotated[EnvId, body("environment_id")]
+
+
+class SetPhpVersionIn(Input):
+    env_id: Annotated[EnvId, body("environment_id")]
+    php_version: Annotated[str, body(), Field(description="e.g. 8.3")]
+    is_opt_out_from_automatic_php_update: Annotated[bool | None, body()] = None
+
+
+class EnvPhpAllocationIn(Input):
+    env_id: Annotated[EnvId, path()]
+    thread_count: Annotated[int, body()]
+    thread_memory: Annotated[ThreadMemory, body()]
+
+
+class SitePhpAllocationIn(Input):
+    site_id: Annotated[SiteId, path()]
+    thread_count: Annotated[int, body()]
+    thread_memory: Annotated[ThreadMemory, body()]
+
+
+class GetDeniedIpsIn(Input):
+    env_id: Annotated[EnvId, query("environment_id")]
+
+
+class SetDeniedIpsIn(Input):
+    env_id: Annotated[EnvId, body("environment_id")]
+    ip_list: Annotated[list[str], body(), Field(description="The whole list; [] clears it")]
+
+
+class RunWpCliIn(Input):
+    env_id: Annotated[EnvId, path()]
+    wp_command: Annotated[
+        str, body(), Field(max_length=5000, pattern=r"^wp\s+[a-zA-Z0-9_\-./:=@'\s]+$", examples=["wp core version"])
+    ]
+
+
+# -- outputs -------------------------------------------------------------------------
+
+
+class DeniedIps(Output):
+    id: str | None = None
+    ip_list: list[str] | None = None
+
+
+class GetDeniedIpsOut(Output):
+    environment: DeniedIps | None = None
+
+
+class NullResult(Output):
+    """Kinsta's `{result: null}` answer to a finished synchronous write."""
+
+    result: None = None
+
+
+class PhpMyAdminLink(Output):
+    url: str | None = None
+    expires_at: float | None = Field(None, description="Unix time in milliseconds")
+
+
+# -- declarations ------------------------------------------------------------------------
+
+OPERATIONS = [
+    Operation(
+        name="clear_site_cache",
+        title="Clear site cache",
+        description="Clear an environment's server page cache.",
+        method="POST",
+        path="/sites/tools/clear-cache",
+        input=EnvInBody,
+        output=OperationStarted,
+        effect=Effect.WRITE,
+        toolset=Toolset.TOOLS,
+        is_async=True,
+        idempotent=True,
+    ),
+    Operation(
+        name="restart_php",
+        title="Restart PHP",
+        description="Restart the PHP engine of an environment.",
+        method="POST",
+        path="/sites/tools/restart-php",
+        input=EnvInBody,
+        output=OperationStarted,
+        effect=Effect.WRITE,
+        toolset=Toolset.TOOLS,
+        is_async=True,
+        idempotent=True,
+    ),
+    Operation(
+        name="set_php_version",
+        title="Set PHP version",
+        description="Change the PHP version of an environment.",
+        method="PUT",
+        path="/sites/tools/modify-php-version",
+        input=SetPhpVersionIn,
+        output=OperationStarted,
+        effect=Effect.WRITE,
+        toolset=Toolset.TOOLS,
+        is_async=True,
+        idempotent=True,
+    ),
+    Operation(
+        name="set_environment_php_allocation",
+        title="Set environment PHP allocation",
+        description="Set PHP threads and memory of a premium staging environment.",
+        method="POST",
+        path="/sites/environments/{env_id}/change-environment-php-allocation",
+        input=EnvPhpAllocationIn,
+        output=OperationStarted,
+        effect=Effect.WRITE,
+        toolset=Toolset.TOOLS,
+        is_async=True,
+        idempotent=True,
+    ),
+    Operation(
+        name="set_site_php_allocation",
+        title="Set site PHP allocation",
+        description="Set PHP threads and memory of a site's live and standard staging.",
+        method="POST",
+        path="/sites/{site_id}/change-site-php-allocation",
+        input=SitePhpAllocationIn,
+        output=OperationStarted,
+        effect=Effect.WRITE,
+        toolset=Toolset.TOOLS,
+        is_async=True,
+        idempotent=True,
+    ),
+    Operation(
+        name="get_denied_ips",
+        title="Get denied IPs",
+        description="The IP addresses blocked from an environment.",
+        method="GET",
+        path="/sites/tools/denied-ips",
+        input=GetDeniedIpsIn,
+        output=GetDeniedIpsOut,
+        effect=Effect.READ,
+        toolset=Toolset.TOOLS,
+    ),
+    Operation(
+        name="set_denied_ips",
+        title="Set denied IPs",
+        description="Replace the IP addresses blocked from an environment.",
+        method="PUT",
+        path="/sites/tools/denied-ips",
+        input=SetDeniedIpsIn,
+        output=NullResult,
+        effect=Effect.WRITE,
+        toolset=Toolset.TOOLS,
+        idempotent=True,
+    ),
+    Operation(
+        name="run_wp_cli",
+        title="Run WP-CLI command",
+        description="Run a `wp ...` command in an environment.",
+        method="POST",
+        path="/sites/environments/{env_id}/run-wp-cli-command",
+        input=RunWpCliIn,
+        output=OperationStarted,
+        effect=Effect.IRREVERSIBLE,
+        toolset=Toolset.TOOLS,
+        is_async=True,
+        consequence="Run `{wp_command}` on {env_id}; it can change or delete anything there.",
+    ),
+    Operation(
+        name="get_phpmyadmin_link",
+        title="Get phpMyAdmin login link",
+        description="A short-lived phpMyAdmin login URL for an environment.",
+        method="POST",
+        path="/sites/environments/{env_id}/pma-login-token",
+        input=EnvIdIn,
+        output=PhpMyAdminLink,
+        effect=Effect.WRITE,
+        toolset=Toolset.TOOLS,
+        reveals_secret=True,
+        consequence="Create a login link that opens the database of {env_id} in phpMyAdmin.",
+    ),
+]

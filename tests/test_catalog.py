@@ -1,0 +1,76 @@
+"""The catalog against Kinsta's OpenAPI document: every live operation declared, every request exact."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from openapi import contract
+from samples import valid_arguments
+
+from kinsta_mcp.api.request import build_request
+from kinsta_mcp.catalog import OPERATIONS
+from kinsta_mcp.catalog.spec import Effect, location
+
+COMPANY = "11111111-2222-3333-4444-555555555555"
+
+
+def test_every_live_operation_has_a_tool() -> None:
+    declared = {op.key for op in OPERATIONS}
+    live = {op.key for op in contract().operations}
+    assert sorted(live - declared) == []
+    assert sorted(declared - live) == []
+
+
+@pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: op.name)
+def test_request_is_accepted_by_the_document(op) -> None:  # type: ignore[no-untyped-def]
+    args = valid_arguments(op)
+    request = build_request(op, op.input.model_validate(args).model_dump(), COMPANY)
+    hit, problems = contract().check_request(request.method, request.path, request.query, request.body)
+    assert hit is not None and hit.key == op.key, f"{op.name} hits {hit and hit.key}, declared {op.key}"
+    assert problems == []
+
+
+@pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: op.name)
+def test_declaration_is_well_formed(op) -> None:  # type: ignore[no-untyped-def]
+    assert re.fullmatch(r"[a-z0-9_]{1,64}", op.name)
+    assert op.title and op.description
+    template_vars = set(re.findall(r"{([^}]+)}", op.path))
+    path_args = {
+        (location(f).name or n) for n, f in op.input.model_fields.items() if location(f) and location(f).where == "path"
+    }
+    company_path = {op.company.name} if op.company and op.company.where == "path" else set()
+    assert template_vars == path_args | company_path
+    if op.method == "GET":
+        assert op.effect is Effect.READ
+    spec_op = contract().operation(op.method, op.path)
+    # async iff Kinsta's success response carries an operation_id
+    codes = spec_op.success_codes
+    content = spec_op.spec["responses"][str(codes[0])].get("content", {})
+    success = content.get("application/json", {}).get("schema", {})
+    resolved = contract().resolve(success)
+    props = dict(resolved.get("properties", {}))
+    for part in resolved.get("allOf", []):
+        props.update(contract().resolve(part).get("properties", {}))
+    assert op.is_async == ("operation_id" in props), f"{op.name}: is_async should be {'operation_id' in props}"
+
+
+def test_irreversible_operations_match_the_notes() -> None:
+    """The guarded set is the list in kinsta-api-notes.md (delete site, reset site, push, ...)."""
+    irreversible = {op.name for op in OPERATIONS if op.effect is Effect.IRREVERSIBLE}
+    keys = {op.key for op in OPERATIONS if op.effect is Effect.IRREVERSIBLE}
+    expected_keys = {
+        "DELETE /sites/{site_id}",
+        "POST /sites/{site_id}/reset-site",
+        "PUT /sites/{site_id}/environments",
+        "DELETE /sites/environments/{env_id}",
+        "POST /sites/environments/{target_env_id}/backups/restore",
+        "DELETE /sites/environments/backups/{backup_id}",
+        "DELETE /sites/environments/{env_id}/domains",
+        "DELETE /domains/{domain_id}/dns-records",
+        "DELETE /sites/environments/additional-sftp-accounts/{sftp_account_id}",
+        "POST /sites/environments/{env_id}/redirect-rules",
+        "POST /sites/environments/{env_id}/ssh/generate-password",
+        "POST /sites/environments/{env_id}/run-wp-cli-command",
+    }
+    assert keys == expected_keys, irreversible
