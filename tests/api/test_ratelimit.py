@@ -1,0 +1,203 @@
+"""The limiter spaces calls at Kinsta's documented rates and honours Kinsta's rate-limit headers."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+
+import anyio
+import pytest
+
+from kinsta_mcp.api.clock import FakeClock, SystemClock
+from kinsta_mcp.api.ratelimit import RateLimiter, retry_delay
+from kinsta_mcp.catalog.spec import RateClass
+
+pytestmark = pytest.mark.anyio
+
+
+async def acquire_times(limiter: RateLimiter, clock: FakeClock, bucket: str, rate: RateClass, n: int) -> list[float]:
+    """The clock's time at which each of n sequential acquisitions got its slot."""
+    times = []
+    for _ in range(n):
+        await limiter.acquire(bucket, rate)
+        times.append(clock.now)
+    return times
+
+
+@pytest.mark.parametrize(
+    ("rate", "limit"),
+    [(RateClass.CREATE, 5), (RateClass.LOGS, 35), (RateClass.STANDARD, 120)],
+)
+async def test_a_burst_up_to_the_limit_goes_at_once_and_the_next_call_waits_a_minute(
+    clock: FakeClock, rate: RateClass, limit: int
+) -> None:
+    limiter = RateLimiter(clock)
+    times = await acquire_times(limiter, clock, "acme", rate, limit + 1)
+    assert times[:limit] == [0.0] * limit
+    assert clock.sleeps == [60.0]
+    assert times[limit] == 60.0
+
+
+async def test_the_process_limit_spans_companies(clock: FakeClock) -> None:
+    limiter = RateLimiter(clock)
+    for company in range(10):  # 10 x 100: under each company's 120, at the process's 1000
+        await acquire_times(limiter, clock, f"company-{company}", RateClass.STANDARD, 100)
+    assert clock.now == 0.0
+    await limiter.acquire("company-new", RateClass.STANDARD)
+    assert clock.now == 60.0
+    assert clock.sleeps == [60.0]
+
+
+async def test_creation_and_log_calls_also_count_against_the_company_limit(clock: FakeClock) -> None:
+    limiter = RateLimiter(clock)
+    await acquire_times(limiter, clock, "acme", RateClass.CREATE, 5)
+    await acquire_times(limiter, clock, "acme", RateClass.LOGS, 35)
+    await acquire_times(limiter, clock, "acme", RateClass.STANDARD, 80)
+    assert clock.now == 0.0
+    await limiter.acquire("acme", RateClass.STANDARD)  # the 121st request of the company
+    assert clock.now == 60.0
+
+
+async def test_companies_have_separate_buckets(clock: FakeClock) -> None:
+    limiter = RateLimiter(clock)
+    await acquire_times(limiter, clock, "acme", RateClass.CREATE, 5)
+    await limiter.acquire("globex", RateClass.CREATE)
+    await limiter.acquire("acme", RateClass.STANDARD)
+    assert clock.sleeps == []
+
+
+async def test_the_window_slides(clock: FakeClock) -> None:
+    limiter = RateLimiter(clock)
+    for _ in range(5):  # one creation every 10 s
+        await limiter.acquire("acme", RateClass.CREATE)
+        clock.advance(10)
+    assert clock.now == 50.0
+    await limiter.acquire("acme", RateClass.CREATE)  # the call at t=0 leaves the window at t=60
+    assert clock.sleeps == [10.0]
+    await limiter.acquire("acme", RateClass.CREATE)  # then the one at t=10 must leave: t=70
+    assert clock.now == 70.0
+
+
+async def test_the_rate_holds_over_many_minutes(clock: FakeClock) -> None:
+    limiter = RateLimiter(clock)
+    times = await acquire_times(limiter, clock, "acme", RateClass.CREATE, 23)
+    assert times == [60.0 * (i // 5) for i in range(23)]
+
+
+async def test_concurrent_tasks_never_exceed_the_limit(clock: FakeClock) -> None:
+    limiter = RateLimiter(clock)
+    times: list[float] = []
+
+    async def one() -> None:
+        await limiter.acquire("acme", RateClass.STANDARD)
+        times.append(clock.now)
+
+    async with anyio.create_task_group() as group:
+        for _ in range(250):
+            group.start_soon(one)
+
+    assert len(times) == 250
+    assert sorted(times) == [0.0] * 120 + [60.0] * 120 + [120.0] * 10
+    for start in times:  # every 60 s window holds at most 120 calls
+        assert sum(start <= t < start + 60 for t in times) <= 120
+
+
+async def test_limits_are_configurable(clock: FakeClock) -> None:
+    limiter = RateLimiter(clock, per_company=3, create=2, logs=1, per_process=10, window=10.0)
+    assert await acquire_times(limiter, clock, "acme", RateClass.CREATE, 3) == [0.0, 0.0, 10.0]
+    assert await acquire_times(limiter, clock, "acme", RateClass.LOGS, 2) == [10.0, 20.0]
+
+
+def test_a_limit_below_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="create"):
+        RateLimiter(FakeClock(), create=0)
+
+
+# -- Kinsta's headers -----------------------------------------------------------------
+
+
+async def test_remaining_zero_holds_the_bucket_until_reset(clock: FakeClock) -> None:
+    limiter = RateLimiter(clock)
+    limiter.note_headers("acme", {"RateLimit-Remaining": "0", "RateLimit-Reset": "17"})
+    await limiter.acquire("globex", RateClass.STANDARD)  # another company is not held
+    assert clock.sleeps == []
+    await limiter.acquire("acme", RateClass.STANDARD)
+    assert clock.sleeps == [17.0]
+
+
+async def test_remaining_above_zero_holds_nothing(clock: FakeClock) -> None:
+    limiter = RateLimiter(clock)
+    limiter.note_headers("acme", {"ratelimit-remaining": "4", "ratelimit-reset": "17"})
+    await limiter.acquire("acme", RateClass.STANDARD)
+    assert clock.sleeps == []
+
+
+async def test_combined_ratelimit_header(clock: FakeClock) -> None:
+    limiter = RateLimiter(clock)
+    limiter.note_headers("acme", {"RateLimit": "limit=120, remaining=0, reset=42"})
+    await limiter.acquire("acme", RateClass.STANDARD)
+    assert clock.sleeps == [42.0]
+
+
+async def test_retry_after_holds_the_bucket(clock: FakeClock) -> None:
+    limiter = RateLimiter(clock)
+    limiter.note_headers("acme", {"Retry-After": "9"})
+    clock.advance(4)
+    await limiter.acquire("acme", RateClass.STANDARD)
+    assert clock.sleeps == [5.0]
+
+
+async def test_a_hold_is_capped(clock: FakeClock) -> None:
+    limiter = RateLimiter(clock, max_hold=30)
+    limiter.note_headers("acme", {"Retry-After": "86400"})
+    await limiter.acquire("acme", RateClass.STANDARD)
+    assert clock.sleeps == [30.0]
+
+
+async def test_malformed_headers_are_ignored(clock: FakeClock) -> None:
+    limiter = RateLimiter(clock)
+    limiter.note_headers("acme", {"Retry-After": "soon", "RateLimit-Remaining": "0", "RateLimit-Reset": "-3"})
+    await limiter.acquire("acme", RateClass.STANDARD)
+    assert clock.sleeps == []
+
+
+def test_retry_delay_reads_seconds_dates_and_reset() -> None:
+    assert retry_delay({"Retry-After": "12"}) == 12.0
+    assert retry_delay({"RateLimit-Reset": "30"}) == 30.0
+    assert retry_delay({"Retry-After": "3", "RateLimit-Reset": "30"}) == 3.0  # Retry-After is the explicit ask
+    assert retry_delay({}) is None
+    in_a_minute = email.utils.formatdate(time.time() + 60, usegmt=True)
+    delay = retry_delay({"Retry-After": in_a_minute})
+    assert delay is not None and 55 <= delay <= 61
+    epoch = retry_delay({"RateLimit-Reset": str(int(time.time()) + 20)})  # some servers send a Unix time
+    assert epoch is not None and 15 <= epoch <= 21
+
+
+# -- the fake clock -------------------------------------------------------------------
+
+
+async def test_fake_clock_moves_on_sleep_and_advance() -> None:
+    clock = FakeClock(start=100.0)
+    await clock.sleep(2.5)
+    clock.advance(1)
+    assert clock.now == clock.monotonic() == 103.5
+    assert clock.sleeps == [2.5]
+    with pytest.raises(ValueError):
+        clock.advance(-1)
+
+
+async def test_fake_clock_concurrent_sleeps_overlap() -> None:
+    clock = FakeClock()
+    async with anyio.create_task_group() as group:
+        for _ in range(3):
+            group.start_soon(clock.sleep, 10.0)
+    assert clock.now == 10.0
+    assert clock.sleeps == [10.0, 10.0, 10.0]
+
+
+async def test_system_clock_is_monotonic_and_sleeps_zero_at_once() -> None:
+    clock = SystemClock()
+    before = clock.monotonic()
+    await clock.sleep(0)
+    await clock.sleep(-1)  # a negative wait (a hold already over) is no wait
+    assert clock.monotonic() >= before
