@@ -70,7 +70,7 @@ async def test_a_call_sends_the_built_request_with_auth_and_json(make_client: Ma
     assert request.headers["Authorization"] == f"Bearer {FAKE_KEY}"
     assert request.headers["Accept"] == "application/json"
     assert request.headers["Content-Type"] == "application/json"
-    assert request.headers["User-Agent"].startswith(f"kinsta-mcp/{kinsta_mcp.__version__} (+https://")
+    assert request.headers["User-Agent"].startswith(f"kinsta-mcp/{kinsta_mcp.__version__} (")
 
 
 async def test_query_and_encoded_path_arrive_as_built(make_client: MakeClient) -> None:
