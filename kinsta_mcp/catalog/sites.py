@@ -181,6 +181,7 @@ OPERATIONS = [
         effect=Effect.IRREVERSIBLE,
         toolset=Toolset.SITES,
         is_async=True,
+        consequence="Wipes {site_id} back to a fresh WordPress install: its content, database and files are lost.",
     ),
     Operation(
         name="delete_site",
@@ -193,5 +194,6 @@ OPERATIONS = [
         effect=Effect.IRREVERSIBLE,
         toolset=Toolset.SITES,
         is_async=True,
+        consequence="Deletes {site_id}: every environment, file, database and backup of it is gone for good.",
     ),
 ]

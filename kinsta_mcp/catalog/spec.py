@@ -153,7 +153,13 @@ class Operation:
     # Fixed body or query values that are part of the operation rather than a choice
     # (e.g. `install_mode` for create_site), as {"body": {...}, "query": {...}}.
     constants: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # Free-form extras for generic layers (e.g. resource URIs); keep it small.
+    # A read served as an MCP resource too: its URI template, whose variables are the
+    # operation's arguments (e.g. "kinsta://sites/{site_id}").
+    resource: str | None = None
+    # The result carries third-party text (log lines, WP-CLI output, plugin names):
+    # shown fenced as untrusted data, cleaned and capped.
+    untrusted: bool = False
+    # Free-form extras for generic layers; keep it small.
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -1,0 +1,59 @@
+"""Compact, flat JSON schemas for tool inputs.
+
+Models see every tool's input schema on every turn, and several clients mishandle
+`$ref`/`$defs`. So the schema pydantic generates is rewritten: `$defs` inlined, titles
+dropped, `X | None = None` shown as plain `X`, `examples` kept only where a field has a
+pattern (the one place a model needs to see a valid value). What every tool shares (the
+id rule, where ids come from) is said once, in the server instructions; the server still
+enforces it on every call.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kinsta_mcp.catalog.spec import ID_PATTERN
+
+_DROP = {"title", "additionalProperties"}
+# Said once in the server instructions instead of on every tool; still enforced on every call.
+_SHARED_DESCRIPTIONS = {"Site id (list_sites gives it)", "Environment id (list_environments gives it)"}
+
+
+def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    defs = schema.get("$defs", {})
+
+    def walk(node: Any, in_properties: bool = False) -> Any:
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        if in_properties:  # keys are property names, not keywords
+            return {name: walk(sub) for name, sub in node.items()}
+        if "$ref" in node:
+            target = defs[node["$ref"].rsplit("/", 1)[-1]]
+            merged = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+            return walk(merged)
+        if "anyOf" in node:
+            arms = [a for a in node["anyOf"] if a.get("type") != "null"]
+            if len(arms) == 1 and node.get("default", None) is None:
+                rest = {k: v for k, v in node.items() if k not in ("anyOf", "default")}
+                return walk({**arms[0], **rest})
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key in _DROP or key == "$defs":
+                continue
+            if key == "examples" and "pattern" not in node:
+                continue
+            if key == "default" and value is None:
+                continue
+            if key == "pattern" and value == ID_PATTERN:
+                continue
+            if key == "description" and value in _SHARED_DESCRIPTIONS:
+                continue
+            out[key] = walk(value, in_properties=(key == "properties"))
+        return out
+
+    result: dict[str, Any] = walk(schema)
+    result["type"] = "object"
+    result.setdefault("properties", {})
+    return result

@@ -1,0 +1,120 @@
+"""An MCP server wired to the in-process simulator, with one clock for both.
+
+Time is virtual: the server's waits advance the simulator's clock, so a 3-second
+Kinsta operation completes during a test without any real sleeping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mcp.client import Client
+from mcp_types import ElicitResult
+from pydantic import SecretStr
+
+from kinsta_mcp.config import Profile, Settings
+from kinsta_mcp.server.app import build_server, make_clients
+from kinsta_mcp.server.audit import AuditLog
+from kinsta_mcp.simulator import DEMO_API_KEY, DEMO_COMPANY_ID, Simulator
+from kinsta_mcp.simulator import seed as ids
+from kinsta_mcp.simulator.clock import SimClock
+
+MODES = ("legacy", "auto")  # 2025-11-25 and 2026-07-28
+
+
+class LinkedClock:
+    """The server's clock, reading and moving the simulator's."""
+
+    def __init__(self, sim: SimClock) -> None:
+        self.sim = sim
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.sim.time()
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        await self.sim.sleep(max(0.0, seconds))
+
+
+def settings_for(audit: Path | None = None, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "profiles": {"demo": Profile(name="demo", api_key=SecretStr(DEMO_API_KEY), company_id=DEMO_COMPANY_ID)},
+        "default_profile": "demo",
+        "audit_log": audit,
+        "operation_wait": 45.0,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@dataclass
+class World:
+    sim: Simulator
+    clock: LinkedClock
+    settings: Settings
+    server: Any
+    audit_path: Path | None
+
+    def requests(self, method: str | None = None) -> list[Any]:
+        return [r for r in self.sim.requests if method is None or r.method == method]
+
+    def writes(self) -> list[Any]:
+        return [r for r in self.sim.requests if r.method != "GET"]
+
+
+@asynccontextmanager
+async def world(audit: Path | None = None, **overrides: Any) -> AsyncIterator[World]:
+    clock = SimClock()
+    sim = Simulator(clock=clock, rate_limits=False)
+    linked = LinkedClock(clock)
+    settings = settings_for(audit, api_base_url=sim.base_url, **overrides)
+    clients = make_clients(settings, clock=linked, transport=sim.transport())
+    try:
+        server = build_server(settings, clients, clock=linked, audit=AuditLog(audit))
+        yield World(sim, linked, settings, server, audit)
+    finally:
+        for client in clients.values():
+            await client.aclose()
+
+
+def answering(action: str = "accept", confirm: bool = True) -> tuple[Callable[..., Any], list[str]]:
+    """An elicitation callback that answers every question the same way, and the questions asked."""
+    prompts: list[str] = []
+
+    async def callback(ctx: Any, params: Any) -> ElicitResult:
+        prompts.append(params.message)
+        return ElicitResult(action=action, content={"confirm": confirm} if action == "accept" else None)  # type: ignore[arg-type]
+
+    return callback, prompts
+
+
+def client(server: Any, mode: str, elicitation: Callable[..., Any] | None = None) -> Client:
+    return Client(server, mode=mode, elicitation_callback=elicitation)  # type: ignore[arg-type]
+
+
+def known_ids() -> dict[str, str]:
+    """Argument name -> an id that exists in the seeded simulator (the Acme Shop site)."""
+    return {
+        "site_id": ids.ACME_SITE_ID,
+        "env_id": ids.ACME_STAGING_ENV_ID,
+        "source_env_id": ids.ACME_STAGING_ENV_ID,
+        "target_env_id": ids.ACME_LIVE_ENV_ID,
+        "backup_id": ids.ACME_MANUAL_BACKUP_ID,  # type: ignore[dict-item]
+        "domain_id": ids.ACME_DNS_ZONE_ID,
+        "site_domain_id": ids.ACME_PRIMARY_DOMAIN_ID,
+        "sftp_account_id": ids.ACME_SFTP_ACCOUNT_ID,
+        "domain_ids": [ids.ACME_WWW_DOMAIN_ID],  # type: ignore[dict-item]
+    }
+
+
+def text_of(result: Any) -> str:
+    return "\n".join(getattr(c, "text", "") for c in result.content)
+
+
+def names(tools: Sequence[Any]) -> list[str]:
+    return [t.name for t in tools]
