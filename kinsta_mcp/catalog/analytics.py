@@ -24,8 +24,9 @@ from kinsta_mcp.catalog.spec import (
 # -- inputs -------------------------------------------------------------------------
 
 # "from" and "to" on the wire; `from` is a Python keyword.
-FromDate = Annotated[str | None, query("from"), Field(description="YYYY-MM-DD")]
-ToDate = Annotated[str | None, query("to"), Field(description="YYYY-MM-DD")]
+DATE = r"^\d{4}-\d{2}-\d{2}$"
+FromDate = Annotated[str | None, query("from"), Field(pattern=DATE, examples=["2026-11-01"])]
+ToDate = Annotated[str | None, query("to"), Field(pattern=DATE, examples=["2026-11-27"])]
 
 
 class SiteIdIn(Input):

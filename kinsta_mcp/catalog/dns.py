@@ -24,7 +24,7 @@ from kinsta_mcp.catalog.spec import (
 # -- inputs -------------------------------------------------------------------------
 
 DnsDomainId = Annotated[Id, Field(description="From list_dns_domains")]
-RecordType = Annotated[str, Field(description="e.g. A, CNAME, TXT")]
+RecordType = Annotated[str, Field(description="e.g. A, CNAME, TXT", examples=["A"])]
 RecordName = Annotated[str, Field(description="e.g. www.example.com")]
 Ttl = Annotated[int, Field(ge=300, description="Seconds")]
 

@@ -27,7 +27,7 @@ SiteDomainId = Annotated[Id, Field(description="From list_site_domains")]
 
 class AddSiteDomainIn(Input):
     env_id: Annotated[EnvId, path()]
-    domain_name: Annotated[str, body()]
+    domain_name: Annotated[str, body(), Field(examples=["shop.example.com"])]
     is_wildcardless: Annotated[bool | None, body(), Field(description="No *. wildcard")] = None
     custom_ssl_key: Annotated[str | None, body()] = None
     custom_ssl_cert: Annotated[str | None, body()] = None

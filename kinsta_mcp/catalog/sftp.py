@@ -38,7 +38,7 @@ class SetEnabledIn(Input):
 
 class SetAllowedIpsIn(Input):
     env_id: Annotated[EnvId, path()]
-    ip_allowlist: Annotated[list[str], body()]
+    ip_allowlist: Annotated[list[Annotated[str, Field(examples=["203.0.113.7"])]], body()]
 
 
 class SetPasswordExpirationIn(Input):
@@ -60,7 +60,7 @@ class AddSftpAccountIn(Input):
     env_id: Annotated[EnvId, path()]
     username: Annotated[str, body(), Field(min_length=1)]
     password: Annotated[str, body(), Field(min_length=16, examples=["R8zXwT@#bV!kJq9^"])]
-    root_directory: Annotated[str | None, body()] = None  # Kinsta defaults to "/"
+    root_directory: Annotated[str | None, body(), Field(examples=["/public"])] = None  # Kinsta defaults to "/"
     permission: Annotated[Literal["read", "write"] | None, body()] = None  # Kinsta defaults to read
 
 

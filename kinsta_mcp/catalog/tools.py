@@ -32,7 +32,7 @@ class EnvInBody(Input):
 
 class SetPhpVersionIn(Input):
     env_id: Annotated[EnvId, body("environment_id")]
-    php_version: Annotated[str, body(), Field(description="e.g. 8.3")]
+    php_version: Annotated[str, body(), Field(description="e.g. 8.3", examples=["8.3"])]
     is_opt_out_from_automatic_php_update: Annotated[bool | None, body()] = None
 
 
@@ -54,7 +54,9 @@ class GetDeniedIpsIn(Input):
 
 class SetDeniedIpsIn(Input):
     env_id: Annotated[EnvId, body("environment_id")]
-    ip_list: Annotated[list[str], body(), Field(description="The whole list; [] clears it")]
+    ip_list: Annotated[
+        list[Annotated[str, Field(examples=["203.0.113.7"])]], body(), Field(description="The whole list; [] clears it")
+    ]
 
 
 class RunWpCliIn(Input):

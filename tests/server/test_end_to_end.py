@@ -1,0 +1,69 @@
+"""Every tool against the simulator, under both protocol versions: it succeeds, and its
+structured content validates against the output schema the tool advertises."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from harness import MODES, answering, client, known_ids, text_of, world
+from jsonschema import Draft202012Validator
+from samples import valid_arguments
+
+from kinsta_mcp.catalog import OPERATIONS
+from kinsta_mcp.simulator import seed
+
+pytestmark = pytest.mark.anyio
+
+# Inputs that must name something that exists in the seeded simulator (inputs, not expectations).
+LIVE = seed.ACME_LIVE_ENV_ID
+STAGING = seed.ACME_STAGING_ENV_ID
+RULE = {"from": "/sale", "to": "/shop/sale/", "type": "redirect", "domain": "acme-shop.com"}
+SPECIFIC: dict[str, dict[str, Any]] = {
+    "update_plugin": {"name": "woocommerce", "update_version": "9.5.1"},
+    "update_theme": {"name": "storefront", "update_version": "4.6.1"},
+    "bulk_update_plugins": {"plugins": [{"name": "woocommerce"}, {"name": "wordpress-seo"}]},
+    "bulk_update_themes": {"themes": [{"name": "storefront"}]},
+    "run_wp_cli": {"wp_command": "wp plugin list"},
+    "delete_dns_record": {"type": "TXT", "name": "acme-shop.com"},
+    "update_dns_record": {"type": "A", "name": "acme-shop.com", "new_resource_records": [{"value": "35.190.24.18"}]},
+    "create_dns_record": {"type": "A", "name": "shop.acme-shop.com", "resource_records": [{"value": "35.190.24.19"}]},
+    "set_primary_domain": {"domain_id": seed.ACME_WWW_DOMAIN_ID},
+    "clear_cdn_cache": {"cdn_cache_id": seed.fixed_id(f"cdn:{LIVE}")},
+    "restore_backup": {"notified_user_id": seed.OWNER_USER_ID},
+    "update_redirect_rules": {
+        "action_type": "NEW",
+        "new_value": {**RULE, "from": "/new-sale"},
+        "rules_to_update": None,
+    },
+    "delete_redirect_rules": {"action_type": "DELETE", "rules_to_update": [RULE]},
+    "delete_environment": {"env_id": STAGING},
+    "push_environment": {"source_env_id": STAGING, "target_env_id": LIVE},
+}
+
+
+def arguments_for(op: Any) -> dict[str, Any]:
+    ids = {**known_ids(), "env_id": LIVE}
+    args = valid_arguments(op, ids)
+    args.update(SPECIFIC.get(op.name, {}))
+    return {k: v for k, v in args.items() if v is not None}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: op.name)
+async def test_tool_succeeds_against_the_simulator(op, mode) -> None:  # type: ignore[no-untyped-def]
+    callback, prompts = answering("accept")
+    async with world() as w, client(w.server, mode, callback) as c:
+        tools = {t.name: t for t in (await c.list_tools()).tools}
+        args = arguments_for(op)
+        if op.name == "get_operation":  # an operation that exists: start one first
+            started = await c.call_tool("clear_site_cache", {"env_id": LIVE, "wait": False})
+            args["operation_id"] = started.structured_content["operation_id"]  # type: ignore[index]
+        result = await c.call_tool(op.name, args)
+        assert not result.is_error, text_of(result)
+        schema = tools[op.name].output_schema
+        assert schema is not None
+        errors = [e.message for e in Draft202012Validator(schema).iter_errors(result.structured_content)]
+        assert errors == []
+        assert text_of(result).strip()
+        assert bool(prompts) == op.guarded  # asked exactly when the operation is guarded
