@@ -457,8 +457,16 @@ def make_tool(op: Operation, backend: Backend) -> Tool:
         structured_output=True,
         meta={"toolset": op.toolset.value},
     )
-    tool.parameters = compact_schema(tool.parameters)
+    forbid_unknown_arguments(tool)
     return tool
+
+
+def forbid_unknown_arguments(tool: Tool) -> None:
+    """Unknown arguments are an error, not silently dropped: a misspelled `push_db` must not vanish."""
+    model = tool.fn_metadata.arg_model
+    model.model_config["extra"] = "forbid"
+    model.model_rebuild(force=True)
+    tool.parameters = compact_schema(tool.parameters)
 
 
 # -- the one tool that is not a Kinsta operation -------------------------------------------------
@@ -519,7 +527,7 @@ def make_wait_tool(backend: Backend) -> Tool:
         structured_output=True,
         meta={"toolset": Toolset.OPERATIONS.value},
     )
-    tool.parameters = compact_schema(tool.parameters)
+    forbid_unknown_arguments(tool)
     return tool
 
 

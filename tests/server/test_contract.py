@@ -106,6 +106,16 @@ async def test_bad_arguments_send_nothing_and_name_the_argument(op) -> None:  # 
         assert recorder.sent == []
 
 
+async def test_unknown_arguments_are_refused_not_dropped() -> None:
+    recorder, result = await _call(
+        "push_environment",
+        {"site_id": "s1", "source_env_id": "e1", "target_env_id": "e2", "pushdb": True, "wait": False},
+        "auto",
+    )
+    assert result.is_error and "pushdb" in text_of(result)
+    assert recorder.sent == []
+
+
 async def test_out_of_enum_is_refused_with_the_allowed_values() -> None:
     recorder, result = await _call("get_logs", {"env_id": "e1", "file_name": "secret.log", "lines": 10}, "auto")
     text = text_of(result)
