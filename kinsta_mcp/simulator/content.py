@@ -1,0 +1,177 @@
+"""Generated content: log lines, analytics series, WP-CLI output and file trees.
+
+Deterministic (seeded by ids and dates) so the same request gives the same answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from .state import Environment, Site
+
+_PHP_ERRORS = [
+    'PHP Warning:  Undefined array key "billing_phone" in {root}/wp-content/plugins/woocommerce/includes/'
+    "class-wc-checkout.php on line 412",
+    "PHP Notice:  Function _load_textdomain_just_in_time was called <strong>incorrectly</strong>. Translation "
+    "loading for the <code>wordpress-seo</code> domain was triggered too early. in {root}/wp-includes/"
+    "functions.php on line 6114",
+    'PHP Warning:  Attempt to read property "ID" on null in {root}/wp-content/themes/{theme}/inc/template-tags.php '
+    "on line 88",
+    "PHP Deprecated:  Creation of dynamic property WC_Stripe_Payment_Gateway::$upe_enabled is deprecated in "
+    "{root}/wp-content/plugins/woocommerce-gateway-stripe/includes/class-wc-stripe-payment-gateway.php on line 61",
+    "PHP Fatal error:  Uncaught Error: Call to undefined function wc_get_cart_url() in {root}/wp-content/themes/"
+    "{theme}/header.php:42",
+    "PHP Warning:  file_get_contents(https://api.example-feeds.com/v1/items): Failed to open stream: HTTP request "
+    "failed! HTTP/1.1 503 Service Unavailable in {root}/wp-content/plugins/akismet/class.akismet.php on line 1304",
+    "PHP Notice:  Undefined index: HTTP_REFERER in {root}/wp-content/plugins/wp-mail-smtp/src/Admin/Area.php "
+    "on line 97",
+]
+_PAGES = ["/", "/shop/", "/cart/", "/checkout/", "/wp-login.php", "/feed/", "/wp-json/wp/v2/posts", "/about/"]
+_AGENTS = [
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 "
+    "Safari/605.1.15",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36",
+    "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+    "WordPress/6.7.1; https://{host}",
+]
+_CLIENTS = ["203.0.113.7", "198.51.100.23", "192.0.2.141", "203.0.113.88", "198.51.100.250"]
+
+
+def _n(*parts: object) -> int:
+    return int.from_bytes(hashlib.sha256("|".join(map(str, parts)).encode()).digest()[:8], "big")
+
+
+def log_lines(kind: str, site: Site, env: Environment, lines: int, now: float) -> str:
+    """The last `lines` lines of a log, newest last."""
+    count = max(0, min(int(lines), 20_000))
+    host = env.primary_domain.name
+    root = f"/www/{site.usr or site.name}_{_n(site.id) % 900 + 100}/public"
+    theme = next((t.name for t in env.themes if t.status == "active"), "twentytwentyfive")
+    out = []
+    for i in range(count):
+        t = now - (count - i) * 37
+        seed = _n(env.id, kind, i)
+        client = _CLIENTS[seed % len(_CLIENTS)]
+        page = _PAGES[seed % len(_PAGES)]
+        if kind == "error":
+            stamp = time.strftime("%Y/%m/%d %H:%M:%S", time.gmtime(t))
+            message = _PHP_ERRORS[seed % len(_PHP_ERRORS)].format(root=root, theme=theme)
+            out.append(
+                f"{stamp} [error] {seed % 900 + 100}#{seed % 900 + 100}: *{seed % 99_999} FastCGI sent in stderr: "
+                f'"PHP message: {message}" while reading response header from upstream, client: {client}, '
+                f'server: {host}, request: "GET {page} HTTP/2.0", upstream: '
+                f'"fastcgi://unix:/var/run/php{env.php_version}-fpm-{site.name}.sock:", host: "{host}"'
+            )
+        elif kind == "access":
+            stamp = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(t))
+            status = (200, 200, 200, 301, 304, 404, 200, 502)[seed % 8]
+            agent = _AGENTS[seed % len(_AGENTS)].format(host=host)
+            out.append(
+                f'{host} {client} [{stamp}] GET "{page}" HTTP/2.0 {status} "-" "{agent}" {client} "{page}" - - '
+                f"{seed % 50_000 + 300} {(seed % 900) / 1000:.3f} {(seed % 700) / 1000:.3f}"
+            )
+        else:
+            stamp = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(t))
+            cache = ("HIT", "MISS", "BYPASS", "HIT", "EXPIRED")[seed % 5]
+            out.append(f'{stamp} {host} "{page}" {cache} {(seed % 1200) / 1000:.3f} {seed % 40_000 + 500}')
+    return "\n".join(out)
+
+
+ANALYTICS_KEYS = {"visits": "uniqueip", "bandwidth": "bandwidth", "cdn-bandwidth": "cdn-bandwidth"}
+ANALYTICS_KEYS["diskspace"] = "diskSpaceUsage"
+_SPANS = {"24_hours": 24, "7_days": 7, "30_days": 30, "60_days": 60}
+
+
+def parse_day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+def analytics(
+    metric: str, env: Environment, span: str | None, start: date | None, end: date | None, now: float
+) -> dict[str, Any]:
+    """`{"analytics": {"analytics_response": ...}}` for a metric over a span or a date range."""
+    key = ANALYTICS_KEYS[metric]
+    today = datetime.fromtimestamp(now, UTC).replace(minute=0, second=0, microsecond=0)
+    points: list[datetime]
+    if start is not None and end is not None:
+        days = (end - start).days + 1
+        points = [datetime(start.year, start.month, start.day) + timedelta(days=d) for d in range(days)]
+    elif span == "24_hours":
+        points = [today.replace(tzinfo=None) - timedelta(hours=h) for h in range(23, -1, -1)]
+    else:
+        n = _SPANS.get(span or "7_days", 7)
+        midnight = today.replace(hour=0, tzinfo=None)
+        points = [midnight - timedelta(days=d) for d in range(n - 1, -1, -1)]
+    scale = {"uniqueip": 1_800, "bandwidth": 3_200_000_000, "cdn-bandwidth": 7_500_000_000}.get(key, 0)
+    values: list[int] = []
+    for p in points:
+        if key == "diskSpaceUsage":
+            values.append(2_147_483_648 + (p.toordinal() - 739_000) * 4_194_304 + _n(env.id, "disk") % 1_000_000)
+        else:
+            per = scale // 24 if span == "24_hours" and start is None else scale
+            values.append(per // 2 + _n(env.id, key, p.isoformat()) % max(per, 1))
+    total = values[-1] if key == "diskSpaceUsage" and values else sum(values)
+    dataset: list[dict[str, Any]] = [
+        {"key": p.strftime("%Y-%m-%dT%H:%M:%S"), "value": str(v)} for p, v in zip(points, values, strict=True)
+    ]
+    return {
+        "analytics": {"analytics_response": {"key": key, "data": [{"name": key, "total": total, "dataset": dataset}]}}
+    }
+
+
+def file_tree(env: Environment) -> list[dict[str, Any]]:
+    """wp-content as Kinsta lists it: two levels of children."""
+
+    def folder(name: str, path: str, items: list[str]) -> dict[str, Any]:
+        return {"name": name, "path": path, "children": [{"name": i, "path": f"{path}/{i}"} for i in items]}
+
+    return [
+        {
+            "name": "wp-content",
+            "path": "wp-content",
+            "children": [
+                folder("plugins", "wp-content/plugins", [p.name for p in env.plugins]),
+                folder("themes", "wp-content/themes", [t.name for t in env.themes]),
+                folder("uploads", "wp-content/uploads", ["2024", "2025", "2026"]),
+                folder("mu-plugins", "wp-content/mu-plugins", ["kinsta-mu-plugins", "kinsta-mu-plugins.php"]),
+            ],
+        }
+    ]
+
+
+def wp_cli(env: Environment, site: Site, command: str) -> tuple[str, int]:
+    """Plausible output for a WP-CLI command, and its exit code."""
+    words = command.split()
+    args = words[1:]
+    if args[:2] == ["core", "version"]:
+        return (
+            env.wordpress_version or "Error: This does not seem to be a WordPress installation.",
+            0 if env.is_wordpress else 1,
+        )
+    if args[:2] in (["plugin", "list"], ["theme", "list"]):
+        items = env.plugins if args[0] == "plugin" else env.themes
+        rows = ["name\tstatus\tupdate\tversion"]
+        rows += [f"{c.name}\t{c.status}\t{'available' if c.update_version else 'none'}\t{c.version}" for c in items]
+        return "\n".join(rows), 0
+    if args[:3] == ["option", "get", "siteurl"] or args[:3] == ["option", "get", "home"]:
+        return env.site_url or f"https://{env.primary_domain.name}", 0
+    if args[:3] == ["option", "get", "blogname"]:
+        return site.display_name, 0
+    if args[:2] == ["cache", "flush"]:
+        return "Success: The cache was flushed.", 0
+    if args[:2] == ["user", "list"]:
+        return "ID\tuser_login\tdisplay_name\tuser_email\troles\n1\tadmin\tadmin\tadmin@example.com\tadministrator", 0
+    if args[:2] == ["site", "list"] and site.is_multisite:
+        return "blog_id\turl\n1\thttps://contoso.net/\n2\thttps://news.contoso.net/\n3\thttps://shop.contoso.net/", 0
+    if args[:1] == ["db"] and args[1:2] == ["size"]:
+        return (
+            "+-----------+---------+\n| Name      | Size    |\n+-----------+---------+\n| wordpress | 48.2 MB |",
+            0,
+        )
+    return f"Success: Ran '{command}'.", 0

@@ -1,0 +1,169 @@
+"""Site tools: caches, PHP, denied IPs, WP-CLI, phpMyAdmin."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from ..content import wp_cli
+from ..routing import Ctx, P, Reply, Routes, bad_request, obj, opt, req
+from ..state import ms
+from .common import env_of, site_of
+
+routes = Routes()
+
+PHP_VERSIONS = ("8.0", "8.1", "8.2", "8.3", "8.4")
+_ENV_BODY = obj(req("environment_id"))
+_ALLOCATION = obj(req("thread_count", "number", minimum=1), req("thread_memory", "number", minimum=1))
+
+
+@routes.add(
+    "POST",
+    "/sites/tools/clear-cache",
+    body=_ENV_BODY,
+    operation="cache:clear",
+    message="Clearing site cache in progress",
+    activity="clearCache",
+)
+def clear_cache(ctx: Ctx) -> Reply:
+    env = env_of(ctx, ctx.body["environment_id"])
+
+    def effect() -> dict[str, Any]:
+        ctx.state.env(env.id, ctx.company).cache_cleared_at = ctx.now
+        return {}
+
+    return ctx.started(effect)
+
+
+@routes.add(
+    "POST",
+    "/sites/tools/restart-php",
+    body=_ENV_BODY,
+    operation="php:restart",
+    message="Restarting PHP in progress",
+    activity="restartPhp",
+)
+def restart_php(ctx: Ctx) -> Reply:
+    env = env_of(ctx, ctx.body["environment_id"])
+
+    def effect() -> dict[str, Any]:
+        ctx.state.env(env.id, ctx.company).php_restarted_at = ctx.now
+        return {}
+
+    return ctx.started(effect)
+
+
+@routes.add(
+    "PUT",
+    "/sites/tools/modify-php-version",
+    body=obj(req("environment_id"), req("php_version"), opt("is_opt_out_from_automatic_php_update", "boolean")),
+    operation="php:modify-version",
+    message="Modifying PHP version in progress",
+    activity="modifyPhpVersion",
+)
+def modify_php_version(ctx: Ctx) -> Reply:
+    env = env_of(ctx, ctx.body["environment_id"])
+    version = ctx.body["php_version"]
+    if version not in PHP_VERSIONS:
+        raise bad_request(f'"php_version" must be one of [{", ".join(PHP_VERSIONS)}]')
+    opt_out = ctx.body.get("is_opt_out_from_automatic_php_update")
+
+    def effect() -> dict[str, Any]:
+        target = ctx.state.env(env.id, ctx.company)
+        target.php_version = version
+        if opt_out is not None:
+            target.is_opt_out_from_automatic_php_update = opt_out
+        return {"php_version": version}
+
+    return ctx.started(effect)
+
+
+@routes.add(
+    "POST",
+    "/sites/environments/{env_id}/change-environment-php-allocation",
+    body=_ALLOCATION,
+    operation="environments:change-environment-php-allocation",
+    message="Environment PHP allocation change in progress",
+    activity="changeEnvironmentPhpAllocation",
+)
+def change_env_allocation(ctx: Ctx) -> Reply:
+    env = env_of(ctx, ctx.path["env_id"])
+    count, memory = int(ctx.body["thread_count"]), int(ctx.body["thread_memory"])
+
+    def effect() -> dict[str, Any]:
+        target = ctx.state.env(env.id, ctx.company)
+        target.php_thread_count, target.php_thread_memory = count, memory
+        return {"thread_count": count, "thread_memory": memory}
+
+    return ctx.started(effect)
+
+
+@routes.add(
+    "POST",
+    "/sites/{site_id}/change-site-php-allocation",
+    body=_ALLOCATION,
+    operation="sites:change-site-php-allocation",
+    message="Site PHP allocation change in progress",
+    activity="changeSitePhpAllocation",
+)
+def change_site_allocation(ctx: Ctx) -> Reply:
+    site = site_of(ctx, ctx.path["site_id"])
+    count, memory = int(ctx.body["thread_count"]), int(ctx.body["thread_memory"])
+
+    def effect() -> dict[str, Any]:
+        for env in ctx.state.envs_of(ctx.state.site(site.id, ctx.company)):
+            if env.is_live or not env.is_premium:  # live and standard staging, not premium staging
+                env.php_thread_count, env.php_thread_memory = count, memory
+        return {"thread_count": count, "thread_memory": memory}
+
+    return ctx.started(effect)
+
+
+@routes.add("GET", "/sites/tools/denied-ips", query=(req("environment_id"),))
+def get_denied_ips(ctx: Ctx) -> Reply:
+    env = env_of(ctx, ctx.query["environment_id"])
+    return Reply(200, {"environment": {"id": env.id, "ip_list": list(env.denied_ips)}})
+
+
+@routes.add(
+    "PUT",
+    "/sites/tools/denied-ips",
+    body=obj(req("environment_id"), req("ip_list", "array", items=P("ip", "string", required=True))),
+    activity="updateDeniedIps",
+)
+def update_denied_ips(ctx: Ctx) -> Reply:
+    env = env_of(ctx, ctx.body["environment_id"])
+    env.denied_ips = list(ctx.body["ip_list"])
+    return Reply(200, {"result": None})
+
+
+@routes.add(
+    "POST",
+    "/sites/environments/{env_id}/run-wp-cli-command",
+    path_params=(P("env_id", "uuid", required=True),),
+    body=obj(req("wp_command", max_length=5000, pattern=r"^wp\s+[a-zA-Z0-9_\-./:=@'\s]+$")),
+    operation="environment:run-wp-cli-command",
+    message="Running a WP CLI command in progress",
+    activity="runWpCliCommand",
+)
+def run_wp_cli(ctx: Ctx) -> Reply:
+    env = env_of(ctx, ctx.path["env_id"])
+    if not env.is_wordpress:
+        raise bad_request("WP-CLI needs WordPress: this environment is a plain environment")
+    command = ctx.body["wp_command"]
+
+    def effect() -> dict[str, Any]:
+        target = ctx.state.env(env.id, ctx.company)
+        output, code = wp_cli(target, ctx.state.site_of(target), command)
+        return {"command": command, "output": output, "exit_code": code}
+
+    return ctx.started(effect)
+
+
+@routes.add("POST", "/sites/environments/{env_id}/pma-login-token", activity="generatePhpMyAdminLoginLink")
+def pma_login(ctx: Ctx) -> Reply:
+    env = env_of(ctx, ctx.path["env_id"])
+    site = ctx.state.site_of(env)
+    token = hashlib.sha256(f"{env.id}|{ctx.now}".encode()).hexdigest()
+    url = f"https://mysqleditor-{site.usr or site.name}.kinsta.cloud?app-key={token}"
+    return Reply(200, {"url": url, "expires_at": ms(ctx.now + 15 * 60)})

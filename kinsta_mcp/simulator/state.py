@@ -1,0 +1,430 @@
+"""The simulator's in-memory world: companies, sites, environments and everything on them."""
+
+from __future__ import annotations
+
+import copy
+import random
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .faults import OperationFailure
+from .routing import ApiError, Ctx, Reply, not_found
+
+
+def ms(seconds: float) -> int:
+    return int(seconds * 1000)
+
+
+@dataclass
+class User:
+    id: str
+    email: str
+    full_name: str
+    role: str = "company_owner"
+
+    @property
+    def image(self) -> str:
+        return f"https://www.gravatar.com/avatar/{uuid.uuid5(uuid.NAMESPACE_URL, self.email).hex}"
+
+
+@dataclass
+class ApiKeyRecord:
+    id: str
+    name: str
+    status: str = "active"
+    expires_at: str | None = None
+
+
+@dataclass
+class Company:
+    id: str
+    name: str
+    users: list[User] = field(default_factory=list)
+    api_keys: list[ApiKeyRecord] = field(default_factory=list)
+
+
+@dataclass
+class Component:
+    """A plugin or theme as WordPress reports it."""
+
+    name: str
+    title: str
+    version: str
+    status: str = "active"
+    update_version: str | None = None
+    update_status: str | None = None
+
+
+@dataclass
+class SiteDomain:
+    id: str
+    name: str
+    env_id: str
+    type: str  # "live" or "staging"
+    is_active: bool = True
+    uses_cloudflare_dns: bool = True
+    is_wildcardless: bool = False
+
+
+@dataclass
+class Backup:
+    id: int
+    name: str
+    note: str | None
+    type: str  # manual, scheduled, system
+    created_at: int  # ms
+    env_id: str
+    snapshot: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class DownloadableBackup:
+    id: str
+    created_at: int
+    expires_at: int
+    download_link: str | None
+    is_generation_in_progress: bool = False
+
+
+@dataclass
+class SftpAccount:
+    id: str
+    username: str
+    password: str
+    root_directory: str = "/"
+    permission: str = "read"
+    is_active: bool = True
+
+
+@dataclass
+class RedirectRule:
+    from_: str
+    to: str
+    type: str = "redirect"
+    domain: str | None = None
+    traffic_from_country: str | None = None
+    traffic_from_country_name: str | None = None
+    traffic_from_city: str | None = None
+    displayed_location: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "from": self.from_,
+            "to": self.to,
+            "type": self.type,
+            "domain": self.domain,
+            "traffic_from_country": self.traffic_from_country,
+            "traffic_from_country_name": self.traffic_from_country_name,
+            "traffic_from_city": self.traffic_from_city,
+            "displayed_location": self.displayed_location,
+        }
+
+
+@dataclass
+class Environment:
+    id: str
+    site_id: str
+    name: str
+    display_name: str
+    container_id: str
+    is_premium: bool = False
+    is_blocked: bool = False
+    is_wordpress: bool = True
+    wordpress_version: str | None = "6.7.1"
+    php_version: str = "8.2"
+    is_opt_out_from_automatic_php_update: bool = False
+    php_thread_count: int = 2
+    php_thread_memory: int = 256
+    web_root: str = "/"
+    edge_cache_id: str | None = None
+    edge_cache_enabled: bool = True
+    cdn_cache_id: str | None = None
+    image_optimization_type: str | None = "off"
+    ssh_port: str = "22"
+    ssh_ip: str = "35.184.0.10"
+    is_ssh_enabled: bool = True
+    is_password_auth_enabled: bool = True
+    sftp_password: str = ""
+    sftp_ip_allowlist: list[str] = field(default_factory=list)
+    sftp_password_expiration: str = "never"
+    is_additional_sftp_accounts_enabled: bool = False
+    additional_sftp_port: str | None = None
+    additional_sftp_accounts: list[SftpAccount] = field(default_factory=list)
+    domains: list[SiteDomain] = field(default_factory=list)
+    primary_domain_id: str | None = None
+    plugins: list[Component] = field(default_factory=list)
+    themes: list[Component] = field(default_factory=list)
+    backups: list[Backup] = field(default_factory=list)
+    downloadable_backups: list[DownloadableBackup] = field(default_factory=list)
+    denied_ips: list[str] = field(default_factory=list)
+    redirect_rules: list[RedirectRule] = field(default_factory=list)
+    # Markers stand for the environment's database and file contents so pushes and restores show.
+    db_marker: str = ""
+    files_marker: str = ""
+    site_url: str = ""
+    restored_from_backup: int | None = None
+    cache_cleared_at: float | None = None
+    php_restarted_at: float | None = None
+
+    @property
+    def is_live(self) -> bool:
+        return self.name == "live"
+
+    @property
+    def primary_domain(self) -> SiteDomain:
+        for d in self.domains:
+            if d.id == self.primary_domain_id:
+                return d
+        return self.domains[0]
+
+    def component(self, kind: str, name: str) -> Component | None:
+        items = self.plugins if kind == "plugin" else self.themes
+        return next((c for c in items if c.name == name), None)
+
+    def contents(self) -> dict[str, Any]:
+        """What a backup or a push carries."""
+        return {
+            "db_marker": self.db_marker,
+            "files_marker": self.files_marker,
+            "plugins": copy.deepcopy(self.plugins),
+            "themes": copy.deepcopy(self.themes),
+            "wordpress_version": self.wordpress_version,
+        }
+
+
+@dataclass
+class Site:
+    id: str
+    name: str
+    display_name: str
+    company_id: str
+    region: str
+    status: str = "live"
+    labels: list[dict[str, str]] = field(default_factory=list)
+    env_ids: list[str] = field(default_factory=list)
+    is_multisite: bool = False
+    usr: str = ""
+    visits_this_month: int = 0
+    bandwidth_this_month: int = 0
+    cdn_bandwidth_this_month: int = 0
+
+
+@dataclass
+class DnsRecord:
+    type: str
+    name: str
+    ttl: float
+    values: list[str]
+
+
+@dataclass
+class DnsZone:
+    id: str
+    name: str
+    company_id: str
+    site_id: str | None
+    is_active: bool = True
+    records: list[DnsRecord] = field(default_factory=list)
+
+
+@dataclass
+class Activity:
+    id: int
+    company_id: str
+    site_id: str | None
+    created_at: int
+    type: str
+    category: str
+    description: str
+    api_key_id: str | None
+    api_key_name: str | None
+    is_done: bool = True
+    has_failed: bool = False
+    public_error: str | None = None
+
+
+@dataclass
+class Operation:
+    id: str
+    method: str
+    template: str
+    company_id: str
+    started_at: float
+    done_at: float
+    visible_at: float
+    effect: Callable[[], dict[str, Any] | None]
+    will_fail: bool = False
+    finished: bool = False
+    failed: bool = False
+    error: str | None = None
+    data: dict[str, Any] | None = None
+    activity: Activity | None = None
+
+
+class SimState:
+    """All simulated data, plus the async operations that will change it."""
+
+    def __init__(self, *, operation_seconds: float, not_visible_seconds: float, rng_seed: int = 2026) -> None:
+        self.operation_seconds = operation_seconds
+        self.not_visible_seconds = not_visible_seconds
+        self.rng = random.Random(rng_seed)
+        self.companies: dict[str, Company] = {}
+        self.sites: dict[str, Site] = {}
+        self.environments: dict[str, Environment] = {}
+        self.dns_zones: dict[str, DnsZone] = {}
+        self.regions: list[tuple[str, str]] = []  # (region, name)
+        self.operations: dict[str, Operation] = {}
+        self.activities: list[Activity] = []
+        self.operation_failures: list[OperationFailure] = []
+        self.next_backup_id = 190_000_001
+        self.next_activity_id = 34_190_001
+
+    # -- ids ----------------------------------------------------------------------
+    def new_uuid(self) -> str:
+        """Deterministic per run: the same scenario gives the same ids."""
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def new_backup_id(self) -> int:
+        self.next_backup_id += 1
+        return self.next_backup_id
+
+    def unique_site_name(self, display_name: str) -> str:
+        base = re.sub(r"[^a-z0-9]+", "-", display_name.lower()).strip("-") or "site"
+        taken = {s.name for s in self.sites.values()}
+        name, n = base, 1
+        while name in taken:
+            n += 1
+            name = f"{base}-{n}"
+        return name
+
+    # -- lookups that honour the caller's company ---------------------------------
+    def site(self, site_id: str, company_id: str) -> Site:
+        site = self.sites.get(site_id)
+        if site is None or site.company_id != company_id:
+            raise not_found("site")
+        return site
+
+    def env(self, env_id: str, company_id: str) -> Environment:
+        env = self.environments.get(env_id)
+        if env is None or self.sites[env.site_id].company_id != company_id:
+            raise not_found("environment")
+        return env
+
+    def site_of(self, env: Environment) -> Site:
+        return self.sites[env.site_id]
+
+    def envs_of(self, site: Site) -> list[Environment]:
+        return [self.environments[e] for e in site.env_ids if e in self.environments]
+
+    def live_env(self, site: Site) -> Environment:
+        return next(e for e in self.envs_of(site) if e.is_live)
+
+    def company_sites(self, company_id: str) -> list[Site]:
+        return [s for s in self.sites.values() if s.company_id == company_id]
+
+    def zone(self, zone_id: str, company_id: str) -> DnsZone:
+        zone = self.dns_zones.get(zone_id)
+        if zone is None or zone.company_id != company_id:
+            raise not_found("domain")
+        return zone
+
+    def site_domain(self, domain_id: str, company_id: str) -> tuple[Environment, SiteDomain]:
+        for env in self.environments.values():
+            for d in env.domains:
+                if d.id == domain_id and self.site_of(env).company_id == company_id:
+                    return env, d
+        raise not_found("site domain")
+
+    def backup(self, backup_id: int, company_id: str) -> tuple[Environment, Backup]:
+        for env in self.environments.values():
+            for b in env.backups:
+                if b.id == backup_id and self.site_of(env).company_id == company_id:
+                    return env, b
+        raise not_found("backup")
+
+    def sftp_account(self, account_id: str, company_id: str) -> tuple[Environment, SftpAccount]:
+        for env in self.environments.values():
+            for a in env.additional_sftp_accounts:
+                if a.id == account_id and self.site_of(env).company_id == company_id:
+                    return env, a
+        raise not_found("SFTP account")
+
+    def remove_site(self, site: Site) -> None:
+        for env_id in site.env_ids:
+            self.environments.pop(env_id, None)
+        self.sites.pop(site.id, None)
+        for zone in self.dns_zones.values():
+            if zone.site_id == site.id:
+                zone.site_id = None
+
+    # -- activity log ---------------------------------------------------------------
+    def record_activity(self, ctx: Ctx, site_id: str | None, done: bool) -> Activity:
+        route = ctx.route
+        self.next_activity_id += 1
+        category = "kinstaDns" if route.template.startswith("/domains") else "siteActions"
+        item = Activity(
+            id=self.next_activity_id,
+            company_id=ctx.company,
+            site_id=site_id,
+            created_at=ms(ctx.now),
+            type=route.activity or route.key,
+            category=category,
+            description=f"{route.message or route.activity} ({route.method} {route.template})".strip(),
+            api_key_id=ctx.key_id,
+            api_key_name=ctx.key.name,
+            is_done=done,
+        )
+        self.activities.append(item)
+        return item
+
+    # -- async operations -----------------------------------------------------------
+    def start_operation(
+        self, ctx: Ctx, effect: Callable[[], dict[str, Any] | None], *, site_id: str | None = None
+    ) -> Reply:
+        route = ctx.route
+        assert route.operation is not None, f"{route.key} is not an async route"
+        op_id = f"{route.operation}-{self.new_uuid()}"
+        will_fail = False
+        for failure in self.operation_failures:
+            if failure.matches(route.method, route.template):
+                will_fail = True
+                if failure.times is not None:
+                    failure.times -= 1
+                break
+        hidden = self.not_visible_seconds if route.creates_site else 0.0
+        op = Operation(
+            id=op_id,
+            method=route.method,
+            template=route.template,
+            company_id=ctx.company,
+            started_at=ctx.now,
+            done_at=ctx.now + self.operation_seconds,
+            visible_at=ctx.now + hidden,
+            effect=effect,
+            will_fail=will_fail,
+        )
+        op.activity = self.record_activity(ctx, site_id, done=False)
+        self.operations[op_id] = op
+        return Reply(route.success_status, {"operation_id": op_id, "message": route.message, "status": 202})
+
+    def apply_due(self, now: float) -> None:
+        """Finish every operation whose time has come, oldest first (no background tasks)."""
+        due = sorted(
+            (o for o in self.operations.values() if not o.finished and o.done_at <= now), key=lambda o: o.done_at
+        )
+        for op in due:
+            op.finished = True
+            if op.will_fail:
+                op.failed, op.error = True, "The operation failed (injected by the simulator)"
+            else:
+                try:
+                    op.data = op.effect() or {}
+                except ApiError as exc:  # the world changed while it ran (e.g. the environment was deleted)
+                    op.failed, op.error = True, exc.message
+            if op.activity is not None:
+                op.activity.is_done = True
+                op.activity.has_failed = op.failed
+                op.activity.public_error = op.error
