@@ -125,11 +125,6 @@ async def serve(settings: Settings) -> None:
                 "Data is made up and lives only in this process.",
                 file=sys.stderr,
             )
-        if settings.confirmation == "off":
-            print(
-                "kinsta-mcp: WARNING: confirmation is off: irreversible operations run without asking anyone.",
-                file=sys.stderr,
-            )
         clients = make_clients(settings, transport=transport)
         for client in clients.values():
             stack.push_async_callback(client.aclose)

@@ -1,0 +1,81 @@
+"""Logging to stderr, with secrets redacted from every record.
+
+stdout belongs to the MCP protocol on the stdio transport, so every log line goes to stderr.
+The redacting filter sits on the handler, so it sees records from every logger (ours,
+httpx's, the MCP SDK's), including exception tracebacks and stack traces.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Iterable
+from typing import TextIO
+
+REDACTED = "[REDACTED]"
+# "Bearer <token>" anywhere, e.g. in a logged header or an exception's repr.
+_BEARER = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+")
+# Shorter values would redact ordinary words; real keys and tokens are long.
+_MIN_SECRET_LENGTH = 6
+_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class RedactingFilter(logging.Filter):
+    """Replaces every configured secret and every `Bearer ...` token in a record's text."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self._secrets: tuple[str, ...] = ()
+        self.set_secrets(secrets)
+
+    def set_secrets(self, secrets: Iterable[str]) -> None:
+        unique = {s for s in secrets if len(s) >= _MIN_SECRET_LENGTH}
+        # Longest first, so a secret that contains another is replaced whole.
+        self._secrets = tuple(sorted(unique, key=len, reverse=True))
+
+    def redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        # Render the message once with its arguments, so a secret passed as an argument is caught too.
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string must not hide the record, nor leak it unredacted
+            message = f"{record.msg!s} {record.args!r}"
+        record.msg = self.redact(message)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
+
+
+_HANDLER_NAME = "kinsta-mcp-stderr"
+
+
+def setup_logging(level: str, secrets: Iterable[str] = (), stream: TextIO | None = None) -> RedactingFilter:
+    """Send all logging to stderr (or `stream`) at `level`, redacting `secrets`; returns the filter.
+
+    Calling it again replaces the handler it installed before (tests, reloads), not others'.
+    """
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if handler.get_name() == _HANDLER_NAME:
+            root.removeHandler(handler)
+    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
+    handler.set_name(_HANDLER_NAME)
+    handler.setFormatter(logging.Formatter(_FORMAT))
+    redactor = RedactingFilter(secrets)
+    handler.addFilter(redactor)
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    # httpx logs every request at INFO; that is debug detail for us.
+    logging.getLogger("httpx").setLevel(logging.DEBUG if level.lower() == "debug" else logging.WARNING)
+    logging.captureWarnings(True)
+    return redactor
