@@ -68,9 +68,12 @@ class World:
 
 
 @asynccontextmanager
-async def world(audit: Path | None = None, **overrides: Any) -> AsyncIterator[World]:
+async def world(
+    audit: Path | None = None, sim_options: dict[str, Any] | None = None, **overrides: Any
+) -> AsyncIterator[World]:
+    """A server on a fresh simulator; `sim_options` go to Simulator(), `overrides` to Settings."""
     clock = SimClock()
-    sim = Simulator(clock=clock, rate_limits=False)
+    sim = Simulator(clock=clock, **{"rate_limits": False, **(sim_options or {})})
     linked = LinkedClock(clock)
     settings = settings_for(audit, api_base_url=sim.base_url, **overrides)
     clients = make_clients(settings, clock=linked, transport=sim.transport())
