@@ -36,8 +36,12 @@ _BASE = "urn:kinsta-openapi"
 METHODS = ("get", "post", "put", "delete", "patch")
 
 
+# Read once, at import: tests that clear KINSTA_* variables must not lose the document.
+_CONFIGURED = os.environ.get("KINSTA_OPENAPI_SPEC")
+
+
 def document_path() -> Path:
-    return Path(os.environ.get("KINSTA_OPENAPI_SPEC") or DEFAULT_LOCATION)
+    return Path(_CONFIGURED or DEFAULT_LOCATION)
 
 
 @functools.cache
