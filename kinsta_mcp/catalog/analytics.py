@@ -126,6 +126,7 @@ OPERATIONS = [
         output=GetVisitsUsageOut,
         effect=Effect.READ,
         toolset=Toolset.ANALYTICS,
+        resource="kinsta://sites/{site_id}/usage/visits",
     ),
     Operation(
         name="get_bandwidth_usage",
@@ -137,6 +138,7 @@ OPERATIONS = [
         output=GetBandwidthUsageOut,
         effect=Effect.READ,
         toolset=Toolset.ANALYTICS,
+        resource="kinsta://sites/{site_id}/usage/bandwidth",
     ),
     Operation(
         name="get_cdn_bandwidth_usage",
@@ -148,6 +150,7 @@ OPERATIONS = [
         output=GetCdnUsageOut,
         effect=Effect.READ,
         toolset=Toolset.ANALYTICS,
+        resource="kinsta://sites/{site_id}/usage/cdn-bandwidth",
     ),
     Operation(
         name="get_visits",
@@ -159,6 +162,7 @@ OPERATIONS = [
         output=AnalyticsOut,
         effect=Effect.READ,
         toolset=Toolset.ANALYTICS,
+        resource="kinsta://environments/{env_id}/analytics/visits/{time_span}",
         company=query("company_id"),
     ),
     Operation(
@@ -171,6 +175,7 @@ OPERATIONS = [
         output=AnalyticsOut,
         effect=Effect.READ,
         toolset=Toolset.ANALYTICS,
+        resource="kinsta://environments/{env_id}/analytics/bandwidth/{time_span}",
         company=query("company_id"),
     ),
     Operation(
@@ -183,6 +188,7 @@ OPERATIONS = [
         output=AnalyticsOut,
         effect=Effect.READ,
         toolset=Toolset.ANALYTICS,
+        resource="kinsta://environments/{env_id}/analytics/cdn-bandwidth/{time_span}",
         company=query("company_id"),
     ),
     Operation(
@@ -195,6 +201,7 @@ OPERATIONS = [
         output=AnalyticsOut,
         effect=Effect.READ,
         toolset=Toolset.ANALYTICS,
+        resource="kinsta://environments/{env_id}/analytics/diskspace/{time_span}",
         company=query("company_id"),
     ),
 ]

@@ -93,6 +93,7 @@ OPERATIONS = [
         output=ListBackupsOut,
         effect=Effect.READ,
         toolset=Toolset.BACKUPS,
+        resource="kinsta://environments/{env_id}/backups",
         brief=("id", "name", "note", "type", "created_at"),
     ),
     Operation(
@@ -105,6 +106,7 @@ OPERATIONS = [
         output=ListDownloadableBackupsOut,
         effect=Effect.READ,
         toolset=Toolset.BACKUPS,
+        resource="kinsta://environments/{env_id}/downloadable-backups",
     ),
     Operation(
         name="restore_backup",

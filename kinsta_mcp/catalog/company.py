@@ -158,6 +158,7 @@ OPERATIONS = [
         output=ListCompanyUsersOut,
         effect=Effect.READ,
         toolset=Toolset.COMPANY,
+        resource="kinsta://users",
         company=path("id"),
     ),
     Operation(
@@ -182,6 +183,7 @@ OPERATIONS = [
         output=ListRegionsOut,
         effect=Effect.READ,
         toolset=Toolset.COMPANY,
+        resource="kinsta://regions",
         company=path("id"),
     ),
     Operation(
@@ -194,6 +196,7 @@ OPERATIONS = [
         output=ListActivityLogsOut,
         effect=Effect.READ,
         toolset=Toolset.COMPANY,
+        resource="kinsta://activity-log",
         company=path("id"),
         brief=("id", "created_at", "type", "descriptions", "site_id", "has_failed", "public_error"),
     ),

@@ -103,6 +103,7 @@ OPERATIONS = [
         output=ListDnsDomainsOut,
         effect=Effect.READ,
         toolset=Toolset.DNS,
+        resource="kinsta://dns-domains",
         company=query("company"),
         brief=("id", "name", "site_id"),
     ),
@@ -116,6 +117,7 @@ OPERATIONS = [
         output=ListDnsRecordsOut,
         effect=Effect.READ,
         toolset=Toolset.DNS,
+        resource="kinsta://dns-domains/{domain_id}/records",
         brief=("type", "name", "resource_records"),
     ),
     Operation(

@@ -93,6 +93,7 @@ OPERATIONS = [
         output=ListSiteDomainsOut,
         effect=Effect.READ,
         toolset=Toolset.DOMAINS,
+        resource="kinsta://environments/{env_id}/domains",
         brief=("id", "name"),
     ),
     Operation(
@@ -130,6 +131,7 @@ OPERATIONS = [
         output=VerificationRecordsOut,
         effect=Effect.READ,
         toolset=Toolset.DOMAINS,
+        resource="kinsta://site-domains/{site_domain_id}/verification-records",
     ),
     Operation(
         name="set_primary_domain",

@@ -132,6 +132,7 @@ OPERATIONS = [
         output=ListEnvironmentsOut,
         effect=Effect.READ,
         toolset=Toolset.ENVIRONMENTS,
+        resource="kinsta://sites/{site_id}/environments",
         brief=("id", "name", "display_name", "is_premium", "primaryDomain", "container_info"),
     ),
     Operation(
@@ -222,5 +223,6 @@ OPERATIONS = [
         output=ListFilesOut,
         effect=Effect.READ,
         toolset=Toolset.ENVIRONMENTS,
+        untrusted=True,
     ),
 ]

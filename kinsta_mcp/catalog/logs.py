@@ -45,6 +45,8 @@ OPERATIONS = [
         output=GetLogsOut,
         effect=Effect.READ,
         toolset=Toolset.LOGS,
+        resource="kinsta://environments/{env_id}/logs/{file_name}",
+        untrusted=True,
         rate=RateClass.LOGS,
     ),
 ]

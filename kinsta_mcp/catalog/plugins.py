@@ -110,6 +110,8 @@ OPERATIONS = [
         output=ListPluginsOut,
         effect=Effect.READ,
         toolset=Toolset.PLUGINS,
+        resource="kinsta://environments/{env_id}/plugins",
+        untrusted=True,
         brief=BRIEF,
     ),
     Operation(
@@ -148,6 +150,8 @@ OPERATIONS = [
         output=ListThemesOut,
         effect=Effect.READ,
         toolset=Toolset.PLUGINS,
+        resource="kinsta://environments/{env_id}/themes",
+        untrusted=True,
         brief=BRIEF,
     ),
     Operation(

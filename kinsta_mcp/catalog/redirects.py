@@ -120,6 +120,7 @@ OPERATIONS = [
         output=ListRedirectRulesOut,
         effect=Effect.READ,
         toolset=Toolset.REDIRECTS,
+        resource="kinsta://environments/{env_id}/redirect-rules",
         brief=("domain", "from", "to", "type", "displayed_location"),
     ),
     Operation(

@@ -112,6 +112,7 @@ OPERATIONS = [
         output=ListSitesOut,
         effect=Effect.READ,
         toolset=Toolset.SITES,
+        resource="kinsta://sites",
         company=query("company"),
         brief=("id", "display_name", "status", "environments"),
     ),
@@ -125,6 +126,7 @@ OPERATIONS = [
         output=GetSiteOut,
         effect=Effect.READ,
         toolset=Toolset.SITES,
+        resource="kinsta://sites/{site_id}",
     ),
     Operation(
         name="create_site",

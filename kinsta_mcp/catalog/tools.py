@@ -167,6 +167,7 @@ OPERATIONS = [
         output=GetDeniedIpsOut,
         effect=Effect.READ,
         toolset=Toolset.TOOLS,
+        resource="kinsta://environments/{env_id}/denied-ips",
     ),
     Operation(
         name="set_denied_ips",
@@ -190,6 +191,7 @@ OPERATIONS = [
         output=OperationStarted,
         effect=Effect.IRREVERSIBLE,
         toolset=Toolset.TOOLS,
+        untrusted=True,
         is_async=True,
         consequence="Run `{wp_command}` on {env_id}; it can change or delete anything there.",
     ),

@@ -17,8 +17,13 @@ from kinsta_mcp.catalog.spec import Operation
 MAX_LIST_LINES = 25
 MAX_UNTRUSTED_CHARS = 20_000
 
-# Control characters (but tab/newline), zero-width and bidirectional overrides.
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+# Control characters (but tab/newline), zero-width and other invisible characters (soft
+# hyphen, Mongolian vowel separator, word joiners, interlinear annotations, Unicode tags that
+# can smuggle hidden ASCII), line/paragraph separators and bidirectional marks and overrides.
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f"
+    "\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"
+)
 _NAME_KEYS = ("display_name", "name", "domain_name", "title", "username", "email", "type", "key")
 
 
@@ -116,6 +121,24 @@ def summarize(title: str, data: Any) -> str:
     return f"{title}: {clean_text(str(node), 500)}"
 
 
+def main_text(data: Any) -> str | None:
+    """The one text of a result made of single-key wrappers around a string (a log), else None."""
+    node = data
+    for _ in range(8):
+        if isinstance(node, str):
+            return node
+        if not isinstance(node, dict) or len(node) != 1:
+            return None
+        node = next(iter(node.values()))
+    return None
+
+
 def summarize_result(op: Operation, data: Any) -> str:
-    """The text part of a tool's result."""
-    return summarize(op.title, data)
+    """The text part of a tool's result; third-party text (`op.untrusted`) fenced as data."""
+    if not op.untrusted:
+        return summarize(op.title, data)
+    text = main_text(data)
+    if text is not None:
+        return f"{op.title}:\n{fence_untrusted(op.name, text)}"
+    head, _, body = summarize(op.title, data).partition("\n")
+    return f"{head}\n{fence_untrusted(op.name, body)}" if body else head

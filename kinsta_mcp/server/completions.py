@@ -1,0 +1,131 @@
+"""Completions for resource-template and prompt arguments, from live Kinsta data.
+
+Ids complete from the company's sites, environments and domains (read through the shared
+short cache), matching what was typed against ids and names alike: "acme" completes the
+Acme Shop site's id. Fixed choices (log files, metrics, time spans) come from the
+declarations behind the template.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from mcp.server.mcpserver import MCPServer
+from mcp_types import Completion, CompletionArgument, CompletionContext, PromptReference, ResourceTemplateReference
+from pydantic import ValidationError
+
+from kinsta_mcp.api.errors import KinstaError
+from kinsta_mcp.api.request import RequestBuildError
+from kinsta_mcp.catalog import BY_NAME
+
+if typing.TYPE_CHECKING:
+    from kinsta_mcp.server.resources import Resources
+
+__all__ = ["MAX_VALUES", "Candidate", "Completer", "register_completions"]
+
+MAX_VALUES = 100  # the protocol's cap on values in one completion
+
+Candidate = tuple[str, tuple[str, ...]]  # (value, names it is known by)
+
+
+def _name(item: Mapping[str, Any], *keys: str) -> tuple[str, ...]:
+    return tuple(str(item[k]) for k in keys if item.get(k))
+
+
+def match(typed: str, candidates: Iterable[Candidate]) -> list[str]:
+    """Values whose value or a name starts with, then contains, what was typed (case-insensitive)."""
+    needle = typed.strip().lower()
+    starts: list[str] = []
+    contains: list[str] = []
+    for value, names in candidates:
+        keys = [value.lower(), *(n.lower() for n in names)]
+        if any(k.startswith(needle) for k in keys):
+            starts.append(value)
+        elif any(needle in k for k in keys):
+            contains.append(value)
+    seen: set[str] = set()
+    return [v for v in starts + contains if not (v in seen or seen.add(v))]  # type: ignore[func-returns-value]
+
+
+class Completer:
+    """Answers completion/complete for templates and prompts."""
+
+    def __init__(self, resources: Resources, prompt_choices: Mapping[str, Mapping[str, list[str]]] | None = None):
+        self.resources = resources
+        self.prompt_choices = prompt_choices or {}
+
+    async def _sites(self) -> list[dict[str, Any]]:
+        return await self.resources.sites()
+
+    async def candidates(self, argument: str, context: Mapping[str, str]) -> list[Candidate]:
+        if argument == "site_id":
+            return [(str(s["id"]), _name(s, "display_name", "name")) for s in await self._sites() if s.get("id")]
+        if argument.endswith("env_id"):
+            out: list[Candidate] = []
+            for site in await self._sites():
+                if context.get("site_id") and site.get("id") != context["site_id"]:
+                    continue  # a site chosen already narrows its environments
+                site_names = _name(site, "display_name", "name")
+                for env in site.get("environments") or []:
+                    if isinstance(env, dict) and env.get("id"):
+                        env_names = _name(env, "display_name", "name")
+                        combined = tuple(f"{s} {e}" for s in site_names for e in env_names)
+                        out.append((str(env["id"]), env_names + site_names + combined))
+            return out
+        if argument == "site_domain_id":
+            return [
+                (str(d["id"]), _name(d, "name"))
+                for site in await self._sites()
+                for env in site.get("environments") or []
+                if isinstance(env, dict)
+                for d in env.get("domains") or []
+                if isinstance(d, dict) and d.get("id")
+            ]
+        if argument == "domain_id":
+            domains = await self._company_list("list_dns_domains", "domains")
+            return [(str(d["id"]), _name(d, "name")) for d in domains if d.get("id")]
+        if argument == "region":
+            regions = await self._company_list("list_regions", "available_regions")
+            return [(str(r["region"]), _name(r, "name")) for r in regions if r.get("region")]
+        return []
+
+    async def _company_list(self, operation: str, key: str) -> list[dict[str, Any]]:
+        """The items of a company-wide list (cached), [] when Kinsta cannot be read."""
+        try:
+            data = await self.resources.reader.read(BY_NAME[operation], {})
+        except (KinstaError, RequestBuildError, ValidationError):
+            return []
+        items = (data.get("company") or {}).get(key) if isinstance(data, dict) else None
+        return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+
+    def fixed_choices(self, ref: ResourceTemplateReference | PromptReference, argument: str) -> list[str]:
+        if isinstance(ref, PromptReference):
+            return list(self.prompt_choices.get(ref.name, {}).get(argument, []))
+        spec = self.resources.spec_for(ref.uri)
+        if spec is not None:
+            return spec.choices(argument)
+        return []
+
+    async def complete(
+        self,
+        ref: ResourceTemplateReference | PromptReference,
+        argument: CompletionArgument,
+        context: CompletionContext | None,
+    ) -> Completion | None:
+        known = dict(context.arguments or {}) if context is not None else {}
+        fixed = self.fixed_choices(ref, argument.name)
+        candidates = [(c, ()) for c in fixed] if fixed else await self.candidates(argument.name, known)
+        values = match(argument.value, candidates)
+        return Completion(values=values[:MAX_VALUES], total=len(values), has_more=len(values) > MAX_VALUES)
+
+
+def register_completions(
+    server: MCPServer[Any],
+    resources: Resources,
+    prompt_choices: Mapping[str, Mapping[str, list[str]]] | None = None,
+) -> Completer:
+    completer = Completer(resources, prompt_choices)
+    server.completion()(completer.complete)  # type: ignore[no-untyped-call]  # the SDK leaves it untyped
+    return completer

@@ -1,0 +1,283 @@
+"""The company overview: an agency's first question answered in one call.
+
+Every site with its environments, PHP and WordPress versions, primary domains and pending
+plugin and theme updates. The reads run concurrently, bounded by a capacity limiter (the
+client's rate limiter waits when Kinsta's limits are near), go through the shared read
+cache, and a failure is reported on the site it concerns instead of failing the answer.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import typing
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+import anyio
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.resources import FunctionResource
+from mcp.server.mcpserver.tools.base import Tool
+from mcp_types import CallToolResult, TextContent, ToolAnnotations
+from pydantic import BaseModel, Field, ValidationError
+
+from kinsta_mcp.api.errors import KinstaError
+from kinsta_mcp.api.request import RequestBuildError
+from kinsta_mcp.catalog import BY_NAME
+from kinsta_mcp.catalog.spec import Toolset
+from kinsta_mcp.server.schema import compact_schema
+from kinsta_mcp.server.summaries import clean_text, fence_untrusted
+
+if typing.TYPE_CHECKING:
+    from kinsta_mcp.server.resources import Reader, Resources
+    from kinsta_mcp.server.tools import Backend
+
+__all__ = [
+    "CONCURRENCY",
+    "OVERVIEW_TOOL_NAME",
+    "OVERVIEW_URI",
+    "CompanyOverview",
+    "company_overview",
+    "make_overview_tool",
+    "register_overview_resource",
+]
+
+OVERVIEW_URI = "kinsta://overview"
+OVERVIEW_TOOL_NAME = "get_company_overview"
+OVERVIEW_TOOLSET = Toolset.SITES
+CONCURRENCY = 8  # requests in flight at once; Kinsta allows 120 a minute per company
+
+
+class PendingUpdate(BaseModel):
+    name: str
+    version: str | None = None
+    update_version: str | None = None
+
+
+class EnvironmentOverview(BaseModel):
+    id: str
+    name: str | None = None
+    php_version: str | None = None
+    wordpress_version: str | None = None
+    primary_domain: str | None = None
+    plugin_updates: list[PendingUpdate] | None = Field(None, description="None when they could not be read")
+    theme_updates: list[PendingUpdate] | None = Field(None, description="None when they could not be read")
+
+
+class SiteOverview(BaseModel):
+    id: str
+    name: str | None = None
+    status: str | None = None
+    environments: list[EnvironmentOverview] = Field(default_factory=list)
+    errors: list[str] = Field(default_factory=list, description="What could not be read for this site")
+
+
+class CompanyOverview(BaseModel):
+    sites: list[SiteOverview] = Field(default_factory=list)
+    sites_with_errors: int = 0
+    pending_plugin_updates: int = 0
+    pending_theme_updates: int = 0
+
+
+ReadFailure = (KinstaError, RequestBuildError, ValidationError)
+
+
+def _dig(data: Any, *keys: str) -> Any:
+    for key in keys:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data
+
+
+def _text(value: Any, limit: int = 200) -> str | None:
+    return clean_text(str(value), limit) if value not in (None, "") else None
+
+
+def _updates(data: Any, kind: str) -> list[PendingUpdate]:
+    items = _dig(data, "environment", "container_info", f"wp_{kind}", "data")
+    pending: list[PendingUpdate] = []
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict) and (item.get("update") == "available" or item.get("update_version")):
+            pending.append(
+                PendingUpdate(
+                    name=_text(item.get("name"), 120) or "?",
+                    version=_text(item.get("version"), 40),
+                    update_version=_text(item.get("update_version"), 40),
+                )
+            )
+    return pending
+
+
+async def company_overview(reader: Reader, profile_name: str | None = None) -> CompanyOverview:
+    """Read everything the overview shows; raises only when the list of sites itself fails."""
+    sites_data = await reader.read(BY_NAME["list_sites"], {"include_environments": True}, profile_name)
+    raw_sites = _dig(sites_data, "company", "sites")
+    sites = [
+        SiteOverview(id=str(s["id"]), name=_text(s.get("display_name") or s.get("name")), status=_text(s.get("status")))
+        for s in (raw_sites if isinstance(raw_sites, list) else [])
+        if isinstance(s, dict) and s.get("id")
+    ]
+    limiter = anyio.CapacityLimiter(CONCURRENCY)
+
+    async def read(name: str, args: Mapping[str, Any]) -> Any:
+        async with limiter:
+            return await reader.read(BY_NAME[name], args, profile_name)
+
+    async def fill_environment(site: SiteOverview, env: EnvironmentOverview) -> None:
+        label = env.name or env.id
+        for kind in ("plugins", "themes"):
+            try:
+                data = await read(f"list_{kind}", {"env_id": env.id})
+            except ReadFailure as exc:
+                site.errors.append(f"{kind} of {label}: {exc}")
+                continue
+            setattr(env, f"{kind[:-1]}_updates", _updates(data, kind))
+
+    async def fill_site(site: SiteOverview) -> None:
+        try:
+            data = await read("list_environments", {"site_id": site.id})
+        except ReadFailure as exc:
+            site.errors.append(f"environments: {exc}")
+            return
+        raw_envs = _dig(data, "site", "environments")
+        for env in raw_envs if isinstance(raw_envs, list) else []:
+            if not isinstance(env, dict) or not env.get("id"):
+                continue
+            site.environments.append(
+                EnvironmentOverview(
+                    id=str(env["id"]),
+                    name=_text(env.get("display_name") or env.get("name")),
+                    php_version=_text(_dig(env, "container_info", "php_engine_version")),
+                    wordpress_version=_text(env.get("wordpress_version")),
+                    primary_domain=_text(_dig(env, "primaryDomain", "name")),
+                )
+            )
+        async with anyio.create_task_group() as group:
+            for env_overview in site.environments:
+                group.start_soon(fill_environment, site, env_overview)
+
+    async with anyio.create_task_group() as group:
+        for site in sites:
+            group.start_soon(fill_site, site)
+
+    overview = CompanyOverview(sites=sites)
+    for site in sites:
+        site.errors.sort()  # concurrent reads finish in any order; answers should not
+        overview.sites_with_errors += bool(site.errors)
+        for env in site.environments:
+            overview.pending_plugin_updates += len(env.plugin_updates or [])
+            overview.pending_theme_updates += len(env.theme_updates or [])
+    return overview
+
+
+def overview_text(overview: CompanyOverview) -> str:
+    """A short text for a model; plugin and theme names are third-party text, fenced."""
+    lines = [
+        f"Company overview: {len(overview.sites)} sites, {overview.pending_plugin_updates} plugin and "
+        f"{overview.pending_theme_updates} theme updates pending"
+        + (f", {overview.sites_with_errors} sites partly unreadable." if overview.sites_with_errors else ".")
+    ]
+    names: list[str] = []
+    for site in overview.sites:
+        lines.append(f"- {site.name or site.id} (id {site.id}, {site.status or 'status unknown'})")
+        for env in site.environments:
+            lines.append(
+                f"  - {env.name or env.id} (id {env.id}): PHP {env.php_version or '?'}, WordPress "
+                f"{env.wordpress_version or '?'}, {env.primary_domain or 'no primary domain'}; updates: "
+                f"{_count(env.plugin_updates)} plugins, {_count(env.theme_updates)} themes"
+            )
+            for update in [*(env.plugin_updates or []), *(env.theme_updates or [])]:
+                names.append(f"{site.name or site.id} / {env.name or env.id}: {update.name} -> {update.update_version}")
+        for error in site.errors:
+            lines.append(f"  ! could not read {error}")
+    if names:
+        lines.append(fence_untrusted("pending_updates", "\n".join(names)))
+    return "\n".join(lines)
+
+
+def _count(updates: list[PendingUpdate] | None) -> str:
+    return "?" if updates is None else str(len(updates))
+
+
+def make_overview_tool(backend: Backend, reader: Reader) -> Tool:
+    """`get_company_overview`: a read-only tool in the sites toolset."""
+    settings = backend.settings
+    params: list[inspect.Parameter] = []
+    if settings.multi_company:
+        names = tuple(sorted(settings.profiles))
+        params.append(
+            inspect.Parameter(
+                "company",
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=Annotated[Literal[names] | None, Field(description="Company profile")],
+                default=None,
+            )
+        )
+
+    async def run(**kwargs: Any) -> Any:
+        try:
+            overview = await company_overview(reader, kwargs.get("company"))
+        except ReadFailure as exc:
+            return CallToolResult(
+                content=[TextContent(type="text", text=f"Company overview failed: could not list sites: {exc}")],
+                is_error=True,
+            )
+        data = overview.model_dump(mode="json")
+        return CallToolResult(content=[TextContent(type="text", text=overview_text(overview))], structured_content=data)
+
+    run.__signature__ = inspect.Signature(params, return_annotation=CompanyOverview)  # type: ignore[attr-defined]
+    run.__annotations__ = {**{p.name: p.annotation for p in params}, "return": CompanyOverview}
+    run.__name__ = OVERVIEW_TOOL_NAME
+    tool = Tool.from_function(
+        run,
+        name=OVERVIEW_TOOL_NAME,
+        title="Company overview",
+        description=(
+            "Every site with its environments, PHP and WordPress versions, primary domains and pending plugin "
+            "and theme updates, in one call. Sites that could not be read fully say what failed."
+        ),
+        annotations=ToolAnnotations(
+            title="Company overview",
+            read_only_hint=True,
+            destructive_hint=False,
+            idempotent_hint=True,
+            open_world_hint=True,
+        ),
+        structured_output=True,
+        meta={"toolset": OVERVIEW_TOOLSET.value},
+    )
+    tool.parameters = compact_schema(tool.parameters)  # flat, like every other tool's
+    return tool
+
+
+def overview_visible(backend: Backend) -> bool:
+    """The overview tool follows the selection rules of its toolset and --exclude-tools."""
+    settings = backend.settings
+    if settings.toolsets is not None and OVERVIEW_TOOLSET.value not in settings.toolsets:
+        return False
+    return OVERVIEW_TOOL_NAME not in settings.exclude_tools
+
+
+def register_overview_resource(server: MCPServer[Any], reader: Reader, resources: Resources | None = None) -> None:
+    """`kinsta://overview`: the same answer as the tool, as JSON."""
+
+    async def read_overview() -> str:
+        from mcp.server.mcpserver.exceptions import ResourceError
+
+        try:
+            overview = await company_overview(reader)
+        except ReadFailure as exc:
+            raise ResourceError(f"{OVERVIEW_URI}: could not list sites: {exc}") from exc
+        return json.dumps(overview.model_dump(mode="json"), indent=2)
+
+    server.add_resource(
+        FunctionResource(
+            uri=OVERVIEW_URI,
+            name="company_overview",
+            title="Company overview",
+            description="Every site with environments, PHP/WordPress versions, primary domains, pending updates.",
+            mime_type="application/json",
+            fn=read_overview,
+        )
+    )
+    if resources is not None:
+        resources.extra_static.append(OVERVIEW_URI)
