@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from kinsta_mcp import __version__
+from kinsta_mcp.clients import API_KEY_PLACEHOLDER, CLIENT_NAMES, COMPANY_ID_ENV, LAUNCHERS, client_config, launch_for
 from kinsta_mcp.config import (
     CONFIG_ENV,
     CONFIG_FLAG,
@@ -111,6 +112,7 @@ def _no_flag_epilog() -> str:
         "  check             call GET /validate with each configured key and report the result",
         f"  simulator         run the Kinsta API simulator over HTTP (default {SIMULATOR_HOST}:{SIMULATOR_PORT})",
         "  config            print the effective settings (keys hidden); --reference prints the settings table",
+        f"  config CLIENT     print the configuration for {', '.join(CLIENT_NAMES)}",
         "",
         f"config file: JSON with the keys above; {CONFIG_FLAG} PATH or {CONFIG_ENV}. A top-level or per-profile",
         '"$comment" key is ignored. Quick start: export KINSTA_API_KEY=... KINSTA_COMPANY_ID=...; or try --demo.',
@@ -143,6 +145,20 @@ def build_parser(command: str) -> argparse.ArgumentParser:
         parser.add_argument(
             "--reference", action="store_true", help="print the settings table (Markdown) instead of the settings"
         )
+        parser.add_argument(
+            "client",
+            nargs="?",
+            metavar="CLIENT",
+            help=f"print the configuration for an MCP client instead: {', '.join(CLIENT_NAMES)} "
+            "(with --demo: a demo configuration needing no account)",
+        )
+        parser.add_argument(
+            "--launcher",
+            choices=LAUNCHERS,
+            default="installed",
+            help="how the client starts the server: installed (this installation, by absolute path; default), "
+            "uvx (uvx kinsta-mcp) or pipx (pipx run kinsta-mcp)",
+        )
     _add_setting_flags(parser)
     return parser
 
@@ -173,6 +189,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "config" and namespace.reference:
             sys.stdout.write(config_reference_markdown())
             return 0
+        if command == "config" and namespace.client is not None:
+            return print_client_config(namespace, os.environ)
         settings = _settings(namespace, os.environ)
         if command == "check":
             return check(settings, only_profile=namespace.default_profile)
@@ -185,6 +203,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def print_client_config(namespace: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    """`config CLIENT`: the snippet on stdout (pasteable, or redirectable into the file), where it goes on stderr."""
+    if namespace.client not in CLIENT_NAMES:
+        # The word itself is not echoed: a mistyped command line may hold a secret.
+        _say(f"{PROG} config: unknown client; choose from {', '.join(CLIENT_NAMES)}")
+        return 2
+    demo = bool(namespace.demo) or _truthy(environ.get("KINSTA_MCP_DEMO"))
+    # The company id is not a secret: fill it in when known. The API key is never printed.
+    company_id = namespace.company_id or environ.get(COMPANY_ID_ENV) or None
+    snippet = client_config(namespace.client, launch_for(namespace.launcher), demo=demo, company_id=company_id)
+    for line in snippet.where:
+        _say(line)
+    if API_KEY_PLACEHOLDER in snippet.text:
+        _say(f"Replace {API_KEY_PLACEHOLDER} with your key (MyKinsta > Company settings > API keys).")
+    sys.stdout.write(snippet.text)
+    sys.stdout.flush()
+    return 0
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"true", "1", "yes"}
 
 
 def _say(line: str) -> None:
@@ -324,4 +365,4 @@ def _rate_limit_text(headers: Mapping[str, str]) -> str:
     return "; ".join(found) if found else f"no RateLimit headers in the answer; {DOCUMENTED_LIMITS}"
 
 
-__all__ = ["build_parser", "check", "main", "run_simulator", "serve", "shown_settings"]
+__all__ = ["build_parser", "check", "main", "print_client_config", "run_simulator", "serve", "shown_settings"]

@@ -44,6 +44,7 @@ LOG_LEVEL_CHOICES: tuple[str, ...] = ("debug", "info", "warning", "error")
 TRANSPORT_CHOICES: tuple[str, ...] = ("stdio", "http")
 TOOLSET_CHOICES: tuple[str, ...] = tuple(t.value for t in Toolset)
 MAX_OPERATION_WAIT = 600.0
+MAX_RESOURCE_TTL = 3600.0
 
 _PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _TOOL_NAME = re.compile(r"^[a-z0-9_]{1,64}$")
@@ -101,6 +102,7 @@ class Settings(BaseModel):
     exclude_tools: tuple[str, ...] = ()
     confirmation: Confirmation = "elicit-or-token"
     operation_wait: float = Field(45.0, ge=0, le=MAX_OPERATION_WAIT)
+    resource_ttl: float = Field(30.0, ge=0, le=MAX_RESOURCE_TTL)
     log_level: LogLevel = "warning"
     audit_log: Path | None = Field(default_factory=_default_audit_log_from_process)  # None: no audit trail
     transport: Transport = "stdio"
@@ -230,6 +232,13 @@ def operation_wait_seconds(raw: Raw) -> float:
     return number
 
 
+def resource_ttl_seconds(raw: Raw) -> float:
+    number = _number(raw)
+    if not 0 <= number <= MAX_RESOURCE_TTL:
+        raise _fail(raw, f"{_shown(raw)} is out of range", f"give seconds from 0 to {MAX_RESOURCE_TTL:g}")
+    return number
+
+
 def parse_port(raw: Raw) -> int:
     value = raw.value
     if isinstance(value, str) and value.strip().isdigit():
@@ -281,7 +290,7 @@ _TOOLSETS_FIX = f"choose from: {', '.join(TOOLSET_CHOICES)} (or all)"
 
 
 # Tools the server offers beyond the catalog's operations (kinsta_mcp.server.tools.WAIT_TOOL_NAME).
-EXTRA_TOOL_NAMES: tuple[str, ...] = ("wait_for_operation",)
+EXTRA_TOOL_NAMES: tuple[str, ...] = ("wait_for_operation", "get_company_overview")
 
 
 def known_tool_names() -> frozenset[str]:
@@ -474,6 +483,16 @@ OPTIONS: tuple[Option, ...] = (
         env="KINSTA_MCP_OPERATION_WAIT",
         metavar="SECONDS",
         parse=operation_wait_seconds,
+    ),
+    Option(
+        "resource_ttl",
+        "How long a resource read (sites, plugins, logs...) is reused before asking Kinsta again, "
+        f"seconds (0-{MAX_RESOURCE_TTL:g}; 0: never reuse). A write through any tool refreshes what it touched.",
+        "30",
+        flag="--resource-ttl",
+        env="KINSTA_MCP_RESOURCE_TTL",
+        metavar="SECONDS",
+        parse=resource_ttl_seconds,
     ),
     Option(
         "log_level",

@@ -404,3 +404,12 @@ def test_extra_tool_names_match_the_server() -> None:
     from kinsta_mcp.server.tools import WAIT_TOOL_NAME
 
     assert WAIT_TOOL_NAME in config_module.EXTRA_TOOL_NAMES
+
+
+def test_resource_ttl_comes_from_every_source_and_is_bounded() -> None:
+    env = {"KINSTA_API_KEY": "k", "KINSTA_COMPANY_ID": "c"}
+    assert load_settings({}, env, None).resource_ttl == 30.0
+    assert load_settings({}, {**env, "KINSTA_MCP_RESOURCE_TTL": "5"}, None).resource_ttl == 5.0
+    assert load_settings({"resource_ttl": "0"}, {**env, "KINSTA_MCP_RESOURCE_TTL": "5"}, None).resource_ttl == 0.0
+    with pytest.raises(ConfigError, match="KINSTA_MCP_RESOURCE_TTL"):
+        load_settings({}, {**env, "KINSTA_MCP_RESOURCE_TTL": "99999"}, None)

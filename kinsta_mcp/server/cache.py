@@ -16,7 +16,7 @@ from kinsta_mcp.catalog.spec import Operation
 
 log = logging.getLogger("kinsta_mcp.cache")
 
-DEFAULT_TTL = 30.0  # seconds; Settings.resource_ttl overrides it when the setting exists
+DEFAULT_TTL = 30.0  # seconds; the resource_ttl setting chooses it for the server
 MAX_ENTRIES = 1024
 
 

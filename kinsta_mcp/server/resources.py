@@ -38,7 +38,7 @@ from kinsta_mcp.api.errors import KinstaError, NotFoundError
 from kinsta_mcp.api.request import RequestBuildError
 from kinsta_mcp.catalog import OPERATIONS
 from kinsta_mcp.catalog.spec import Effect, Operation
-from kinsta_mcp.server.cache import DEFAULT_TTL, ReadCache, ReadKey, id_values
+from kinsta_mcp.server.cache import ReadCache, ReadKey, id_values
 from kinsta_mcp.server.summaries import clean_text, fence_untrusted
 
 if typing.TYPE_CHECKING:
@@ -265,7 +265,7 @@ class Reader:
     def __init__(self, backend: Backend, ttl: float | None = None) -> None:
         self.backend = backend
         if ttl is None:
-            ttl = float(getattr(backend.settings, "resource_ttl", DEFAULT_TTL))
+            ttl = backend.settings.resource_ttl
         self.cache = ReadCache(backend.clock, ttl)
         self.env_site: dict[str, str] = {}  # env id -> its site id, learned from reads
 

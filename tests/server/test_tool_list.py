@@ -1,0 +1,134 @@
+"""What clients see in tools/list: names, titles, annotations, flat schemas, and a reviewed snapshot.
+
+The snapshot (tests/snapshots/tool_list.json) makes every change to what clients see a
+diff in review. Regenerate it with `UPDATE_SNAPSHOTS=1 python -m pytest tests/server/test_tool_list.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harness import MODES, client, settings_for, text_of, world
+from pydantic import SecretStr
+
+from kinsta_mcp.catalog import OPERATIONS
+from kinsta_mcp.catalog.spec import Effect
+from kinsta_mcp.config import Profile
+from kinsta_mcp.server.tools import WAIT_TOOL_NAME
+
+pytestmark = pytest.mark.anyio
+SNAPSHOT = Path(__file__).resolve().parent.parent / "snapshots" / "tool_list.json"
+EFFECT = {op.name: op.effect for op in OPERATIONS}
+
+
+async def listed(mode: str = "auto", **settings: Any) -> list[Any]:
+    async with world(**settings) as w, client(w.server, mode) as c:
+        return list((await c.list_tools()).tools)
+
+
+def walk(node: Any) -> list[str]:
+    """Every key anywhere in a JSON value."""
+    if isinstance(node, dict):
+        return [*node.keys(), *(k for v in node.values() for k in walk(v))]
+    if isinstance(node, list):
+        return [k for v in node for k in walk(v)]
+    return []
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_every_tool_states_all_four_annotations(mode: str) -> None:
+    tools = await listed(mode)
+    assert len(tools) >= len(OPERATIONS) + 1
+    for tool in tools:
+        a = tool.annotations
+        assert a is not None, tool.name
+        hints = (a.read_only_hint, a.destructive_hint, a.idempotent_hint, a.open_world_hint)
+        assert None not in hints, f"{tool.name} leaves an annotation unset: {a}"
+        effect = EFFECT.get(tool.name, Effect.READ)
+        assert a.read_only_hint is (effect is Effect.READ), tool.name
+        assert a.destructive_hint is (effect is Effect.IRREVERSIBLE), tool.name
+        if effect is Effect.READ:
+            assert a.idempotent_hint is True
+
+
+async def test_names_titles_and_flat_schemas() -> None:
+    tools = await listed()
+    names = [t.name for t in tools]
+    assert len(names) == len(set(names))
+    for tool in tools:
+        assert re.fullmatch(r"[a-z0-9_]{1,64}", tool.name)
+        assert tool.title and tool.description
+        schema = tool.input_schema
+        assert schema["type"] == "object"
+        assert not {"$ref", "$defs", "title"} & set(walk(schema)), f"{tool.name} schema is not flat"
+        assert tool.output_schema is not None, f"{tool.name} has no output schema"
+        assert "company" not in schema["properties"], "one profile: no company argument"
+
+
+async def test_snapshot_of_the_tool_list() -> None:
+    tools = await listed()
+    seen = [
+        {
+            "name": t.name,
+            "title": t.title,
+            "description": t.description,
+            "annotations": t.annotations.model_dump(by_alias=True, exclude_none=True) if t.annotations else None,
+            "inputSchema": t.input_schema,
+            "outputSchema": sorted((t.output_schema or {}).get("properties", {})),
+        }
+        for t in tools
+    ]
+    text = json.dumps(seen, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1" or not SNAPSHOT.exists():
+        SNAPSHOT.write_text(text, encoding="utf-8")
+    assert SNAPSHOT.read_text(encoding="utf-8") == text, (
+        "the tool list changed: review the difference, then run with UPDATE_SNAPSHOTS=1"
+    )
+
+
+async def test_toolsets_choose_tools() -> None:
+    tools = {t.name for t in await listed(toolsets=("dns", "logs"))}
+    expected = {op.name for op in OPERATIONS if op.toolset.value in ("dns", "logs")}
+    assert expected <= tools
+    assert not ({op.name for op in OPERATIONS} - expected) & tools
+    assert WAIT_TOOL_NAME in tools  # dns writes are long operations
+
+
+async def test_exclude_tools_hides_and_refuses() -> None:
+    async with world(exclude_tools=("delete_site",)) as w, client(w.server, "auto") as c:
+        names = {t.name for t in (await c.list_tools()).tools}
+        result = await c.call_tool("delete_site", {"site_id": "anything"})
+    assert "delete_site" not in names and "get_site" in names
+    assert result.is_error and "excluded" in text_of(result)
+    assert w.writes() == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_read_only_is_a_ceiling(mode: str) -> None:
+    # toolsets name writes explicitly; read-only still wins
+    async with world(read_only=True, toolsets=("sites", "tools")) as w, client(w.server, mode) as c:
+        tools = (await c.list_tools()).tools
+        assert tools and all(t.annotations and t.annotations.read_only_hint for t in tools)
+        for name in ("delete_site", "create_site", "clear_site_cache", "run_wp_cli"):
+            result = await c.call_tool(name, {"site_id": "s", "env_id": "e"})
+            assert result.is_error and "read-only" in text_of(result)
+    assert w.writes() == []
+
+
+async def test_several_companies_add_a_company_argument() -> None:
+    base = settings_for(None)
+    demo = base.profiles["demo"]
+    other = Profile(name="agency-b", api_key=SecretStr("another-key"), company_id="c-2")
+    async with world(profiles={"demo": demo, "agency-b": other}) as w, client(w.server, "auto") as c:
+        tools = {t.name: t for t in (await c.list_tools()).tools}
+        prop = tools["list_sites"].input_schema["properties"]["company"]
+        assert sorted(prop["enum"]) == ["agency-b", "demo"]
+        ok = await c.call_tool("list_sites", {"company": "demo"})
+        bad = await c.call_tool("list_sites", {"company": "nobody"})
+    assert not ok.is_error
+    assert bad.is_error and "company" in text_of(bad)
