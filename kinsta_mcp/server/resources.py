@@ -38,6 +38,7 @@ from kinsta_mcp.api.errors import KinstaError, NotFoundError
 from kinsta_mcp.api.request import RequestBuildError
 from kinsta_mcp.catalog import OPERATIONS
 from kinsta_mcp.catalog.spec import Effect, Operation
+from kinsta_mcp.server.auth import profile_for_call
 from kinsta_mcp.server.cache import ReadCache, ReadKey, id_values
 from kinsta_mcp.server.summaries import clean_text, fence_untrusted
 
@@ -271,7 +272,8 @@ class Reader:
 
     async def read(self, op: Operation, args: Mapping[str, Any], profile_name: str | None = None) -> Any:
         """The parsed body; KinstaError, RequestBuildError or ValidationError when it fails."""
-        profile = self.backend.settings.profile(profile_name)
+        # Over HTTP a token may be bound to one company profile: reads follow it, like tool calls.
+        profile = profile_for_call(self.backend.settings, profile_name)
         supplied = {k: v for k, v in args.items() if v is not None}
         validated = op.input.model_validate({**FIXED_ARGUMENTS.get(op.name, {}), **supplied})
         call_args = {name: getattr(validated, name) for name in op.input.model_fields}
@@ -467,8 +469,7 @@ class Resources:
         """Write listener: drop what the write may have changed and announce it."""
         ids = self.reader.related_ids(args)
         dropped = self.reader.cache.invalidate(profile_name, ids)
-        if profile_name != self.backend.settings.default_profile:
-            return  # resources serve the default profile: nothing a client sees changed
+        # URIs do not name the profile; a client of another profile at worst reads again.
         await self.announcer.announce(set(dropped) | self.affected_uris(args, ids))
 
 

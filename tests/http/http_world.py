@@ -1,0 +1,91 @@
+"""The MCP server served over real HTTP on loopback, wired to the in-process simulator.
+
+uvicorn runs in the test's event loop on a socket bound to 127.0.0.1, port 0 (so no port is
+guessed). Kinsta's side keeps virtual time (the simulator's clock, moved by the server's waits),
+so long operations and rate-limit waits finish at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx2
+from harness import LinkedClock
+from mcp.client import Client
+from mcp.client.streamable_http import streamable_http_client
+from pydantic import SecretStr
+
+from kinsta_mcp.config import Profile, Settings
+from kinsta_mcp.server.app import build_server, make_clients
+from kinsta_mcp.server.audit import AuditLog
+from kinsta_mcp.server.http import loopback_socket, running
+from kinsta_mcp.simulator import DEMO_API_KEY, DEMO_COMPANY_ID, Simulator
+from kinsta_mcp.simulator.clock import SimClock
+from kinsta_mcp.simulator.routing import KeyInfo
+
+BETA_API_KEY = "kinsta-beta-key-for-tests"
+BETA_COMPANY_ID = "beta-company-0000-0000-000000000002"
+ANY_TOKEN = "token-any-profile-9f3c1e7a5b"
+BETA_TOKEN = "token-beta-only-4d2a8c6e0f"
+
+
+def two_company_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "profiles": {
+            "alpha": Profile(name="alpha", api_key=SecretStr(DEMO_API_KEY), company_id=DEMO_COMPANY_ID),
+            "beta": Profile(name="beta", api_key=SecretStr(BETA_API_KEY), company_id=BETA_COMPANY_ID),
+        },
+        "default_profile": "alpha",
+        "audit_log": None,
+        "transport": "http",
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+def two_company_simulator(clock: SimClock, rate_limits: bool = False) -> Simulator:
+    return Simulator(
+        api_keys={DEMO_API_KEY: KeyInfo(DEMO_COMPANY_ID), BETA_API_KEY: KeyInfo(BETA_COMPANY_ID)},
+        clock=clock,
+        rate_limits=rate_limits,
+    )
+
+
+@dataclass
+class Served:
+    url: str  # the /mcp endpoint
+    origin: str
+    sim: Simulator
+    settings: Settings
+
+    @asynccontextmanager
+    async def client(self, mode: str, token: str | None = None, elicitation: Any = None) -> AsyncIterator[Client]:
+        """A connected SDK client over Streamable HTTP, with `Authorization: Bearer token` when given."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        async with httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30.0)) as http:
+            transport = streamable_http_client(self.url, http_client=http)
+            async with Client(transport, mode=mode, elicitation_callback=elicitation) as connected:  # type: ignore[arg-type]
+                yield connected
+
+
+@asynccontextmanager
+async def served(settings: Settings, sim: Simulator | None = None) -> AsyncIterator[Served]:
+    """Serve `settings` over HTTP on 127.0.0.1 (its port replaced by a free one) until the block ends."""
+    clock = sim.clock if sim is not None else SimClock()
+    sim = sim if sim is not None else two_company_simulator(clock)
+    linked = LinkedClock(clock)
+    sock = loopback_socket()
+    port = sock.getsockname()[1]
+    settings = settings.model_copy(update={"port": port, "api_base_url": sim.base_url, "log_level": "warning"})
+    clients = make_clients(settings, clock=linked, transport=sim.transport())
+    server = build_server(settings, clients, clock=linked, audit=AuditLog(None))
+    try:
+        async with running(server, settings, sock):
+            yield Served(f"http://127.0.0.1:{port}/mcp", f"http://127.0.0.1:{port}", sim, settings)
+    finally:
+        sock.close()
+        for client in clients.values():
+            await client.aclose()
