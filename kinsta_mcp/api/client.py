@@ -20,10 +20,9 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import anyio
-import httpx
 from pydantic import SecretStr
 
 from kinsta_mcp import __version__
@@ -40,8 +39,11 @@ from kinsta_mcp.api.errors import (
     error_for_status,
 )
 from kinsta_mcp.api.ratelimit import RateLimiter, retry_delay
-from kinsta_mcp.api.request import PreparedRequest, build_request
+from kinsta_mcp.api.request import PreparedRequest, RequestBuildError, build_request
 from kinsta_mcp.catalog.spec import Operation, RateClass
+
+if TYPE_CHECKING:  # httpx is imported on first use: start-up (answering initialize) does not need it
+    import httpx
 
 logger = logging.getLogger("kinsta_mcp.api")
 
@@ -125,13 +127,27 @@ class KinstaClient:
         }
         if secret:
             headers["Authorization"] = f"Bearer {secret}"
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url,
-            transport=transport,
-            headers=headers,
-            timeout=httpx.Timeout(connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout),
-            follow_redirects=False,
-        )
+        self._transport = transport
+        self._headers = headers
+        self._client: httpx.AsyncClient | None = None
+
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        """The connection pool, made on first use (reused for every request after)."""
+        if self._client is None:
+            import httpx
+
+            timeout = httpx.Timeout(
+                connect=self.connect_timeout, read=self.read_timeout, write=self.read_timeout, pool=self.connect_timeout
+            )
+            self._client = httpx.AsyncClient(
+                base_url=self.base_url,
+                transport=self._transport,
+                headers=self._headers,
+                timeout=timeout,
+                follow_redirects=False,
+            )
+        return self._client
 
     def __repr__(self) -> str:
         return f"KinstaClient(base_url={self.base_url!r}, api_key=SecretStr('**********'))"
@@ -145,7 +161,8 @@ class KinstaClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._client is not None:
+            await self._client.aclose()
 
     # -- public calls ------------------------------------------------------------------
 
@@ -225,7 +242,16 @@ class KinstaClient:
             self.limiter.note_headers(bucket, response.headers)
             status = response.status_code
             if 200 <= status < 300:
-                return ApiResponse(status, self._parse_success(response, name, target), response.headers)
+                try:
+                    data = self._parse_success(response, name, target)
+                except InvalidResponseError:
+                    # A garbled answer (a proxy, a cut body) to a read: asking again is safe.
+                    if safe and retry < self.max_retries:
+                        await self._wait_before_retry(target, retry, "the answer was not JSON")
+                        retry += 1
+                        continue
+                    raise
+                return ApiResponse(status, data, response.headers)
 
             if status == 429 and retry < self.max_retries:
                 asked = retry_delay(response.headers)
@@ -243,6 +269,8 @@ class KinstaClient:
 
     async def _attempt(self, request: PreparedRequest, method: str, retry: int) -> httpx.Response:
         """One request, bounded by an overall deadline (in-process transports ignore httpx's timeouts)."""
+        import httpx
+
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "request %s %s query=%s body=%s attempt=%d",
@@ -265,6 +293,10 @@ class KinstaClient:
             raise _Failure("connection", f"timed out connecting ({type(exc).__name__})", maybe_sent=False) from exc
         except (httpx.ConnectError, httpx.ProxyError) as exc:
             raise _Failure("connection", f"could not connect ({type(exc).__name__})", maybe_sent=False) from exc
+        except httpx.InvalidURL as exc:  # e.g. a huge query argument: nothing was sent
+            raise RequestBuildError(
+                f"The request {method} {request.path} cannot be sent: {exc}. Nothing was sent; shorten the arguments."
+            ) from exc
         except httpx.UnsupportedProtocol as exc:
             raise KinstaConnectionError(
                 f"Cannot reach Kinsta: the base URL {self.base_url!r} is not an http(s) URL. "

@@ -61,8 +61,9 @@ class SetDeniedIpsIn(Input):
 
 class RunWpCliIn(Input):
     env_id: Annotated[EnvId, path()]
+    # Kinsta's pattern with \s narrowed to spaces and tabs: a line break would start a second command.
     wp_command: Annotated[
-        str, body(), Field(max_length=5000, pattern=r"^wp\s+[a-zA-Z0-9_\-./:=@'\s]+$", examples=["wp core version"])
+        str, body(), Field(max_length=5000, pattern=r"^wp[ \t]+[a-zA-Z0-9_\-./:=@' \t]+$", examples=["wp core version"])
     ]
 
 

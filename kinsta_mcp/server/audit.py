@@ -36,6 +36,21 @@ def redact(value: Any) -> Any:
     return value
 
 
+def redact_secret_values(value: Any) -> Any:
+    """A copy of `value` with every text under a secret-sounding field name replaced.
+
+    For results: flags such as `is_password_auth_enabled` and lists such as `api_keys` keep their values.
+    """
+    if isinstance(value, Mapping):
+        return {
+            k: (REDACTED if is_secret_name(str(k)) and isinstance(v, str) else redact_secret_values(v))
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [redact_secret_values(v) for v in value]
+    return value
+
+
 class AuditLog:
     """Appends records to a JSON Lines file; `path=None` keeps no trail."""
 

@@ -28,18 +28,36 @@ from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field, ValidationError
 
 from kinsta_mcp.api.client import KinstaClient
-from kinsta_mcp.api.errors import KinstaError, NotFoundError
+from kinsta_mcp.api.errors import (
+    InvalidResponseError,
+    KinstaConnectionError,
+    KinstaError,
+    KinstaTimeoutError,
+    NotFoundError,
+    RateLimitedError,
+    ServerError,
+)
 from kinsta_mcp.api.request import RequestBuildError
 from kinsta_mcp.catalog import OPERATIONS
 from kinsta_mcp.catalog.spec import ID_PATTERN, Effect, Operation, Toolset
 from kinsta_mcp.config import Profile, Settings
-from kinsta_mcp.server.audit import AuditLog
+from kinsta_mcp.server.audit import AuditLog, is_secret_name, redact_secret_values
+from kinsta_mcp.server.auth import profile_for_call
 from kinsta_mcp.server.guard import ConfirmAnswer, Pass, Previewer, TokenStore
 from kinsta_mcp.server.schema import compact_schema
 from kinsta_mcp.server.summaries import project, summarize_result
 from kinsta_mcp.server.waiting import Clock, OperationOutcome, wait_for
 
-__all__ = ["Backend", "Clock", "dispatch", "make_tool", "make_wait_tool", "select_operations"]
+__all__ = [
+    "WAIT_TOOL_NAME",
+    "Backend",
+    "Clock",
+    "dispatch",
+    "make_tool",
+    "make_wait_tool",
+    "select_operations",
+    "wait_tool_visible",
+]
 
 log = logging.getLogger("kinsta_mcp.tools")
 
@@ -136,11 +154,26 @@ class Session:
             )
         except NotFoundError as exc:
             return 404, {"message": exc.kinsta_message}
-        except KinstaError as exc:
-            if exc.status is not None and exc.status >= 500:
-                return exc.status, {"message": exc.kinsta_message or str(exc), "data": exc.data}
-            raise
+        except ServerError as exc:
+            if exc.status == 500:  # Kinsta's own answer for an operation that failed
+                return 500, {"message": exc.kinsta_message or str(exc), "data": exc.data}
+            return 202, {"message": _unasked(f"HTTP {exc.status}")}
+        except (KinstaTimeoutError, KinstaConnectionError, InvalidResponseError, RateLimitedError) as exc:
+            # Asking failed, not the operation: it keeps running, so keep waiting (within the bound).
+            return 202, {"message": _unasked(_UNASKED_REASONS[type(exc)])}
         return response.status, response.data
+
+
+_UNASKED_REASONS: dict[type[KinstaError], str] = {
+    KinstaTimeoutError: "no answer in time",
+    KinstaConnectionError: "the connection failed",
+    InvalidResponseError: "the answer was not JSON",
+    RateLimitedError: "rate limited",
+}
+
+
+def _unasked(reason: str) -> str:
+    return f"unknown, Kinsta could not be asked ({reason}); the operation may still be running."
 
 
 # -- the guard's decision -------------------------------------------------------------------
@@ -212,7 +245,7 @@ async def dispatch(
     if settings.read_only and op.effect is not Effect.READ:
         return error_result(f"{op.name} changes things and the server runs in read-only mode; nothing was sent.")
     try:
-        profile = settings.profile(profile_name)
+        profile = profile_for_call(settings, profile_name)
     except Exception as exc:
         return error_result(str(exc))
     try:
@@ -281,6 +314,8 @@ async def dispatch(
         )
     if writes:
         await backend.written(op, args, profile.name)
+    if not op.reveals_secret:  # a secret reaches the model only through the guard of a revealing tool
+        data = redact_secret_values(data)
     if op.brief and not full:
         data = project(data, op.brief)
     if not isinstance(data, dict):
@@ -305,7 +340,16 @@ async def _finish_async(
         async def progress(elapsed: float, message: str) -> None:
             await ctx.report_progress(elapsed, max_wait, f"{op.title}: {message} ({elapsed:.0f}s)")
 
-        outcome = await wait_for(str(operation_id), session.poll, backend.clock, max_wait, progress)
+        try:
+            outcome = await wait_for(str(operation_id), session.poll, backend.clock, max_wait, progress)
+        except KinstaError as exc:  # e.g. the key lost its rights meanwhile: the operation itself was started
+            backend.audit.write(
+                {"call": call_id, "phase": "outcome", "tool": op.name, "outcome": "unknown", "message": str(exc)}
+            )
+            return error_result(
+                f"{op.title}: Kinsta started it (operation {operation_id}), but following it failed: {exc} "
+                f"Do not start it again; check with wait_for_operation(operation_id={str(operation_id)!r})."
+            )
     else:
         outcome = OperationOutcome(
             operation_id=operation_id,
@@ -337,7 +381,8 @@ def outcome_result(title: str, outcome: OperationOutcome) -> CallToolResult:
         "accepted": f"{title}: accepted by Kinsta (no operation id to follow).{msg}",
         "not_found": f"{title}: Kinsta no longer knows operation {outcome.operation_id}.{msg}",
     }[outcome.state]
-    return _result(text, outcome.model_dump(mode="json"), is_error=outcome.state in ("failed", "not_found"))
+    structured = redact_secret_values(outcome.model_dump(mode="json"))
+    return _result(text, structured, is_error=outcome.state in ("failed", "not_found"))
 
 
 # -- building the tools -----------------------------------------------------------------------
@@ -404,7 +449,7 @@ def _make_resolver(op: Operation, backend: Backend, names: list[str]) -> Any:
         if not can_elicit(ctx):
             return Pass("no-elicitation")
         try:
-            profile = settings.profile(kwargs.get("company"))
+            profile = profile_for_call(settings, kwargs.get("company"))
             args = dict(op.input.model_validate({k: kwargs[k] for k in op.input.model_fields if k in kwargs}))
         except (ValidationError, Exception):
             return Pass("no-elicitation")  # dispatch reports the bad arguments; nothing is sent
@@ -465,6 +510,9 @@ def forbid_unknown_arguments(tool: Tool) -> None:
     """Unknown arguments are an error, not silently dropped: a misspelled `push_db` must not vanish."""
     model = tool.fn_metadata.arg_model
     model.model_config["extra"] = "forbid"
+    if any(is_secret_name(name) for name in model.model_fields):
+        # The SDK's validation error would quote the rejected value: a password must not come back.
+        model.model_config["hide_input_in_errors"] = True
     model.model_rebuild(force=True)
     tool.parameters = compact_schema(tool.parameters)
 
@@ -491,7 +539,7 @@ def make_wait_tool(backend: Backend) -> Tool:
     async def run(**kwargs: Any) -> Any:
         ctx: Context = kwargs.pop("ctx")
         try:
-            profile = settings.profile(kwargs.get("company"))
+            profile = profile_for_call(settings, kwargs.get("company"))
         except Exception as exc:
             return error_result(str(exc))
         session = Session(backend, profile)
@@ -529,6 +577,14 @@ def make_wait_tool(backend: Backend) -> Tool:
     )
     forbid_unknown_arguments(tool)
     return tool
+
+
+def wait_tool_visible(settings: Settings, visible: list[str]) -> bool:
+    """wait_for_operation is offered when a visible tool starts a long operation (and it is not excluded)."""
+    if WAIT_TOOL_NAME in settings.exclude_tools:
+        return False
+    ops = {op.name: op for op in OPERATIONS}
+    return any(ops[name].is_async for name in visible)
 
 
 class ToolSelection(BaseModel):
