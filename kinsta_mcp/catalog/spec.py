@@ -95,7 +95,8 @@ EnvId = Annotated[Id, Field(description="Environment id (list_environments gives
 class Input(BaseModel):
     """Base of every operation's input model: the tool's arguments."""
 
-    model_config = ConfigDict(extra="forbid")
+    # defer_build: validators are made on first use, not at import (start-up answers initialize sooner).
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class NoInput(Input):
@@ -105,7 +106,7 @@ class NoInput(Input):
 class Output(BaseModel):
     """Base of every response model. Unknown fields are kept: Kinsta adds fields over time."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
 
 class OperationStarted(Output):

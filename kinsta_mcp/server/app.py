@@ -139,6 +139,16 @@ def build_server(
             tools.append(make_overview_tool(backend, reader))
         return tools
 
+    # Resource templates and prompts are handed to the SDK after `initialize` is answered:
+    # their schemas cost more start-up than the SDK itself (see benchmarks/cold_start.py).
+    deferred: list[Callable[[], None]] = []
+
+    async def finish_setup(ctx: Any, call_next: Any) -> Any:
+        if deferred and ctx.method != "initialize":
+            while deferred:
+                deferred.pop(0)()
+        return await call_next(ctx)
+
     async def refuse_hidden(ctx: Any, call_next: Any) -> Any:
         # Read-only mode is a ceiling: a hidden tool is refused by name, with the reason.
         if ctx.method == "tools/call":
@@ -155,7 +165,7 @@ def build_server(
         instructions=INSTRUCTIONS,
         version=__version__,
         website_url="https://kinsta.com/docs/kinsta-api/",
-        middleware=[refuse_hidden],
+        middleware=[finish_setup, refuse_hidden],
         log_level=settings.log_level.upper(),  # type: ignore[arg-type]
         subscriptions=bus,
         token_verifier=token_verifier(settings),  # HTTP only: stdio and in-process clients carry no token
@@ -165,9 +175,10 @@ def build_server(
     # `initialize` is answered at once (clients give up on slow handshakes).
     server._tool_manager = LazyToolManager(build_tools)
     server._kinsta_backend = backend  # type: ignore[attr-defined]  # for resources/prompts and tests
-    resources = register_resources(server, backend, reader, bus)
-    register_overview_resource(server, reader, resources)
-    register_prompts(server)
+    resources = register_resources(server, backend, reader, bus, defer=deferred.append)
+    deferred.append(lambda: register_overview_resource(server, reader, resources))
+    deferred.append(lambda: register_prompts(server))
+    # Completions stay eager: the capability is announced in the answer to `initialize`.
     register_completions(server, resources, PROMPT_CHOICES)
     server._kinsta_resources = resources  # type: ignore[attr-defined]  # for tests
     return server

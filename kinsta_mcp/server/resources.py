@@ -486,29 +486,46 @@ def _template_function(resources: Resources, spec: ResourceSpec) -> Callable[...
     return read
 
 
-def register_resources(server: MCPServer[Any], backend: Backend, reader: Reader, bus: SubscriptionBus) -> Resources:
-    """Serve every declared resource and template on `server`; wire invalidation and the live list."""
+def register_resources(
+    server: MCPServer[Any],
+    backend: Backend,
+    reader: Reader,
+    bus: SubscriptionBus,
+    defer: Callable[[Callable[[], None]], None] = lambda setup: setup(),
+) -> Resources:
+    """Serve every declared resource and template on `server`; wire invalidation and the live list.
+
+    `defer` may postpone handing the templates to the SDK (schema work) until after `initialize`.
+    """
     resources = Resources(backend, reader, Announcer(bus), resource_specs())
-    for spec in resources.specs:
-        if spec.variables:
-            server.resource(
-                spec.template, name=spec.name, title=spec.title, description=spec.description, mime_type=spec.mime_type
-            )(_template_function(resources, spec))
-        else:
 
-            async def read_static(spec: ResourceSpec = spec) -> str:
-                return await resources.read(spec, {})
-
-            server.add_resource(
-                FunctionResource(
-                    uri=spec.template,
+    def add_to_server() -> None:
+        for spec in resources.specs:
+            if spec.variables:
+                server.resource(
+                    spec.template,
                     name=spec.name,
                     title=spec.title,
                     description=spec.description,
                     mime_type=spec.mime_type,
-                    fn=read_static,
+                )(_template_function(resources, spec))
+            else:
+
+                async def read_static(spec: ResourceSpec = spec) -> str:
+                    return await resources.read(spec, {})
+
+                server.add_resource(
+                    FunctionResource(
+                        uri=spec.template,
+                        name=spec.name,
+                        title=spec.title,
+                        description=spec.description,
+                        mime_type=spec.mime_type,
+                        fn=read_static,
+                    )
                 )
-            )
+
+    defer(add_to_server)
 
     async def live_listing(ctx: Any, call_next: Any) -> Any:
         if ctx.method == "resources/read" and isinstance(ctx.params, Mapping) and "uri" in ctx.params:
