@@ -1,15 +1,15 @@
 """Fan-out: the company overview for 50 simulated sites, concurrent versus one request at a time.
 
-`get_company_overview` reads every site's environments and each environment's plugins and
-themes: 1 + 50 + 100 requests for 50 single-environment sites. Each request takes `--latency`
-seconds in the simulator (a "slow" fault on every request). Two settings are measured:
+`get_company_overview` lists the sites with their environments, then reads each environment's
+plugins and themes: 1 + 100 requests for 50 single-environment sites. Each request takes
+`--latency` seconds in the simulator (a "slow" fault on every request). Two settings are measured:
 
 - "limits off": the reads against a latency-only simulator (no rate limit on either side),
   which isolates what concurrency buys;
 - "Kinsta's limits": the client's limiter and the simulator both at Kinsta's 120 requests a
-  minute per company. 151 requests cannot fit in one minute, so both runs end after the
-  window moves; to keep the run short, time is compressed by `--scale` (the window is 60/scale
-  seconds and the latency latency/scale; default 1: real time, about three minutes); figures are in real seconds.
+  minute per company; 101 requests fit in one window, so the limit does not bind. Time can be
+  compressed by `--scale` (the window is 60/scale seconds and the latency latency/scale;
+  default 1: real time); figures are in real seconds.
 
 Both count answers with status 429 (the target is none). Run: python benchmarks/fanout.py
 """
