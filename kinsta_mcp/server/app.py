@@ -195,10 +195,9 @@ async def serve(settings: Settings) -> None:
             simulator = Simulator(operation_seconds=3.0)
             transport = simulator.transport()
             settings = settings.model_copy(update={"api_base_url": simulator.base_url})
-            print(
+            sys.stderr.write(  # stderr: stdout carries the protocol
                 "kinsta-mcp: DEMO mode, serving the built-in Kinsta simulator (no account, no network). "
-                "Data is made up and lives only in this process.",
-                file=sys.stderr,
+                "Data is made up and lives only in this process.\n"
             )
         clients = make_clients(settings, transport=transport)
         for client in clients.values():
