@@ -41,6 +41,7 @@ from kinsta_mcp.api.errors import (
 from kinsta_mcp.api.ratelimit import RateLimiter, retry_delay
 from kinsta_mcp.api.request import PreparedRequest, RequestBuildError, build_request
 from kinsta_mcp.catalog.spec import Operation, RateClass
+from kinsta_mcp.redaction import is_secret_name
 
 if TYPE_CHECKING:  # httpx is imported on first use: start-up (answering initialize) does not need it
     import httpx
@@ -51,8 +52,6 @@ DEFAULT_BASE_URL = "https://api.kinsta.com/v2"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # A 429 asking for a longer wait than this is reported at once rather than waited out.
 MAX_RATE_LIMIT_WAIT = 120.0
-# Field names whose values never reach the logs.
-_SECRET_NAME_PARTS = ("password", "secret", "token", "api_key", "apikey", "authorization", "private_key")
 _SNIPPET_CHARS = 200
 
 
@@ -66,17 +65,14 @@ class ApiResponse:
 def redact(value: Any) -> Any:
     """`value` with every secret-looking field (password, token, ...) replaced, at any depth."""
     if isinstance(value, Mapping):
-        return {
-            key: "***" if any(part in str(key).lower() for part in _SECRET_NAME_PARTS) else redact(item)
-            for key, item in value.items()
-        }
+        return {key: "***" if is_secret_name(str(key)) else redact(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [redact(item) for item in value]
     return value
 
 
 def _redact_query(query: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    return [(k, "***" if any(part in k.lower() for part in _SECRET_NAME_PARTS) else v) for k, v in query]
+    return [(k, "***" if is_secret_name(k) else v) for k, v in query]
 
 
 class _Failure(Exception):

@@ -16,15 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from kinsta_mcp.redaction import is_secret_name
+
 log = logging.getLogger("kinsta_mcp.audit")
 
 REDACTED = "[redacted]"
-_SECRET_WORDS = ("password", "secret", "token", "api_key", "ssl_key", "custom_ssl")
-
-
-def is_secret_name(name: str) -> bool:
-    lowered = name.lower()
-    return any(word in lowered for word in _SECRET_WORDS)
 
 
 def redact(value: Any) -> Any:

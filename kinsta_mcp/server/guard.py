@@ -23,6 +23,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from kinsta_mcp.catalog.spec import Effect, Operation
+from kinsta_mcp.redaction import is_secret_name
 from kinsta_mcp.server.waiting import Clock
 
 Policy = Literal["elicit-or-token", "elicit-only", "off"]
@@ -92,9 +93,16 @@ class TokenStore:
 _ENV_ARGS = ("env_id", "target_env_id", "source_env_id")
 
 
+def _sites(sites_body: Any) -> list[dict[str, Any]]:
+    """The sites in a `GET /sites` answer (none when the lookup failed)."""
+    if not isinstance(sites_body, dict):
+        return []
+    sites = sites_body.get("company", {}).get("sites", [])
+    return [site for site in sites if isinstance(site, dict)] if isinstance(sites, list) else []
+
+
 def _find_env(sites_body: Any, env_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    sites = (sites_body or {}).get("company", {}).get("sites", []) if isinstance(sites_body, dict) else []
-    for site in sites:
+    for site in _sites(sites_body):
         for env in site.get("environments") or []:
             if env.get("id") == env_id:
                 return site, env
@@ -157,7 +165,7 @@ class Previewer:
         details = [
             f"- {k} = {_plain(v)}"
             for k, v in args.items()
-            if k not in facts and k not in shown and v not in (None, False, [], "") and not _secret(k)
+            if k not in facts and k not in shown and v not in (None, False, [], "") and not is_secret_name(k)
         ]
         lines += details
         lines.append("This reveals a secret." if op.effect is not Effect.IRREVERSIBLE else "This cannot be undone.")
@@ -169,8 +177,7 @@ class Previewer:
         if not env_ids:  # the backup's environment is not an argument: look through all of them
             if sites_body is None:
                 sites_body = await self._fetch("GET /sites", {"include_environments": True})
-            sites = (sites_body or {}).get("company", {}).get("sites", []) if isinstance(sites_body, dict) else []
-            env_ids = [e["id"] for s in sites for e in s.get("environments") or [] if e.get("id")][:40]
+            env_ids = [e["id"] for s in _sites(sites_body) for e in s.get("environments") or [] if e.get("id")][:40]
         for env_id in env_ids:
             body = await self._fetch("GET /sites/environments/{env_id}/backups", {"env_id": env_id})
             env = (body or {}).get("environment", {}) if isinstance(body, dict) else {}
@@ -189,8 +196,7 @@ class Previewer:
     async def _describe_sftp_account(self, args: Mapping[str, Any]) -> str:
         account_id = str(args["sftp_account_id"])
         sites_body = await self._fetch("GET /sites", {"include_environments": True})
-        sites = (sites_body or {}).get("company", {}).get("sites", []) if isinstance(sites_body, dict) else []
-        for site in sites:
+        for site in _sites(sites_body):
             for env in site.get("environments") or []:
                 body = await self._fetch(
                     "GET /sites/environments/{env_id}/additional-sftp-accounts", {"env_id": env.get("id")}
@@ -235,10 +241,6 @@ def _backup_text(backup: Mapping[str, Any], env_id: str) -> str:
     note = f", note '{backup['note']}'" if backup.get("note") else ""
     kind = backup.get("type") or "unknown type"
     return f"backup {backup.get('id')} ({kind}, made {when or 'at an unknown time'}{note}) of environment {env_id}"
-
-
-def _secret(name: str) -> bool:
-    return "password" in name or "token" in name or "ssl_key" in name
 
 
 def _plain(value: Any) -> str:

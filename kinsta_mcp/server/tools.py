@@ -38,10 +38,11 @@ from kinsta_mcp.api.errors import (
     ServerError,
 )
 from kinsta_mcp.api.request import RequestBuildError
-from kinsta_mcp.catalog import OPERATIONS
-from kinsta_mcp.catalog.spec import ID_PATTERN, Effect, Operation, Toolset
-from kinsta_mcp.config import Profile, Settings
-from kinsta_mcp.server.audit import AuditLog, is_secret_name, redact_secret_values
+from kinsta_mcp.catalog import BY_NAME, OPERATIONS
+from kinsta_mcp.catalog.spec import Effect, Id, Operation, Toolset
+from kinsta_mcp.config import ConfigError, Profile, Settings
+from kinsta_mcp.redaction import is_secret_name
+from kinsta_mcp.server.audit import AuditLog, redact_secret_values
 from kinsta_mcp.server.auth import profile_for_call
 from kinsta_mcp.server.guard import ConfirmAnswer, Pass, Previewer, TokenStore
 from kinsta_mcp.server.schema import compact_schema
@@ -235,18 +236,17 @@ async def dispatch(
     op: Operation, backend: Backend, ctx: Context, answer: Any, kwargs: dict[str, Any]
 ) -> CallToolResult:
     settings = backend.settings
-    bound = dict(kwargs)  # what a confirmation token is bound to
-    token = bound.pop("confirmation_token", None)
+    token = kwargs.pop("confirmation_token", None)
+    bound = dict(kwargs)  # what a confirmation token is bound to: every argument but the token
     profile_name = kwargs.pop("company", None)
     wait = bool(kwargs.pop("wait", True))
     full = bool(kwargs.pop("full", False))
-    kwargs.pop("confirmation_token", None)
 
     if settings.read_only and op.effect is not Effect.READ:
         return error_result(f"{op.name} changes things and the server runs in read-only mode; nothing was sent.")
     try:
         profile = profile_for_call(settings, profile_name)
-    except Exception as exc:
+    except ConfigError as exc:  # an unknown profile, or one the HTTP token forbids
         return error_result(str(exc))
     try:
         validated = op.input.model_validate(kwargs)
@@ -259,46 +259,37 @@ async def dispatch(
     if op.guarded:
         verdict = await confirm(op, session, answer, token, args, bound)
         if isinstance(verdict, CallToolResult):
-            if op.effect is not Effect.READ or op.reveals_secret:
-                backend.audit.write(
-                    {
-                        "tool": op.name,
-                        "phase": "refused",
-                        "profile": profile.name,
-                        "arguments": bound,
-                        "reason": _first_line(verdict),
-                    }
-                )
+            backend.audit.write(
+                {
+                    "tool": op.name,
+                    "phase": "refused",
+                    "profile": profile.name,
+                    "arguments": bound,
+                    "reason": _first_line(verdict),
+                }
+            )
             return verdict
         confirmed_by = verdict
 
     writes = op.effect is not Effect.READ
+    audited = writes or op.guarded  # every change, and every revealed secret
     call_id = backend.audit.new_call_id()
-    if writes or op.guarded:
+    if audited:
         backend.audit.write(
             {
                 "call": call_id,
                 "phase": "intent",
                 "tool": op.name,
                 "profile": profile.name,
-                "arguments": {k: v for k, v in bound.items()},
+                "arguments": bound,
                 "confirmed_by": confirmed_by,
             }
         )
     try:
         response = await session.client.call(op, args, company_id=profile.company_id)
     except (KinstaError, RequestBuildError) as exc:
-        if writes or op.guarded:
-            backend.audit.write(
-                {
-                    "call": call_id,
-                    "phase": "outcome",
-                    "tool": op.name,
-                    "outcome": "error",
-                    "status": getattr(exc, "status", None),
-                    "message": str(exc),
-                }
-            )
+        if audited:
+            _audit_outcome(backend, call_id, op, "error", status=getattr(exc, "status", None), message=str(exc))
         return error_result(f"{op.title} failed: {exc}")
 
     if op.is_async:
@@ -308,10 +299,8 @@ async def dispatch(
         return result
 
     data = response.data
-    if writes or op.guarded:
-        backend.audit.write(
-            {"call": call_id, "phase": "outcome", "tool": op.name, "outcome": "ok", "status": response.status}
-        )
+    if audited:
+        _audit_outcome(backend, call_id, op, "ok", status=response.status)
     if writes:
         await backend.written(op, args, profile.name)
     if not op.reveals_secret:  # a secret reaches the model only through the guard of a revealing tool
@@ -343,9 +332,7 @@ async def _finish_async(
         try:
             outcome = await wait_for(str(operation_id), session.poll, backend.clock, max_wait, progress)
         except KinstaError as exc:  # e.g. the key lost its rights meanwhile: the operation itself was started
-            backend.audit.write(
-                {"call": call_id, "phase": "outcome", "tool": op.name, "outcome": "unknown", "message": str(exc)}
-            )
+            _audit_outcome(backend, call_id, op, "unknown", message=str(exc))
             return error_result(
                 f"{op.title}: Kinsta started it (operation {operation_id}), but following it failed: {exc} "
                 f"Do not start it again; check with wait_for_operation(operation_id={str(operation_id)!r})."
@@ -356,17 +343,13 @@ async def _finish_async(
             state="running" if operation_id else "accepted",
             message=body.get("message"),
         )
-    backend.audit.write(
-        {
-            "call": call_id,
-            "phase": "outcome",
-            "tool": op.name,
-            "outcome": outcome.state,
-            "operation_id": operation_id,
-            "message": outcome.message,
-        }
-    )
+    _audit_outcome(backend, call_id, op, outcome.state, operation_id=operation_id, message=outcome.message)
     return outcome_result(op.title, outcome)
+
+
+def _audit_outcome(backend: Backend, call_id: str, op: Operation, outcome: str, **details: Any) -> None:
+    """The second half of a call's audit record, matched to its intent by `call`."""
+    backend.audit.write({"call": call_id, "phase": "outcome", "tool": op.name, "outcome": outcome, **details})
 
 
 def outcome_result(title: str, outcome: OperationOutcome) -> CallToolResult:
@@ -412,19 +395,27 @@ def _option(name: str, annotation: Any, default: Any) -> inspect.Parameter:
     return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
 
 
+def _company_option(settings: Settings) -> list[inspect.Parameter]:
+    """With several company profiles, every tool takes the profile's name (never a company id)."""
+    if not settings.multi_company:
+        return []
+    names = tuple(sorted(settings.profiles))
+    description = f"Company profile (default {settings.default_profile})"
+    return [_option("company", Annotated[Literal[names] | None, Field(description=description)], None)]
+
+
+def _with_signature(fn: Any, name: str, params: list[inspect.Parameter], output: Any, leading: Any = ()) -> None:
+    """Give a generated tool function the flat signature the SDK reads its schemas from."""
+    ctx = inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context)
+    parameters = [ctx, *leading, *params]
+    fn.__signature__ = inspect.Signature(parameters, return_annotation=output)
+    fn.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": output}
+    fn.__name__ = name
+
+
 def tool_parameters(op: Operation, settings: Settings) -> list[inspect.Parameter]:
     params = [_field_parameter(name, info) for name, info in op.input.model_fields.items()]
-    if settings.multi_company:
-        names = tuple(sorted(settings.profiles))
-        params.append(
-            _option(
-                "company",
-                Annotated[
-                    Literal[names] | None, Field(description=f"Company profile (default {settings.default_profile})")
-                ],
-                None,
-            )
-        )
+    params += _company_option(settings)
     if op.brief:
         params.append(_option("full", bool, False))
     if op.is_async:
@@ -451,7 +442,7 @@ def _make_resolver(op: Operation, backend: Backend, names: list[str]) -> Any:
         try:
             profile = profile_for_call(settings, kwargs.get("company"))
             args = dict(op.input.model_validate({k: kwargs[k] for k in op.input.model_fields if k in kwargs}))
-        except (ValidationError, Exception):
+        except (ValidationError, ConfigError):
             return Pass("no-elicitation")  # dispatch reports the bad arguments; nothing is sent
         preview = await Previewer(Session(backend, profile).fetch).describe(op, args)
         return Elicit(f"{preview}\n\nDo you want to go ahead?", ConfirmAnswer)
@@ -463,10 +454,6 @@ def _make_resolver(op: Operation, backend: Backend, names: list[str]) -> Any:
     resolver.__annotations__ = {"ctx": Context}
     resolver.__qualname__ = f"confirm_{op.name}"
     return resolver
-
-
-def describe(op: Operation, settings: Settings) -> str:
-    return op.description
 
 
 def make_tool(op: Operation, backend: Backend) -> Tool:
@@ -482,22 +469,16 @@ def make_tool(op: Operation, backend: Backend) -> Tool:
             answer = AcceptedElicitation[Any].model_construct(data=Pass("policy-off"))
         return await dispatch(op, backend, ctx, answer, kwargs)
 
-    leading = [inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context)]
-    annotations: dict[str, Any] = {"ctx": Context}
+    leading = []
     if guarded:
-        resolver = _make_resolver(op, backend, names)
-        confirmation_type = Annotated[ElicitationResult[ConfirmAnswer], Resolve(resolver)]
+        confirmation_type = Annotated[ElicitationResult[ConfirmAnswer], Resolve(_make_resolver(op, backend, names))]
         leading.append(inspect.Parameter("confirmation", inspect.Parameter.KEYWORD_ONLY, annotation=confirmation_type))
-        annotations["confirmation"] = confirmation_type
-    output = OperationOutcome if op.is_async else op.output
-    run.__signature__ = inspect.Signature(leading + params, return_annotation=output)  # type: ignore[attr-defined]
-    run.__annotations__ = {**annotations, **{p.name: p.annotation for p in params}, "return": output}
-    run.__name__ = op.name
+    _with_signature(run, op.name, params, OperationOutcome if op.is_async else op.output, leading)
     tool = Tool.from_function(
         run,
         name=op.name,
         title=op.title,
-        description=describe(op, settings),
+        description=op.description,
         annotations=annotations_for(op),
         structured_output=True,
         meta={"toolset": op.toolset.value},
@@ -528,19 +509,17 @@ def make_wait_tool(backend: Backend) -> Tool:
     params = [
         _option(
             "operation_id",
-            Annotated[str, Field(pattern=ID_PATTERN, description="From a result that was still running")],
+            Annotated[Id, Field(description="From a result that was still running")],
             inspect.Parameter.empty,
-        )
+        ),
+        *_company_option(settings),
     ]
-    if settings.multi_company:
-        names = tuple(sorted(settings.profiles))
-        params.append(_option("company", Annotated[Literal[names] | None, Field(description="Company profile")], None))
 
     async def run(**kwargs: Any) -> Any:
         ctx: Context = kwargs.pop("ctx")
         try:
             profile = profile_for_call(settings, kwargs.get("company"))
-        except Exception as exc:
+        except ConfigError as exc:  # an unknown profile, or one the HTTP token forbids
             return error_result(str(exc))
         session = Session(backend, profile)
         operation_id = kwargs["operation_id"]
@@ -554,12 +533,7 @@ def make_wait_tool(backend: Backend) -> Tool:
             return error_result(f"Waiting for {operation_id} failed: {exc}")
         return outcome_result(f"Operation {operation_id}", outcome)
 
-    run.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context), *params],
-        return_annotation=OperationOutcome,
-    )
-    run.__annotations__ = {"ctx": Context, **{p.name: p.annotation for p in params}, "return": OperationOutcome}
-    run.__name__ = WAIT_TOOL_NAME
+    _with_signature(run, WAIT_TOOL_NAME, params, OperationOutcome)
     tool = Tool.from_function(
         run,
         name=WAIT_TOOL_NAME,
@@ -583,8 +557,7 @@ def wait_tool_visible(settings: Settings, visible: list[str]) -> bool:
     """wait_for_operation is offered when a visible tool starts a long operation (and it is not excluded)."""
     if WAIT_TOOL_NAME in settings.exclude_tools:
         return False
-    ops = {op.name: op for op in OPERATIONS}
-    return any(ops[name].is_async for name in visible)
+    return any(BY_NAME[name].is_async for name in visible)
 
 
 class ToolSelection(BaseModel):
