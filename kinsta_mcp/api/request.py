@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel
 
-from kinsta_mcp.catalog.spec import ID_PATTERN, Operation, Where, location
+from kinsta_mcp.catalog.spec import ID_MAX_LENGTH, ID_PATTERN, Operation, Where, location
 
 _ID = re.compile(ID_PATTERN)
 _TEMPLATE_VAR = re.compile(r"{([^}]+)}")
@@ -58,7 +58,7 @@ def _query_text(value: Any) -> str:
 def path_segment(name: str, value: Any) -> str:
     """One URL path segment: checked against the id rule, then percent-encoded."""
     text = str(_wire_value(value))
-    if not _ID.fullmatch(text) or ".." in text:
+    if not _ID.fullmatch(text) or len(text) > ID_MAX_LENGTH:
         raise RequestBuildError(
             f"argument {name!r}: {text!r} is not a valid id (letters, digits, '_', '-', '.', ':' only; "
             "no '/', '..' or spaces)"

@@ -85,8 +85,11 @@ def body(name: str | None = None) -> To:
 
 # Ids that go into a URL path: no "/", "..", spaces or other characters that could
 # change which endpoint is hit. Kinsta ids are UUIDs or short slugs.
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
-Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+# A dot must be followed by another character, so ".." cannot appear (written without
+# look-ahead: pydantic's regex engine and many clients' have none).
+ID_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9_:-]|\.[A-Za-z0-9_:-])*\.?$"
+ID_MAX_LENGTH = 128
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=ID_MAX_LENGTH)]
 
 SiteId = Annotated[Id, Field(description="Site id (list_sites gives it)")]
 EnvId = Annotated[Id, Field(description="Environment id (list_environments gives it)")]

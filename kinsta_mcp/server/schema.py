@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kinsta_mcp.catalog.spec import ID_PATTERN
+from kinsta_mcp.catalog.spec import ID_MAX_LENGTH, ID_PATTERN
 
 _DROP = {"title", "additionalProperties"}
 # Said once in the server instructions instead of on every tool; still enforced on every call.
@@ -46,7 +46,9 @@ def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
                 continue
             if key == "default" and value is None:
                 continue
-            if key == "pattern" and value == ID_PATTERN:
+            if node.get("pattern") == ID_PATTERN and (
+                key == "pattern" or (key == "maxLength" and value == ID_MAX_LENGTH)
+            ):
                 continue
             if key == "description" and value in _SHARED_DESCRIPTIONS:
                 continue
