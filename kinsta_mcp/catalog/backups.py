@@ -13,6 +13,7 @@ from kinsta_mcp.catalog.spec import (
     Operation,
     OperationStarted,
     Output,
+    Risk,
     Toolset,
     body,
     path,
@@ -110,6 +111,8 @@ OPERATIONS = [
     ),
     Operation(
         name="restore_backup",
+        risk=Risk.DESTROYS_DATA,
+        risk_reason="overwrites the target environment with the backup",
         title="Restore backup",
         description="Overwrite an environment with a backup.",
         method="POST",
@@ -123,6 +126,8 @@ OPERATIONS = [
     ),
     Operation(
         name="create_backup",
+        risk=Risk.NONE,
+        risk_reason="adds a backup; nothing existing changes",
         title="Create manual backup",
         description="Take a manual backup of an environment.",
         method="POST",
@@ -135,6 +140,8 @@ OPERATIONS = [
     ),
     Operation(
         name="delete_backup",
+        risk=Risk.DESTROYS_DATA,
+        risk_reason="the backup is gone for good",
         title="Delete backup",
         description="Delete a backup for good.",
         method="DELETE",

@@ -15,6 +15,7 @@ from kinsta_mcp.catalog.spec import (
     Operation,
     OperationStarted,
     Output,
+    Risk,
     Toolset,
     body,
     path,
@@ -122,6 +123,9 @@ OPERATIONS = [
     ),
     Operation(
         name="create_dns_record",
+        risk=Risk.REDIRECTS_TRAFFIC,
+        risk_reason="a DNS record decides where a name's traffic goes",
+        consequence="Add a {type} record {name} to {domain_id} pointing to {resource_records}.",
         title="Create DNS record",
         description="Add a DNS record (type + name) with its values to a domain.",
         method="POST",
@@ -134,6 +138,12 @@ OPERATIONS = [
     ),
     Operation(
         name="update_dns_record",
+        risk=Risk.REDIRECTS_TRAFFIC,
+        risk_reason="repoints a DNS name (e.g. the apex A record) elsewhere",
+        consequence=(
+            "Change the {type} record {name} of {domain_id}: "
+            "add {new_resource_records}, remove {removed_resource_records}."
+        ),
         title="Update DNS record",
         description="Change a DNS record's TTL, or add or drop some of its values.",
         method="PUT",
@@ -147,6 +157,8 @@ OPERATIONS = [
     ),
     Operation(
         name="delete_dns_record",
+        risk=Risk.REDIRECTS_TRAFFIC,
+        risk_reason="a name stops resolving where it did",
         title="Delete DNS record",
         description="Delete a DNS record (type + name) with all its values.",
         method="DELETE",

@@ -15,6 +15,7 @@ from kinsta_mcp.catalog.spec import (
     Operation,
     OperationStarted,
     Output,
+    Risk,
     Toolset,
     body,
     path,
@@ -98,6 +99,9 @@ OPERATIONS = [
     ),
     Operation(
         name="add_site_domain",
+        risk=Risk.REDIRECTS_TRAFFIC,
+        risk_reason="the environment starts serving a domain",
+        consequence="Make {env_id} serve the domain {domain_name}.",
         title="Add site domain",
         description="Add a domain to an environment, optionally with custom SSL.",
         method="POST",
@@ -110,6 +114,8 @@ OPERATIONS = [
     ),
     Operation(
         name="delete_site_domains",
+        risk=Risk.REDIRECTS_TRAFFIC,
+        risk_reason="the environment stops serving these domains",
         title="Delete site domains",
         description="Remove one or more domains from an environment.",
         method="DELETE",
@@ -135,6 +141,9 @@ OPERATIONS = [
     ),
     Operation(
         name="set_primary_domain",
+        risk=Risk.REDIRECTS_TRAFFIC,
+        risk_reason="changes the domain visitors are sent to",
+        consequence="Make {domain_id} the primary domain of {env_id}; visitors are sent there.",
         title="Set primary domain",
         description="Make one of an environment's domains its primary domain.",
         method="PUT",

@@ -13,6 +13,7 @@ from kinsta_mcp.catalog.spec import (
     Input,
     Operation,
     OperationStarted,
+    Risk,
     Toolset,
     body,
 )
@@ -46,6 +47,8 @@ class SetImageOptimizationIn(Input):
 OPERATIONS = [
     Operation(
         name="clear_edge_cache",
+        risk=Risk.NONE,
+        risk_reason="a cache rebuilds itself; nothing is lost",
         title="Clear edge cache",
         description="Clear an environment's edge cache, whole or for one URL.",
         method="POST",
@@ -59,6 +62,8 @@ OPERATIONS = [
     ),
     Operation(
         name="set_edge_cache",
+        risk=Risk.NONE,
+        risk_reason="a cache setting; can be changed back",
         title="Enable or disable edge cache",
         description="Switch an environment's edge cache on or off.",
         method="PUT",
@@ -72,6 +77,8 @@ OPERATIONS = [
     ),
     Operation(
         name="clear_cdn_cache",
+        risk=Risk.NONE,
+        risk_reason="a cache rebuilds itself; nothing is lost",
         title="Clear CDN cache",
         description="Clear an environment's CDN cache.",
         method="POST",
@@ -85,6 +92,8 @@ OPERATIONS = [
     ),
     Operation(
         name="set_image_optimization",
+        risk=Risk.NONE,
+        risk_reason="a CDN setting; can be changed back",
         title="Set CDN image optimization",
         description="Set how the CDN compresses an environment's images.",
         method="PUT",

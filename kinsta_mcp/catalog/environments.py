@@ -16,6 +16,7 @@ from kinsta_mcp.catalog.spec import (
     OperationStarted,
     Output,
     RateClass,
+    Risk,
     SiteId,
     Toolset,
     body,
@@ -137,6 +138,8 @@ OPERATIONS = [
     ),
     Operation(
         name="create_environment",
+        risk=Risk.NONE,
+        risk_reason="a new environment; the site's others are untouched",
         title="Create WordPress environment",
         description="Add a staging environment with fresh WordPress to a site.",
         method="POST",
@@ -150,6 +153,8 @@ OPERATIONS = [
     ),
     Operation(
         name="create_plain_environment",
+        risk=Risk.NONE,
+        risk_reason="a new, empty environment; nothing existing changes",
         title="Create plain environment",
         description="Add an empty staging environment (no WordPress) to a site.",
         method="POST",
@@ -163,6 +168,8 @@ OPERATIONS = [
     ),
     Operation(
         name="clone_environment",
+        risk=Risk.NONE,
+        risk_reason="a new environment copied from the site's own; the source is untouched",
         title="Clone environment",
         description="Add a staging environment copied from another of the site's.",
         method="POST",
@@ -176,6 +183,8 @@ OPERATIONS = [
     ),
     Operation(
         name="push_environment",
+        risk=Risk.DESTROYS_DATA,
+        risk_reason="overwrites the target environment's files and/or database",
         title="Push environment",
         description="Copy files and/or database of one environment over another.",
         method="PUT",
@@ -189,6 +198,8 @@ OPERATIONS = [
     ),
     Operation(
         name="delete_environment",
+        risk=Risk.DESTROYS_DATA,
+        risk_reason="deletes the environment with its files, database and backups",
         title="Delete environment",
         description="Delete an environment and all its data.",
         method="DELETE",
@@ -202,6 +213,9 @@ OPERATIONS = [
     ),
     Operation(
         name="set_webroot_subfolder",
+        risk=Risk.REDIRECTS_TRAFFIC,
+        risk_reason="changes which folder the site is served from",
+        consequence="Serve {env_id} from the folder '{web_root_subfolder}'.",
         title="Set webroot subfolder",
         description="Serve an environment from a subfolder of its public/ folder.",
         method="POST",

@@ -14,6 +14,7 @@ from kinsta_mcp.catalog.spec import (
     Operation,
     OperationStarted,
     Output,
+    Risk,
     Toolset,
     body,
     path,
@@ -116,6 +117,8 @@ OPERATIONS = [
     ),
     Operation(
         name="update_plugin",
+        risk=Risk.NONE,
+        risk_reason="a newer version of an installed plugin; a backup brings the old one back",
         title="Update plugin",
         description="Update one plugin of an environment to a given version.",
         method="PUT",
@@ -129,6 +132,8 @@ OPERATIONS = [
     ),
     Operation(
         name="bulk_update_plugins",
+        risk=Risk.NONE,
+        risk_reason="newer versions of installed plugins; a backup brings the old ones back",
         title="Update several plugins",
         description="Update several plugins of an environment to their latest versions.",
         method="PUT",
@@ -156,6 +161,8 @@ OPERATIONS = [
     ),
     Operation(
         name="update_theme",
+        risk=Risk.NONE,
+        risk_reason="a newer version of an installed theme; a backup brings the old one back",
         title="Update theme",
         description="Update one theme of an environment to a given version.",
         method="PUT",
@@ -169,6 +176,8 @@ OPERATIONS = [
     ),
     Operation(
         name="bulk_update_themes",
+        risk=Risk.NONE,
+        risk_reason="newer versions of installed themes; a backup brings the old ones back",
         title="Update several themes",
         description="Update several themes of an environment to their latest versions.",
         method="PUT",

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
-from kinsta_mcp.catalog.spec import Effect, EnvId, Input, Operation, Output, Toolset, body, path, query
+from kinsta_mcp.catalog.spec import Effect, EnvId, Input, Operation, Output, Risk, Toolset, body, path, query
 
 # -- inputs -------------------------------------------------------------------------
 
@@ -125,6 +125,9 @@ OPERATIONS = [
     ),
     Operation(
         name="update_redirect_rules",
+        risk=Risk.REDIRECTS_TRAFFIC,
+        risk_reason="a redirect rule sends visitors elsewhere",
+        consequence="{action_type} a redirect rule of {env_id}: {new_value}.",
         title="Add or change a redirect rule",
         description="NEW adds new_value; UPDATE replaces rules_to_update (as listed) with new_value.",
         method="POST",
@@ -136,6 +139,8 @@ OPERATIONS = [
     ),
     Operation(
         name="delete_redirect_rules",
+        risk=Risk.REDIRECTS_TRAFFIC,
+        risk_reason="visitors stop being redirected",
         title="Delete redirect rules",
         description="DELETE removes rules_to_update (as listed); DELETE_ALL removes every rule.",
         method="POST",

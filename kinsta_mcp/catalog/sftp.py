@@ -18,6 +18,7 @@ from kinsta_mcp.catalog.spec import (
     Operation,
     OperationStarted,
     Output,
+    Risk,
     SiteId,
     Toolset,
     body,
@@ -170,6 +171,9 @@ class ListSftpAccountsOut(Output):
 OPERATIONS = [
     Operation(
         name="set_sftp_access",
+        risk=Risk.GRANTS_ACCESS,
+        risk_reason="switches SFTP/SSH login to the environment on or off",
+        consequence="Set SFTP/SSH login to {env_id} to enabled={is_enabled}.",
         title="Enable or disable SFTP/SSH",
         description="Turn SFTP/SSH access to an environment on or off.",
         method="POST",
@@ -193,6 +197,9 @@ OPERATIONS = [
     ),
     Operation(
         name="set_sftp_password_access",
+        risk=Risk.GRANTS_ACCESS,
+        risk_reason="allows or forbids logging in with a password",
+        consequence="Set password login over SFTP/SSH to {env_id} to enabled={is_enabled}.",
         title="Enable or disable SFTP/SSH password login",
         description="Allow or forbid password login over SFTP/SSH.",
         method="POST",
@@ -205,6 +212,8 @@ OPERATIONS = [
     ),
     Operation(
         name="generate_sftp_password",
+        risk=Risk.REVEALS_SECRET,
+        risk_reason="a new SFTP/SSH password is returned (the old one stops working)",
         title="Generate SFTP/SSH password",
         description="New SFTP/SSH password (read it with get_sftp_password); the old one stops working.",
         method="POST",
@@ -228,6 +237,9 @@ OPERATIONS = [
     ),
     Operation(
         name="set_sftp_allowed_ips",
+        risk=Risk.GRANTS_ACCESS,
+        risk_reason="decides which addresses may log in over SFTP/SSH",
+        consequence="Allow SFTP/SSH login to {env_id} only from: {ip_allowlist}.",
         title="Set SFTP/SSH IP allowlist",
         description="Replace the SFTP/SSH IP allowlist; a wrong list locks you out.",
         method="POST",
@@ -251,6 +263,9 @@ OPERATIONS = [
     ),
     Operation(
         name="set_sftp_password_expiration",
+        risk=Risk.GRANTS_ACCESS,
+        risk_reason="decides how long a (possibly leaked) password keeps working",
+        consequence="Make SFTP/SSH passwords of {env_id} expire: {exp_interval}.",
         title="Set SFTP/SSH password expiration",
         description="How long an SFTP/SSH password stays valid.",
         method="POST",
@@ -263,6 +278,8 @@ OPERATIONS = [
     ),
     Operation(
         name="get_sftp_password",
+        risk=Risk.REVEALS_SECRET,
+        risk_reason="returns the SFTP/SSH password",
         title="Get SFTP/SSH password",
         description="The current SFTP/SSH password of an environment.",
         method="GET",
@@ -271,11 +288,13 @@ OPERATIONS = [
         output=GetSftpPasswordOut,
         effect=Effect.READ,
         toolset=Toolset.SFTP,
-        reveals_secret=True,
         consequence="Show the SFTP/SSH password of {env_id}.",
     ),
     Operation(
         name="set_sftp_accounts_enabled",
+        risk=Risk.GRANTS_ACCESS,
+        risk_reason="switches login for every additional SFTP account on or off",
+        consequence="Set login for every additional SFTP account of {env_id} to enabled={enabled}.",
         title="Enable or disable additional SFTP accounts",
         description="Turn an environment's additional SFTP accounts on or off.",
         method="PUT",
@@ -289,6 +308,9 @@ OPERATIONS = [
     ),
     Operation(
         name="add_sftp_account",
+        risk=Risk.GRANTS_ACCESS,
+        risk_reason="a new login to the environment's files, with a password the caller chose",
+        consequence="Add an SFTP login '{username}' with {permission} access to {root_directory} of {env_id}.",
         title="Add SFTP account",
         description="Add an additional SFTP account to an environment.",
         method="POST",
@@ -312,6 +334,8 @@ OPERATIONS = [
     ),
     Operation(
         name="remove_sftp_account",
+        risk=Risk.DESTROYS_DATA,
+        risk_reason="the account and its password are gone for good",
         title="Remove SFTP account",
         description="Delete an additional SFTP account.",
         method="DELETE",

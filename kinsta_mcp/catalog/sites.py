@@ -14,6 +14,7 @@ from kinsta_mcp.catalog.spec import (
     OperationStarted,
     Output,
     RateClass,
+    Risk,
     SiteId,
     Toolset,
     body,
@@ -130,6 +131,8 @@ OPERATIONS = [
     ),
     Operation(
         name="create_site",
+        risk=Risk.NONE,
+        risk_reason="a new site; no existing data, access or traffic changes",
         title="Create WordPress site",
         description="Create a site with WordPress installed (optionally multisite, WooCommerce, Yoast SEO).",
         method="POST",
@@ -146,6 +149,8 @@ OPERATIONS = [
     ),
     Operation(
         name="create_plain_site",
+        risk=Risk.NONE,
+        risk_reason="a new, empty site; nothing existing changes",
         title="Create plain site",
         description="Create a site without WordPress installed.",
         method="POST",
@@ -160,6 +165,8 @@ OPERATIONS = [
     ),
     Operation(
         name="clone_site",
+        risk=Risk.NONE,
+        risk_reason="a new site copied from one of the company's own; the source is untouched",
         title="Clone site",
         description="Create a new site as a copy of an existing environment.",
         method="POST",
@@ -174,6 +181,8 @@ OPERATIONS = [
     ),
     Operation(
         name="reset_site",
+        risk=Risk.DESTROYS_DATA,
+        risk_reason="wipes the site's content back to a fresh WordPress",
         title="Reset site",
         description="Wipe a site back to a fresh WordPress install with a new admin password.",
         method="POST",
@@ -187,6 +196,8 @@ OPERATIONS = [
     ),
     Operation(
         name="delete_site",
+        risk=Risk.DESTROYS_DATA,
+        risk_reason="deletes the site with every environment and backup",
         title="Delete site",
         description="Delete a site and all its environments.",
         method="DELETE",

@@ -30,6 +30,29 @@ class Effect(enum.StrEnum):
     IRREVERSIBLE = "irreversible"  # cannot be undone: the human must confirm
 
 
+class Risk(enum.StrEnum):
+    """Why a call needs the human's yes: what a prompt-injected model could do with it.
+
+    Every write states its risk (and a one-line reason); a read states one only when it
+    reveals a secret. Guarded means any risk but NONE.
+    """
+
+    NONE = "none"  # nothing below: reversible, or only new things that touch nothing existing
+    DESTROYS_DATA = "destroys-data"  # deletes or overwrites data, or runs arbitrary commands
+    GRANTS_ACCESS = "grants-access"  # credentials, allowlists, password login, SSH, admin users
+    REDIRECTS_TRAFFIC = "redirects-traffic"  # DNS, domains, primary domain, redirects, webroot
+    REVEALS_SECRET = "reveals-secret"  # returns a password or a login link
+
+
+# What the human is told after the preview, by risk.
+RISK_WARNINGS: dict[Risk, str] = {
+    Risk.DESTROYS_DATA: "This cannot be undone.",
+    Risk.GRANTS_ACCESS: "This changes who can get into the site.",
+    Risk.REDIRECTS_TRAFFIC: "This changes where visitors' traffic goes.",
+    Risk.REVEALS_SECRET: "This reveals a secret.",
+}
+
+
 class Toolset(enum.StrEnum):
     """Areas a user can switch on or off with `--toolsets`."""
 
@@ -146,8 +169,10 @@ class Operation:
     rate: RateClass = RateClass.STANDARD
     # Repeating the same call leaves the same state (a toggle to a value, a set of a list).
     idempotent: bool = False
-    # The call reveals a secret (a password, a login link): the guard asks first.
-    reveals_secret: bool = False
+    # What a call could do that needs the human's yes (see `Risk`). Required for every
+    # write, with `risk_reason`: a new declaration cannot land unclassified.
+    risk: Risk | None = None
+    risk_reason: str = ""
     # For guarded operations: what the human is told will happen, with {argument}
     # placeholders the guard fills with what it looked up ("site 'Acme Shop' (id)").
     consequence: str = ""
@@ -166,10 +191,24 @@ class Operation:
     # Free-form extras for generic layers; keep it small.
     extras: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if self.risk is None:
+            if self.effect is not Effect.READ:
+                raise ValueError(f"{self.name}: a write must state its risk (catalog.spec.Risk) and risk_reason")
+            object.__setattr__(self, "risk", Risk.NONE)
+        if self.effect is not Effect.READ and not self.risk_reason:
+            raise ValueError(f"{self.name}: a write must say in risk_reason why its risk is {self.risk}")
+        if self.risk is not Risk.NONE and not self.risk_reason:
+            raise ValueError(f"{self.name}: a guarded operation must say in risk_reason why")
+
     @property
     def guarded(self) -> bool:
         """The human must confirm before this operation is sent."""
-        return self.effect is Effect.IRREVERSIBLE or self.reveals_secret
+        return self.risk is not Risk.NONE
+
+    @property
+    def reveals_secret(self) -> bool:
+        return self.risk is Risk.REVEALS_SECRET
 
     @property
     def key(self) -> str:

@@ -14,6 +14,7 @@ from kinsta_mcp.catalog.spec import (
     Operation,
     OperationStarted,
     Output,
+    Risk,
     SiteId,
     Toolset,
     body,
@@ -95,6 +96,8 @@ class PhpMyAdminLink(Output):
 OPERATIONS = [
     Operation(
         name="clear_site_cache",
+        risk=Risk.NONE,
+        risk_reason="a cache rebuilds itself; nothing is lost",
         title="Clear site cache",
         description="Clear an environment's server page cache.",
         method="POST",
@@ -108,6 +111,8 @@ OPERATIONS = [
     ),
     Operation(
         name="restart_php",
+        risk=Risk.NONE,
+        risk_reason="a brief restart; nothing is lost",
         title="Restart PHP",
         description="Restart the PHP engine of an environment.",
         method="POST",
@@ -121,6 +126,8 @@ OPERATIONS = [
     ),
     Operation(
         name="set_php_version",
+        risk=Risk.NONE,
+        risk_reason="can be changed back; no data, access or traffic changes",
         title="Set PHP version",
         description="Change the PHP version of an environment.",
         method="PUT",
@@ -134,6 +141,8 @@ OPERATIONS = [
     ),
     Operation(
         name="set_environment_php_allocation",
+        risk=Risk.NONE,
+        risk_reason="resources and billing only; can be changed back",
         title="Set environment PHP allocation",
         description="Set PHP threads and memory of a premium staging environment.",
         method="POST",
@@ -147,6 +156,8 @@ OPERATIONS = [
     ),
     Operation(
         name="set_site_php_allocation",
+        risk=Risk.NONE,
+        risk_reason="resources and billing only; can be changed back",
         title="Set site PHP allocation",
         description="Set PHP threads and memory of a site's live and standard staging.",
         method="POST",
@@ -172,6 +183,8 @@ OPERATIONS = [
     ),
     Operation(
         name="set_denied_ips",
+        risk=Risk.NONE,
+        risk_reason="only blocks visitors; can be changed back",
         title="Set denied IPs",
         description="Replace the IP addresses blocked from an environment.",
         method="PUT",
@@ -184,6 +197,8 @@ OPERATIONS = [
     ),
     Operation(
         name="run_wp_cli",
+        risk=Risk.DESTROYS_DATA,
+        risk_reason="runs any WP-CLI command: it can delete data, add admin users or change URLs",
         title="Run WP-CLI command",
         description="Run a `wp ...` command in an environment.",
         method="POST",
@@ -198,6 +213,8 @@ OPERATIONS = [
     ),
     Operation(
         name="get_phpmyadmin_link",
+        risk=Risk.REVEALS_SECRET,
+        risk_reason="returns a login link to the site's database",
         title="Get phpMyAdmin login link",
         description="A short-lived phpMyAdmin login URL for an environment.",
         method="POST",
@@ -206,7 +223,6 @@ OPERATIONS = [
         output=PhpMyAdminLink,
         effect=Effect.WRITE,
         toolset=Toolset.TOOLS,
-        reveals_secret=True,
         consequence="Create a login link that opens the database of {env_id} in phpMyAdmin.",
     ),
 ]
