@@ -144,6 +144,30 @@ class OperationStarted(Output):
 
 
 @dataclass(frozen=True)
+class ToolGroup:
+    """Several operations of one shape, differing by a noun, offered as ONE tool.
+
+    The tool takes `selector` (an enum of the members' `Member.value`s) plus the members'
+    arguments; each value maps to exactly one Kinsta operation. Analytics metrics, this
+    month's usage and the cache clears are groups: fewer, clearer tools for the model.
+    """
+
+    name: str  # the tool name
+    title: str
+    description: str
+    selector: str  # the argument that picks the member, e.g. "metric"
+    selector_description: str
+
+
+@dataclass(frozen=True)
+class Member:
+    """Marks an operation as one value of a `ToolGroup`'s selector."""
+
+    group: ToolGroup
+    value: str
+
+
+@dataclass(frozen=True)
 class Operation:
     """One Kinsta API operation, declared once.
 
@@ -188,6 +212,8 @@ class Operation:
     # The result carries third-party text (log lines, WP-CLI output, plugin names):
     # shown fenced as untrusted data, cleaned and capped.
     untrusted: bool = False
+    # Offered as one value of a grouped tool instead of a tool of its own.
+    member: Member | None = None
     # Free-form extras for generic layers; keep it small.
     extras: dict[str, Any] = field(default_factory=dict)
 
