@@ -35,11 +35,11 @@ DEMO_PROFILE_NAME = "demo"
 CONFIG_FLAG = "--config"
 CONFIG_ENV = "KINSTA_MCP_CONFIG"
 
-Confirmation = Literal["elicit-or-token", "elicit-only", "off"]
+Confirmation = Literal["elicit", "elicit-or-model-token", "off"]
 LogLevel = Literal["debug", "info", "warning", "error"]
 Transport = Literal["stdio", "http"]
 
-CONFIRMATION_CHOICES: tuple[str, ...] = ("elicit-or-token", "elicit-only", "off")
+CONFIRMATION_CHOICES: tuple[str, ...] = ("elicit", "elicit-or-model-token", "off")
 LOG_LEVEL_CHOICES: tuple[str, ...] = ("debug", "info", "warning", "error")
 TRANSPORT_CHOICES: tuple[str, ...] = ("stdio", "http")
 TOOLSET_CHOICES: tuple[str, ...] = tuple(t.value for t in Toolset)
@@ -100,7 +100,7 @@ class Settings(BaseModel):
     read_only: bool = False
     toolsets: tuple[str, ...] | None = None  # None: every toolset
     exclude_tools: tuple[str, ...] = ()
-    confirmation: Confirmation = "elicit-or-token"
+    confirmation: Confirmation = "elicit"
     operation_wait: float = Field(45.0, ge=0, le=MAX_OPERATION_WAIT)
     resource_ttl: float = Field(30.0, ge=0, le=MAX_RESOURCE_TTL)
     log_level: LogLevel = "warning"
@@ -289,15 +289,11 @@ def parse_toolsets(raw: Raw) -> tuple[str, ...] | None:
 _TOOLSETS_FIX = f"choose from: {', '.join(TOOLSET_CHOICES)} (or all)"
 
 
-# Tools the server offers beyond the catalog's operations (kinsta_mcp.server.tools.WAIT_TOOL_NAME).
-EXTRA_TOOL_NAMES: tuple[str, ...] = ("wait_for_operation", "get_company_overview")
-
-
 def known_tool_names() -> frozenset[str]:
-    """Tool names `exclude_tools` may name: every declared operation's tool and the server's own."""
-    from kinsta_mcp.catalog import BY_NAME
+    """Tool names `exclude_tools` may name: every tool the compiled catalog offers."""
+    from kinsta_mcp.server.compiled import compiled_tools
 
-    return frozenset(BY_NAME) | frozenset(EXTRA_TOOL_NAMES)
+    return frozenset(compiled_tools())
 
 
 def parse_exclude_tools(raw: Raw) -> tuple[str, ...]:
@@ -466,9 +462,10 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "confirmation",
-        "How irreversible or secret-revealing calls are confirmed: elicit-or-token (ask the user; "
-        "a one-time token where the client cannot ask), elicit-only, or off (no confirmation: dangerous).",
-        "elicit-or-token",
+        "How guarded calls are confirmed: elicit (only the human, through the client's confirmation prompt), "
+        "elicit-or-model-token (opt-in: where the client cannot ask, the model may carry a one-time token back), "
+        "or off (no confirmation: dangerous).",
+        "elicit",
         flag="--confirmation",
         env="KINSTA_MCP_CONFIRMATION",
         choices=CONFIRMATION_CHOICES,

@@ -14,11 +14,6 @@ from typing import Any
 
 from mcp.server.mcpserver import MCPServer
 from mcp_types import Completion, CompletionArgument, CompletionContext, PromptReference, ResourceTemplateReference
-from pydantic import ValidationError
-
-from kinsta_mcp.api.errors import KinstaError
-from kinsta_mcp.api.request import RequestBuildError
-from kinsta_mcp.catalog import BY_NAME
 
 if typing.TYPE_CHECKING:
     from kinsta_mcp.server.resources import Resources
@@ -52,9 +47,11 @@ def match(typed: str, candidates: Iterable[Candidate]) -> list[str]:
 class Completer:
     """Answers completion/complete for templates and prompts."""
 
-    def __init__(self, resources: Resources, prompt_choices: Mapping[str, Mapping[str, list[str]]] | None = None):
+    def __init__(self, resources: Resources, prompt_choices: Mapping[str, Mapping[str, list[str]]], prompts: list[str]):
         self.resources = resources
-        self.prompt_choices = prompt_choices or {}
+        # Scope: only the prompts this server offers complete.
+        self.prompt_choices = {name: choices for name, choices in prompt_choices.items() if name in prompts}
+        self.prompts = set(prompts)
 
     async def _sites(self) -> list[dict[str, Any]]:
         return await self.resources.sites()
@@ -93,17 +90,14 @@ class Completer:
 
     async def _company_list(self, operation: str, key: str) -> list[dict[str, Any]]:
         """The items of a company-wide list (cached), [] when Kinsta cannot be read."""
-        try:
-            data = await self.resources.reader.read(BY_NAME[operation], {})
-        except (KinstaError, RequestBuildError, ValidationError):
-            return []
+        data = await self.resources.reader.lookup(operation, {}, self.resources.profile)
         items = (data.get("company") or {}).get(key) if isinstance(data, dict) else None
         return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
 
     def fixed_choices(self, ref: ResourceTemplateReference | PromptReference, argument: str) -> list[str]:
         if isinstance(ref, PromptReference):
             return list(self.prompt_choices.get(ref.name, {}).get(argument, []))
-        spec = self.resources.spec_for(ref.uri)
+        spec = next((s for s in self.resources.specs if s.template == ref.uri), None)
         if spec is not None:
             return spec.choices(argument)
         return []
@@ -114,6 +108,10 @@ class Completer:
         argument: CompletionArgument,
         context: CompletionContext | None,
     ) -> Completion | None:
+        if isinstance(ref, PromptReference) and ref.name not in self.prompts:
+            return Completion(values=[], total=0, has_more=False)  # scope: a prompt not offered
+        if isinstance(ref, ResourceTemplateReference) and not any(s.template == ref.uri for s in self.resources.specs):
+            return Completion(values=[], total=0, has_more=False)  # scope: a template not served
         known = dict(context.arguments or {}) if context is not None else {}
         fixed = self.fixed_choices(ref, argument.name)
         candidates = [(c, ()) for c in fixed] if fixed else await self.candidates(argument.name, known)
@@ -121,11 +119,5 @@ class Completer:
         return Completion(values=values[:MAX_VALUES], total=len(values), has_more=len(values) > MAX_VALUES)
 
 
-def register_completions(
-    server: MCPServer[Any],
-    resources: Resources,
-    prompt_choices: Mapping[str, Mapping[str, list[str]]] | None = None,
-) -> Completer:
-    completer = Completer(resources, prompt_choices)
+def register_completions(server: MCPServer[Any], completer: Completer) -> None:
     server.completion()(completer.complete)  # type: ignore[no-untyped-call]  # the SDK leaves it untyped
-    return completer

@@ -1,253 +1,162 @@
-"""The confirmation guard: nothing irreversible (and no secret) without the human's yes.
+"""The guard's one decision: may this call be sent, and on whose yes?
 
-Which operations are guarded is declared in the catalog (`Operation.guarded`). Before
-anything is sent, the guard looks up what will be affected and asks the human:
-- through MCP elicitation when the client supports it (both protocol versions, via the
-  SDK's `Resolve`/`Elicit`);
-- otherwise, under the `elicit-or-token` policy, the first call returns a preview and a
-  single-use token bound to the tool and its exact arguments; repeating the call with
-  the token executes it. `elicit-only` refuses; `off` lets everything through.
-The decision itself is enforced in one place, `tools.dispatch`, for every tool.
+A call is guarded when its operation declares a risk (catalog.spec.Risk): it destroys
+data, grants access, redirects traffic or reveals a secret. Nothing the model can do by
+itself counts as the human's yes:
+- `elicit` (the default): the human answers the client's confirmation form (MCP form
+  elicitation, both protocol versions). A client that cannot ask gets a refusal that says
+  how to proceed; no token is offered.
+- `elicit-or-model-token` (opt-in, named for what it is): where the client cannot ask,
+  the preview comes with a single-use token the model may carry back. A client that can
+  ask is always asked: a token never stands in for a human who could answer.
+- `off`: nothing is asked (announced to the model in the instructions).
+
+Every approval (a 2026-07-28 answer's nonce, a token) is single-use and bound to the tool,
+its exact arguments, the profile, the HTTP principal and the connection (`approvals.py`).
+The pipeline acts on the `Decision` in one place.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
-import secrets
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Protocol
 
-from pydantic import BaseModel, Field
+from kinsta_mcp.catalog.spec import Operation
+from kinsta_mcp.server.approvals import Approvals, Binding
 
-from kinsta_mcp.catalog.spec import Effect, Operation
-from kinsta_mcp.redaction import is_secret_name
-from kinsta_mcp.server.waiting import Clock
-
-Policy = Literal["elicit-or-token", "elicit-only", "off"]
-TOKEN_SECONDS = 300.0
-
-# Ask Kinsta a read-only question by operation key ("GET /sites/{site_id}"); None when it fails.
-Fetch = Callable[[str, Mapping[str, Any]], Awaitable[Any]]
-
-
-class ConfirmAnswer(BaseModel):
-    """The form the human sees."""
-
-    confirm: bool = Field(description="Yes, do it")
+CONFIRM_FIELD = "confirm"
+# The form the human sees: one strictly boolean field.
+CONFIRM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {CONFIRM_FIELD: {"type": "boolean", "title": "Yes, do it"}},
+    "required": [CONFIRM_FIELD],
+}
 
 
 @dataclass(frozen=True)
-class Pass:
-    """A resolver outcome that is not an elicitation answer: why no question was asked."""
+class Proceed:
+    """Send it. `confirmed_by`: not-required, policy-off, elicitation or model-token."""
 
-    reason: Literal["policy-off", "token", "no-elicitation"]
-
-
-def arguments_digest(tool: str, arguments: Mapping[str, Any]) -> str:
-    canonical = json.dumps({"tool": tool, "args": arguments}, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    confirmed_by: str
 
 
-class TokenStore:
-    """Single-use confirmation tokens, bound to a tool and its exact arguments, valid 5 minutes."""
+@dataclass(frozen=True)
+class Refuse:
+    """Do not send it; `text` is the whole answer for the model (and the human reading along)."""
 
-    def __init__(self, clock: Clock, lifetime: float = TOKEN_SECONDS) -> None:
-        self._clock = clock
-        self._lifetime = lifetime
-        self._tokens: dict[str, tuple[str, float]] = {}
+    text: str
 
-    def issue(self, tool: str, arguments: Mapping[str, Any]) -> str:
-        self._expire()
-        token = secrets.token_urlsafe(24)
-        self._tokens[token] = (arguments_digest(tool, arguments), self._clock.monotonic() + self._lifetime)
-        return token
 
-    def check(self, token: str, tool: str, arguments: Mapping[str, Any]) -> str | None:
-        """None when `token` is valid for exactly this call; otherwise why not."""
-        self._expire()
-        entry = self._tokens.get(token)
-        if entry is None:
-            return "the confirmation token is unknown, already used, or expired (tokens last 5 minutes)"
-        if entry[0] != arguments_digest(tool, arguments):
-            return "the confirmation token was issued for different arguments; any change voids it"
+@dataclass(frozen=True)
+class Ask:
+    """Ask the human in a 2026-07-28 round: the client shows `message`, then retries with the answer."""
+
+    message: str
+    state: str  # our request state (the SDK seals it on the wire)
+
+
+Decision = Proceed | Refuse | Ask
+
+
+@dataclass(frozen=True)
+class HumanAnswer:
+    action: str  # accept, decline, cancel
+    confirmed: bool  # accept with confirm == true (strictly a JSON boolean)
+
+
+class Confirmer(Protocol):
+    """What the guard needs from the MCP call (implemented by the SDK adapter)."""
+
+    @property
+    def can_elicit(self) -> bool: ...
+
+    @property
+    def asks_in_rounds(self) -> bool:
+        """2026-07-28: elicitation by InputRequiredResult rounds; else one server-to-client request."""
+        ...
+
+    async def elicit(self, message: str) -> HumanAnswer: ...
+
+    def round_answer(self) -> tuple[str | None, HumanAnswer | None]:
+        """(our request state, the human's answer) when this is the retry of an asked round."""
+        ...
+
+
+def answer_from(action: str, content: Mapping[str, Any] | None) -> HumanAnswer:
+    """A form answer counts as yes only when accepted with `confirm` exactly `true`."""
+    confirmed = action == "accept" and content is not None and content.get(CONFIRM_FIELD) is True
+    return HumanAnswer(action=action, confirmed=confirmed)
+
+
+def _not_agreed(op: Operation, answer: HumanAnswer) -> Refuse:
+    how = {"decline": "declined", "cancel": "cancelled"}.get(answer.action, "did not confirm")
+    if answer.action == "accept":
+        how = "did not confirm"
+    return Refuse(f"{op.title}: the human {how}. Nothing was sent to Kinsta.")
+
+
+def _no_prompt(op: Operation) -> Refuse:
+    return Refuse(
+        f"{op.title} needs the human's yes, and this client cannot show a confirmation prompt (MCP form "
+        "elicitation). Nothing was sent to Kinsta. Tell the user; to go ahead they can use a client that shows "
+        "confirmation prompts, or the server's operator can opt in to confirmation=elicit-or-model-token (the "
+        "model then carries the human's yes back as a token) or, at their own risk, confirmation=off."
+    )
+
+
+async def decide(
+    op: Operation,
+    binding: Binding,
+    policy: str,
+    confirmer: Confirmer,
+    approvals: Approvals,
+    token: str | None,
+    preview: Any,
+) -> Decision:
+    """The decision for one call. `preview()` builds the human's text (lookups run only when asked)."""
+    if not op.guarded:
+        return Proceed("not-required")
+    if policy == "off":
+        return Proceed("policy-off")
+    if confirmer.can_elicit:
+        if confirmer.asks_in_rounds:
+            return await _decide_in_rounds(op, binding, confirmer, approvals, preview)
+        answer = await confirmer.elicit(f"{await preview()}\n\nDo you want to go ahead?")
+        return Proceed("elicitation") if answer.confirmed else _not_agreed(op, answer)
+    if policy != "elicit-or-model-token":
+        return _no_prompt(op)
+    problem = approvals.redeem(token, binding) if token else None
+    if token and problem is None:
+        return Proceed("model-token")
+    new_token = approvals.issue(binding)
+    why = f"\n(The token given was not accepted: {problem}.)" if problem else ""
+    return Refuse(
+        f"Not done yet: this needs the human's yes. Nothing was sent to Kinsta.{why}\n\n{await preview()}\n\n"
+        f"Show this to the user and ask. Only if they agree, call {op.name} again with the same arguments plus "
+        f'confirmation_token="{new_token}" (single use, valid 5 minutes, void if anything changes).'
+    )
+
+
+async def _decide_in_rounds(
+    op: Operation, binding: Binding, confirmer: Confirmer, approvals: Approvals, preview: Any
+) -> Decision:
+    state, answer = confirmer.round_answer()
+    if state is not None and answer is not None:
+        nonce = _nonce_of(state)
+        problem = approvals.redeem(nonce, binding) if nonce else "the request state is not this server's"
+        if problem is not None:
+            return Refuse(f"{op.title}: this answer cannot be used: {problem}. Nothing was sent to Kinsta.")
+        return Proceed("elicitation") if answer.confirmed else _not_agreed(op, answer)
+    nonce = approvals.issue(binding)
+    return Ask(f"{await preview()}\n\nDo you want to go ahead?", json.dumps({"approval": nonce}))
+
+
+def _nonce_of(state: str) -> str | None:
+    try:
+        parsed = json.loads(state)
+    except ValueError:
         return None
-
-    def redeem(self, token: str, tool: str, arguments: Mapping[str, Any]) -> str | None:
-        """Like `check`, and consumes the token when valid."""
-        problem = self.check(token, tool, arguments)
-        if problem is None:
-            del self._tokens[token]
-        return problem
-
-    def _expire(self) -> None:
-        now = self._clock.monotonic()
-        for token in [t for t, (_, until) in self._tokens.items() if until <= now]:
-            del self._tokens[token]
-
-
-# -- previews: what will be affected, named concretely ------------------------------------
-
-_ENV_ARGS = ("env_id", "target_env_id", "source_env_id")
-
-
-def _sites(sites_body: Any) -> list[dict[str, Any]]:
-    """The sites in a `GET /sites` answer (none when the lookup failed)."""
-    if not isinstance(sites_body, dict):
-        return []
-    sites = sites_body.get("company", {}).get("sites", [])
-    return [site for site in sites if isinstance(site, dict)] if isinstance(sites, list) else []
-
-
-def _find_env(sites_body: Any, env_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    for site in _sites(sites_body):
-        for env in site.get("environments") or []:
-            if env.get("id") == env_id:
-                return site, env
-    return None
-
-
-class Previewer:
-    """Builds the text the human confirms, from the declaration and live lookups."""
-
-    def __init__(self, fetch: Fetch) -> None:
-        self._fetch = fetch
-
-    async def describe(self, op: Operation, args: Mapping[str, Any]) -> str:
-        facts: dict[str, str] = {}
-        sites_body: Any = None
-        if any(args.get(name) for name in _ENV_ARGS):
-            sites_body = await self._fetch("GET /sites", {"include_environments": True})
-        for name in _ENV_ARGS:
-            value = args.get(name)
-            if not value:
-                continue
-            found = _find_env(sites_body, str(value))
-            if found is None:
-                facts[name] = f"environment {value} (not found, or this API key may not see it)"
-            else:
-                owner, env = found
-                facts[name] = (
-                    f"environment '{env.get('display_name') or env.get('name')}' ({value}) "
-                    f"of site '{owner.get('display_name') or owner.get('name')}' ({owner.get('id')})"
-                )
-        if args.get("site_id"):
-            body = await self._fetch("GET /sites/{site_id}", {"site_id": args["site_id"]})
-            site: Any = body.get("site") if isinstance(body, dict) else None
-            if isinstance(site, dict):
-                envs = ", ".join(str(e.get("display_name") or e.get("name")) for e in site.get("environments") or [])
-                facts["site_id"] = f"site '{site.get('display_name') or site.get('name')}' ({args['site_id']})" + (
-                    f" with environments: {envs}" if envs else ""
-                )
-            else:
-                facts["site_id"] = f"site {args['site_id']} (not found, or this API key may not see it)"
-        if args.get("backup_id") is not None:
-            facts["backup_id"] = await self._describe_backup(args, sites_body)
-        if args.get("domain_ids"):
-            facts["domain_ids"] = await self._describe_site_domains(args)
-        if args.get("sftp_account_id"):
-            facts["sftp_account_id"] = await self._describe_sftp_account(args)
-        if args.get("domain_id") and "/domains/{domain_id}" in op.path:
-            facts["domain_id"] = await self._describe_dns_domain(args)
-        text = op.consequence or op.description
-        rendered = re.sub(
-            r"{(\w+)}",
-            lambda m: facts.get(m.group(1)) or _plain(args.get(m.group(1))),
-            text,
-        )
-        lines = [f"{op.title}: {rendered}"]
-        shown = {m for m in re.findall(r"{(\w+)}", text)}
-        for key, fact in facts.items():
-            if key not in shown:
-                lines.append(f"- {fact}")
-        details = [
-            f"- {k} = {_plain(v)}"
-            for k, v in args.items()
-            if k not in facts and k not in shown and v not in (None, False, [], "") and not is_secret_name(k)
-        ]
-        lines += details
-        lines.append("This reveals a secret." if op.effect is not Effect.IRREVERSIBLE else "This cannot be undone.")
-        return "\n".join(lines)
-
-    async def _describe_backup(self, args: Mapping[str, Any], sites_body: Any) -> str:
-        backup_id = args["backup_id"]
-        env_ids = [str(args[n]) for n in _ENV_ARGS if args.get(n)]
-        if not env_ids:  # the backup's environment is not an argument: look through all of them
-            if sites_body is None:
-                sites_body = await self._fetch("GET /sites", {"include_environments": True})
-            env_ids = [e["id"] for s in _sites(sites_body) for e in s.get("environments") or [] if e.get("id")][:40]
-        for env_id in env_ids:
-            body = await self._fetch("GET /sites/environments/{env_id}/backups", {"env_id": env_id})
-            env = (body or {}).get("environment", {}) if isinstance(body, dict) else {}
-            for backup in env.get("backups") or []:
-                if str(backup.get("id")) == str(backup_id):
-                    return _backup_text(backup, env_id)
-        return f"backup {backup_id} (not found, or this API key may not see it)"
-
-    async def _describe_site_domains(self, args: Mapping[str, Any]) -> str:
-        ids = [str(i) for i in args["domain_ids"]]
-        body = await self._fetch("GET /sites/environments/{env_id}/domains", {"env_id": args.get("env_id")})
-        env = (body or {}).get("environment", {}) if isinstance(body, dict) else {}
-        names = {str(d.get("id")): d.get("name") for d in env.get("site_domains") or env.get("domains") or []}
-        return "domains: " + ", ".join(f"{names.get(i) or '(unknown)'} ({i})" for i in ids)
-
-    async def _describe_sftp_account(self, args: Mapping[str, Any]) -> str:
-        account_id = str(args["sftp_account_id"])
-        sites_body = await self._fetch("GET /sites", {"include_environments": True})
-        for site in _sites(sites_body):
-            for env in site.get("environments") or []:
-                body = await self._fetch(
-                    "GET /sites/environments/{env_id}/additional-sftp-accounts", {"env_id": env.get("id")}
-                )
-                for account in _all_dicts(body):
-                    if str(account.get("id")) == account_id:
-                        return (
-                            f"SFTP account '{account.get('username')}' ({account_id}) of "
-                            f"site '{site.get('display_name')}' / environment '{env.get('display_name')}'"
-                        )
-        return f"SFTP account {account_id} (not found, or this API key may not see it)"
-
-    async def _describe_dns_domain(self, args: Mapping[str, Any]) -> str:
-        body = await self._fetch("GET /domains", {})
-        for domain in _all_dicts(body):
-            if str(domain.get("id")) == str(args["domain_id"]) and domain.get("name"):
-                return f"DNS zone '{domain.get('name')}' ({args['domain_id']})"
-        return f"DNS zone {args['domain_id']}"
-
-
-def _all_dicts(body: Any) -> list[dict[str, Any]]:
-    """Every dict inside `body` (lists of things are nested differently per endpoint)."""
-    found: list[dict[str, Any]] = []
-    stack = [body]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            found.append(node)
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return found
-
-
-def _backup_text(backup: Mapping[str, Any], env_id: str) -> str:
-    when = backup.get("created_at")
-    if isinstance(when, int | float):
-        from datetime import UTC, datetime
-
-        stamp = when / 1000 if when > 10**11 else when
-        when = datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
-    note = f", note '{backup['note']}'" if backup.get("note") else ""
-    kind = backup.get("type") or "unknown type"
-    return f"backup {backup.get('id')} ({kind}, made {when or 'at an unknown time'}{note}) of environment {env_id}"
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, list):
-        return ", ".join(_plain(v) for v in value)
-    if isinstance(value, BaseModel):
-        return json.dumps(value.model_dump(mode="json", exclude_none=True))
-    if isinstance(value, dict):
-        return json.dumps(value, default=str)
-    return str(value)
+    nonce = parsed.get("approval") if isinstance(parsed, dict) else None
+    return nonce if isinstance(nonce, str) else None

@@ -8,43 +8,21 @@ cache, and a failure is reported on the site it concerns instead of failing the 
 
 from __future__ import annotations
 
-import inspect
-import json
-import typing
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import anyio
-from mcp.server.mcpserver import MCPServer
-from mcp.server.mcpserver.resources import FunctionResource
-from mcp.server.mcpserver.tools.base import Tool
-from mcp_types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
-from kinsta_mcp.api.errors import KinstaError
-from kinsta_mcp.api.request import RequestBuildError
 from kinsta_mcp.catalog import BY_NAME
-from kinsta_mcp.catalog.spec import Toolset
-from kinsta_mcp.server.schema import compact_schema
+from kinsta_mcp.catalog.responses import dig as _dig
+from kinsta_mcp.config import Profile
+from kinsta_mcp.server.reads import Reader, ReadFailure
 from kinsta_mcp.server.summaries import clean_text, fence_untrusted
 
-if typing.TYPE_CHECKING:
-    from kinsta_mcp.server.resources import Reader, Resources
-    from kinsta_mcp.server.tools import Backend
-
-__all__ = [
-    "CONCURRENCY",
-    "OVERVIEW_TOOL_NAME",
-    "OVERVIEW_URI",
-    "CompanyOverview",
-    "company_overview",
-    "make_overview_tool",
-    "register_overview_resource",
-]
+__all__ = ["CONCURRENCY", "OVERVIEW_URI", "CompanyOverview", "company_overview", "overview_text"]
 
 OVERVIEW_URI = "kinsta://overview"
-OVERVIEW_TOOL_NAME = "get_company_overview"
-OVERVIEW_TOOLSET = Toolset.SITES
 CONCURRENCY = 8  # requests in flight at once; Kinsta allows 120 a minute per company
 
 
@@ -79,15 +57,6 @@ class CompanyOverview(BaseModel):
     pending_theme_updates: int = 0
 
 
-ReadFailure = (KinstaError, RequestBuildError, ValidationError)
-
-
-def _dig(data: Any, *keys: str) -> Any:
-    for key in keys:
-        data = data.get(key) if isinstance(data, dict) else None
-    return data
-
-
 def _text(value: Any, limit: int = 200) -> str | None:
     return clean_text(str(value), limit) if value not in (None, "") else None
 
@@ -107,9 +76,9 @@ def _updates(data: Any, kind: str) -> list[PendingUpdate]:
     return pending
 
 
-async def company_overview(reader: Reader, profile_name: str | None = None) -> CompanyOverview:
+async def company_overview(reader: Reader, profile: Profile) -> CompanyOverview:
     """Read everything the overview shows; raises only when the list of sites itself fails."""
-    sites_data = await reader.read(BY_NAME["list_sites"], {"include_environments": True}, profile_name)
+    sites_data = await reader.read(BY_NAME["list_sites"], {"include_environments": True}, profile)
     raw_sites = _dig(sites_data, "company", "sites")
     listed = [s for s in (raw_sites if isinstance(raw_sites, list) else []) if isinstance(s, dict) and s.get("id")]
     sites = [
@@ -123,7 +92,7 @@ async def company_overview(reader: Reader, profile_name: str | None = None) -> C
 
     async def read(name: str, args: Mapping[str, Any]) -> Any:
         async with limiter:
-            return await reader.read(BY_NAME[name], args, profile_name)
+            return await reader.read(BY_NAME[name], args, profile)
 
     async def fill_environment(site: SiteOverview, env: EnvironmentOverview) -> None:
         label = env.name or env.id
@@ -201,88 +170,3 @@ def overview_text(overview: CompanyOverview) -> str:
 
 def _count(updates: list[PendingUpdate] | None) -> str:
     return "?" if updates is None else str(len(updates))
-
-
-def make_overview_tool(backend: Backend, reader: Reader) -> Tool:
-    """`get_company_overview`: a read-only tool in the sites toolset."""
-    settings = backend.settings
-    params: list[inspect.Parameter] = []
-    if settings.multi_company:
-        names = tuple(sorted(settings.profiles))
-        params.append(
-            inspect.Parameter(
-                "company",
-                inspect.Parameter.KEYWORD_ONLY,
-                annotation=Annotated[Literal[names] | None, Field(description="Company profile")],
-                default=None,
-            )
-        )
-
-    async def run(**kwargs: Any) -> Any:
-        try:
-            overview = await company_overview(reader, kwargs.get("company"))
-        except ReadFailure as exc:
-            return CallToolResult(
-                content=[TextContent(type="text", text=f"Company overview failed: could not list sites: {exc}")],
-                is_error=True,
-            )
-        data = overview.model_dump(mode="json")
-        return CallToolResult(content=[TextContent(type="text", text=overview_text(overview))], structured_content=data)
-
-    run.__signature__ = inspect.Signature(params, return_annotation=CompanyOverview)  # type: ignore[attr-defined]
-    run.__annotations__ = {**{p.name: p.annotation for p in params}, "return": CompanyOverview}
-    run.__name__ = OVERVIEW_TOOL_NAME
-    tool = Tool.from_function(
-        run,
-        name=OVERVIEW_TOOL_NAME,
-        title="Company overview",
-        description=(
-            "Every site with its environments, PHP and WordPress versions, primary domains and pending plugin "
-            "and theme updates, in one call. Sites that could not be read fully say what failed."
-        ),
-        annotations=ToolAnnotations(
-            title="Company overview",
-            read_only_hint=True,
-            destructive_hint=False,
-            idempotent_hint=True,
-            open_world_hint=True,
-        ),
-        structured_output=True,
-        meta={"toolset": OVERVIEW_TOOLSET.value},
-    )
-    tool.parameters = compact_schema(tool.parameters)  # flat, like every other tool's
-    return tool
-
-
-def overview_visible(backend: Backend) -> bool:
-    """The overview tool follows the selection rules of its toolset and --exclude-tools."""
-    settings = backend.settings
-    if settings.toolsets is not None and OVERVIEW_TOOLSET.value not in settings.toolsets:
-        return False
-    return OVERVIEW_TOOL_NAME not in settings.exclude_tools
-
-
-def register_overview_resource(server: MCPServer[Any], reader: Reader, resources: Resources | None = None) -> None:
-    """`kinsta://overview`: the same answer as the tool, as JSON."""
-
-    async def read_overview() -> str:
-        from mcp.server.mcpserver.exceptions import ResourceError
-
-        try:
-            overview = await company_overview(reader)
-        except ReadFailure as exc:
-            raise ResourceError(f"{OVERVIEW_URI}: could not list sites: {exc}") from exc
-        return json.dumps(overview.model_dump(mode="json"), indent=2)
-
-    server.add_resource(
-        FunctionResource(
-            uri=OVERVIEW_URI,
-            name="company_overview",
-            title="Company overview",
-            description="Every site with environments, PHP/WordPress versions, primary domains, pending updates.",
-            mime_type="application/json",
-            fn=read_overview,
-        )
-    )
-    if resources is not None:
-        resources.extra_static.append(OVERVIEW_URI)

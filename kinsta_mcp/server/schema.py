@@ -59,3 +59,39 @@ def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
     result["type"] = "object"
     result.setdefault("properties", {})
     return result
+
+
+def output_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """An output schema, compact but truthful: `$defs` inlined, titles dropped, null kept where allowed.
+
+    Kinsta answers `null` for many fields, so `X | None` stays nullable here (as
+    `"type": [X, "null"]` where X is a plain type); unknown fields stay allowed.
+    """
+    defs = schema.get("$defs", {})
+
+    def walk(node: Any, in_properties: bool = False) -> Any:
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        if in_properties:
+            return {name: walk(sub) for name, sub in node.items()}
+        if "$ref" in node:
+            target = defs[node["$ref"].rsplit("/", 1)[-1]]
+            return walk({**target, **{k: v for k, v in node.items() if k != "$ref"}})
+        if "anyOf" in node:
+            arms = [walk(a) for a in node["anyOf"]]
+            plain = [a for a in arms if a.get("type") != "null"]
+            rest = {k: walk(v) for k, v in node.items() if k not in ("anyOf", "default", "title")}
+            if len(plain) == 1 and len(arms) == 2 and set(plain[0]) == {"type"} and isinstance(plain[0]["type"], str):
+                return {**rest, "type": [plain[0]["type"], "null"]}
+            return {**rest, "anyOf": arms}
+        return {
+            key: walk(value, in_properties=(key == "properties"))
+            for key, value in node.items()
+            if key not in ("title", "$defs") and not (key == "default" and value is None)
+        }
+
+    result: dict[str, Any] = walk(schema)
+    result["type"] = "object"
+    return result

@@ -1,0 +1,307 @@
+"""The catalog compiled once per process into static tool definitions.
+
+A `ToolDef` is everything MCP needs to list a tool and everything the call pipeline
+needs to run it: name, title, description, input and output schema, annotations, and
+the operation(s) behind it. It is built straight from the declarations (input model,
+output model, effect, risk): no generated functions, nothing the SDK derives.
+
+Per server only two things vary, and both are cheap: which tools are shown (toolsets,
+read-only, exclusions: `select_tools`) and two per-server options added to the schema
+(`company` with several profiles, `confirmation_token` in token mode: `listed_schema`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from mcp_types import ToolAnnotations
+
+from kinsta_mcp.catalog import OPERATIONS
+from kinsta_mcp.catalog.spec import Effect, Operation, Toolset
+from kinsta_mcp.config import Settings
+from kinsta_mcp.server.schema import compact_schema, output_schema
+from kinsta_mcp.server.waiting import OperationOutcome
+
+Special = Literal["wait", "overview"]
+
+# Tool-side options: never sent to Kinsta, handled by the pipeline.
+OPTION_FULL = "full"
+OPTION_WAIT = "wait"
+OPTION_COMPANY = "company"
+OPTION_TOKEN = "confirmation_token"
+
+_OPTION_SCHEMAS: dict[str, dict[str, Any]] = {
+    OPTION_FULL: {"type": "boolean", "description": "Every field of each item (default: the main fields)"},
+    OPTION_WAIT: {
+        "type": "boolean",
+        "description": "Wait for Kinsta to finish (default true, up to the server's limit); false returns at once",
+    },
+    OPTION_TOKEN: {
+        "type": "string",
+        "description": "Only from a preview the human approved in this chat; never invent one",
+    },
+}
+
+WAIT_TOOL_NAME = "wait_for_operation"
+OVERVIEW_TOOL_NAME = "get_company_overview"
+
+
+@dataclass(frozen=True)
+class ToolDef:
+    """One MCP tool: a single operation, a group of operations chosen by `selector`, or a special tool."""
+
+    name: str
+    title: str
+    description: str
+    toolset: Toolset
+    effect: Effect  # the strongest of its operations
+    input_schema: dict[str, Any]  # without the per-server options
+    output_schema: dict[str, Any] | None
+    annotations: ToolAnnotations
+    # selector value -> operation; a single-operation tool has one entry under "".
+    operations: Mapping[str, Operation] = field(default_factory=dict)
+    selector: str | None = None
+    options: tuple[str, ...] = ()  # which of full / wait / confirmation_token apply
+    special: Special | None = None
+
+    @property
+    def guarded(self) -> bool:
+        return any(op.guarded for op in self.operations.values())
+
+    @property
+    def is_async(self) -> bool:
+        return any(op.is_async for op in self.operations.values())
+
+    def operation(self, selected: str | None) -> Operation:
+        return self.operations[selected if self.selector else ""]
+
+
+def _annotations(title: str, effect: Effect, idempotent: bool) -> ToolAnnotations:
+    return ToolAnnotations(
+        title=title,
+        read_only_hint=effect is Effect.READ,
+        destructive_hint=effect is Effect.IRREVERSIBLE,
+        idempotent_hint=effect is Effect.READ or idempotent,
+        open_world_hint=True,
+    )
+
+
+def _strongest(effects: list[Effect]) -> Effect:
+    order = [Effect.READ, Effect.WRITE, Effect.IRREVERSIBLE]
+    return max(effects, key=order.index)
+
+
+def _input_schema(op: Operation) -> dict[str, Any]:
+    return compact_schema(op.input.model_json_schema())
+
+
+def _output_schema(model: Any) -> dict[str, Any] | None:
+    """The output's schema when it describes something (a schema of `{}` tells a client nothing)."""
+    schema = output_schema(model.model_json_schema(mode="serialization"))
+    return schema if schema.get("properties") else None
+
+
+def _options(ops: list[Operation]) -> tuple[str, ...]:
+    options = []
+    if any(op.brief for op in ops):
+        options.append(OPTION_FULL)
+    if any(op.is_async for op in ops):
+        options.append(OPTION_WAIT)
+    if any(op.guarded for op in ops):
+        options.append(OPTION_TOKEN)
+    return tuple(options)
+
+
+def _with_options(schema: dict[str, Any], options: tuple[str, ...]) -> dict[str, Any]:
+    extra = {name: _OPTION_SCHEMAS[name] for name in options if name != OPTION_TOKEN}
+    return {**schema, "properties": {**schema["properties"], **extra}}
+
+
+def compile_operation(op: Operation) -> ToolDef:
+    options = _options([op])
+    output = OperationOutcome if op.is_async else op.output
+    return ToolDef(
+        name=op.name,
+        title=op.title,
+        description=op.description,
+        toolset=op.toolset,
+        effect=op.effect,
+        input_schema=_with_options(_input_schema(op), options),
+        output_schema=_output_schema(output),
+        annotations=_annotations(op.title, op.effect, op.idempotent),
+        operations={"": op},
+        options=options,
+    )
+
+
+def compile_group(members: list[Operation]) -> ToolDef:
+    """One tool for operations that differ by a noun: the selector picks the operation."""
+    group = members[0].member
+    assert group is not None
+    spec = group.group
+    schemas = [_input_schema(op) for op in members]
+    properties: dict[str, Any] = {}
+    for schema in schemas:
+        for name, prop in schema["properties"].items():
+            properties.setdefault(name, prop)
+    required_everywhere = set.intersection(*(set(s.get("required", [])) for s in schemas))
+    for name in properties:
+        needed_by = [op.member.value for op, s in zip(members, schemas, strict=True) if name in s.get("required", [])]
+        if needed_by and name not in required_everywhere:
+            note = f"required for {spec.selector}={'|'.join(needed_by)}"
+            described = properties[name].get("description")
+            properties[name] = {**properties[name], "description": f"{described}; {note}" if described else note}
+    values = [op.member.value for op in members if op.member]
+    selector = {"type": "string", "enum": values, "description": spec.selector_description}
+    options = _options(members)
+    schema = {
+        "type": "object",
+        "properties": {spec.selector: selector, **properties},
+        "required": [spec.selector, *sorted(required_everywhere)],
+    }
+    outputs = {OperationOutcome if op.is_async else op.output for op in members}
+    effect = _strongest([op.effect for op in members])
+    return ToolDef(
+        name=spec.name,
+        title=spec.title,
+        description=spec.description,
+        toolset=members[0].toolset,
+        effect=effect,
+        input_schema=_with_options(schema, options),
+        output_schema=_output_schema(next(iter(outputs))) if len(outputs) == 1 else None,
+        annotations=_annotations(spec.title, effect, all(op.idempotent for op in members)),
+        operations={op.member.value: op for op in members if op.member},
+        selector=spec.selector,
+        options=options,
+    )
+
+
+def _special_tools() -> list[ToolDef]:
+    from kinsta_mcp.catalog.spec import ID_MAX_LENGTH, ID_PATTERN
+    from kinsta_mcp.server.overview import CompanyOverview
+
+    wait = ToolDef(
+        name=WAIT_TOOL_NAME,
+        title="Wait for operation",
+        description="Wait for a long Kinsta operation to finish and return its outcome.",
+        toolset=Toolset.OPERATIONS,
+        effect=Effect.READ,
+        input_schema={
+            "type": "object",
+            "properties": {
+                "operation_id": {
+                    "type": "string",
+                    "description": "From a result that was still running",
+                    "pattern": ID_PATTERN,
+                    "maxLength": ID_MAX_LENGTH,
+                }
+            },
+            "required": ["operation_id"],
+        },
+        output_schema=_output_schema(OperationOutcome),
+        annotations=_annotations("Wait for operation", Effect.READ, True),
+        special="wait",
+    )
+    overview = ToolDef(
+        name=OVERVIEW_TOOL_NAME,
+        title="Company overview",
+        description=(
+            "Every site with its environments, PHP and WordPress versions, primary domains and pending plugin "
+            "and theme updates, in one call. Sites that could not be read fully say what failed."
+        ),
+        toolset=Toolset.SITES,
+        effect=Effect.READ,
+        input_schema={"type": "object", "properties": {}},
+        output_schema=_output_schema(CompanyOverview),
+        annotations=_annotations("Company overview", Effect.READ, True),
+        special="overview",
+    )
+    return [wait, overview]
+
+
+@functools.cache
+def compiled_tools() -> dict[str, ToolDef]:
+    """Every tool the catalog offers, by name, compiled once per process (on first use)."""
+    tools: dict[str, ToolDef] = {}
+    groups: dict[str, list[Operation]] = {}
+    for op in OPERATIONS:
+        if op.member is not None:
+            if op.member.group.name not in groups:
+                groups[op.member.group.name] = []
+                tools[op.member.group.name] = None  # type: ignore[assignment]  # keeps catalog order
+            groups[op.member.group.name].append(op)
+        else:
+            tools[op.name] = compile_operation(op)
+    for name, members in groups.items():
+        tools[name] = compile_group(members)
+    for special in _special_tools():
+        tools[special.name] = special
+    return tools
+
+
+# -- per server: which tools are shown, and the per-server options --------------------------
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which tools a server shows, and why the others are hidden (read-only is a ceiling)."""
+
+    visible: tuple[str, ...]
+    hidden: Mapping[str, str]
+
+
+def select_tools(settings: Settings) -> Selection:
+    tools = compiled_tools()
+    wanted = set(settings.toolsets) if settings.toolsets is not None else None
+    visible: list[str] = []
+    hidden: dict[str, str] = {}
+    for tool in tools.values():
+        if tool.special is not None:
+            continue
+        if settings.read_only and tool.effect is not Effect.READ:
+            hidden[tool.name] = "the server runs in read-only mode"
+        elif wanted is not None and tool.toolset.value not in wanted:
+            hidden[tool.name] = f"its toolset '{tool.toolset.value}' is not enabled (--toolsets)"
+        elif tool.name in settings.exclude_tools:
+            hidden[tool.name] = "it is excluded (--exclude-tools)"
+        else:
+            visible.append(tool.name)
+    # Resuming a wait belongs with the long operations: offered when one of them is.
+    if WAIT_TOOL_NAME in settings.exclude_tools:
+        hidden[WAIT_TOOL_NAME] = "it is excluded (--exclude-tools)"
+    elif any(tools[name].is_async for name in visible):
+        visible.append(WAIT_TOOL_NAME)
+    else:
+        hidden[WAIT_TOOL_NAME] = "no tool that starts a long operation is enabled"
+    if OVERVIEW_TOOL_NAME in settings.exclude_tools:
+        hidden[OVERVIEW_TOOL_NAME] = "it is excluded (--exclude-tools)"
+    elif wanted is None or Toolset.SITES.value in wanted:
+        visible.append(OVERVIEW_TOOL_NAME)
+    else:
+        hidden[OVERVIEW_TOOL_NAME] = "its toolset 'sites' is not enabled (--toolsets)"
+    return Selection(visible=tuple(visible), hidden=hidden)
+
+
+def token_mode(settings: Settings) -> bool:
+    """The model may carry a confirmation token (opt-in): guarded tools take `confirmation_token`."""
+    return settings.confirmation == "elicit-or-model-token"
+
+
+def listed_schema(tool: ToolDef, settings: Settings) -> dict[str, Any]:
+    """The input schema this server lists for `tool`: the compiled one plus per-server options."""
+    extra: dict[str, Any] = {}
+    if settings.multi_company:
+        names = sorted(settings.profiles)
+        extra[OPTION_COMPANY] = {
+            "type": "string",
+            "enum": names,
+            "description": f"Company profile (default {settings.default_profile})",
+        }
+    if OPTION_TOKEN in tool.options and token_mode(settings):
+        extra[OPTION_TOKEN] = _OPTION_SCHEMAS[OPTION_TOKEN]
+    if not extra:
+        return tool.input_schema
+    return {**tool.input_schema, "properties": {**tool.input_schema["properties"], **extra}}

@@ -1,0 +1,313 @@
+"""One tool call, top to bottom.
+
+    1. validate      arguments.parse: options, the operation, its input model (once)
+    2. profile       resolve_profile: the company the call acts for (once; an HTTP token may fix it)
+    3. guard         guard.decide: one Decision (proceed, refuse, or ask the human)
+    4. audit         the intent, on disk before anything is sent
+    5. send          the Kinsta client (rate limits, retries where safe)
+    6. await         waiting.wait_for, for operations Kinsta runs in the background
+    7. shape         the result for the model: both channels, secrets redacted
+    8. audit         the outcome
+    9. invalidate    drop cached reads the write may have changed, announce changed resources
+
+This module knows neither httpx nor the MCP SDK: the call's MCP side comes in as a
+`CallContext` (implemented in sdk.py), and what it returns is an `Outcome` or a guard `Ask`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from kinsta_mcp.api.client import KinstaClient
+from kinsta_mcp.api.clock import Clock
+from kinsta_mcp.api.errors import (
+    InvalidResponseError,
+    KinstaConnectionError,
+    KinstaError,
+    KinstaTimeoutError,
+    NotFoundError,
+    RateLimitedError,
+    ServerError,
+)
+from kinsta_mcp.api.request import RequestBuildError
+from kinsta_mcp.catalog import BY_NAME
+from kinsta_mcp.catalog.spec import Effect, Operation
+from kinsta_mcp.config import ConfigError, Profile, Settings
+from kinsta_mcp.server.approvals import Approvals, Binding
+from kinsta_mcp.server.arguments import ArgumentError, Parsed, parse
+from kinsta_mcp.server.audit import AuditLog, redact_secret_values
+from kinsta_mcp.server.compiled import ToolDef
+from kinsta_mcp.server.guard import Ask, Confirmer, Proceed, Refuse, decide
+from kinsta_mcp.server.previews import Previewer
+from kinsta_mcp.server.reads import Reader
+from kinsta_mcp.server.summaries import project, summarize_result
+from kinsta_mcp.server.waiting import OperationOutcome, PollAnswer, PollStatus, wait_for
+
+log = logging.getLogger("kinsta_mcp.pipeline")
+
+OPERATION_STATUS = BY_NAME["get_operation"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a call answers: the text, the structured result, and whether it is an error."""
+
+    text: str
+    structured: dict[str, Any] | None = None
+    is_error: bool = False
+
+
+class CallContext(Confirmer, Protocol):
+    """The MCP side of one call, as the pipeline needs it (sdk.McpCall implements it)."""
+
+    @property
+    def principal(self) -> str:
+        """Who is calling: an HTTP token's label, or "local"."""
+        ...
+
+    @property
+    def bound_profile(self) -> str | None:
+        """The profile an HTTP token binds its calls to, if any."""
+        ...
+
+    @property
+    def connection(self) -> str:
+        """A stable key of the client connection (approvals are bound to it)."""
+        ...
+
+    @property
+    def client_name(self) -> str | None: ...
+
+    async def progress(self, done: float, total: float, message: str) -> None: ...
+
+    async def resources_changed(self, uris: list[str]) -> None:
+        """Tell this call's client which resources a write changed (2025-11-25 sessions)."""
+        ...
+
+
+WriteListener = Callable[[Operation, Mapping[str, Any], str, CallContext], Awaitable[None]]
+"""Told after a write succeeded: the operation, its arguments, the profile name, the call."""
+
+Special = Callable[["Backend", Parsed, Profile, CallContext], Awaitable[Outcome]]
+
+
+@dataclass
+class Backend:
+    """What calls need from outside MCP: settings, Kinsta clients, time, the trail, approvals, reads."""
+
+    settings: Settings
+    clients: Mapping[str, KinstaClient]  # one per company profile
+    clock: Clock
+    audit: AuditLog
+    approvals: Approvals
+    reader: Reader
+    write_listeners: list[WriteListener] = field(default_factory=list)
+    specials: dict[str, Special] = field(default_factory=dict)
+
+    async def written(self, op: Operation, args: Mapping[str, Any], profile: str, call: CallContext) -> None:
+        for listener in self.write_listeners:
+            try:
+                await listener(op, args, profile, call)
+            except Exception:  # a cache that fails to refresh must not fail the write
+                log.exception("write listener failed after %s", op.name)
+
+
+class CallRefused(Exception):
+    """A per-call refusal that is not about the arguments (e.g. a profile the HTTP token forbids)."""
+
+
+def resolve_profile(settings: Settings, requested: str | None, bound: str | None) -> Profile:
+    """The profile a call acts for: the token's, if it is bound to one (naming another is refused)."""
+    if bound is not None and requested is not None and requested != bound:
+        raise CallRefused(
+            f"company {requested!r} is not available: this connection's token is bound to profile {bound!r}; "
+            "omit company (or ask for a token bound to that profile). Nothing was sent."
+        )
+    try:
+        return settings.profile(bound or requested)
+    except ConfigError as exc:
+        raise CallRefused(str(exc)) from None
+
+
+async def run_call(tool: ToolDef, arguments: Mapping[str, Any] | None, call: CallContext, backend: Backend) -> Any:
+    """Run one call; returns an `Outcome`, or a guard `Ask` for the adapter to put to the human."""
+    settings = backend.settings
+    try:
+        parsed = parse(tool, arguments, settings)  # 1
+        profile = resolve_profile(settings, parsed.company, call.bound_profile)  # 2
+    except (ArgumentError, CallRefused) as exc:
+        return Outcome(str(exc), is_error=True)
+    if tool.special is not None:
+        return await backend.specials[tool.special](backend, parsed, profile, call)
+    op = parsed.op
+    assert op is not None
+    kinsta = Kinsta(backend, profile)
+
+    binding = Binding(tool.name, parsed.given, profile.name, call.principal, call.connection)
+    decision = await decide(  # 3
+        op,
+        binding,
+        settings.confirmation,
+        call,
+        backend.approvals,
+        parsed.token,
+        lambda: Previewer(backend.reader, profile).describe(op, parsed.args),
+    )
+    who = {"profile": profile.name, "principal": call.principal, "client": call.client_name}
+    if isinstance(decision, Ask):
+        return decision
+    if isinstance(decision, Refuse):
+        backend.audit.write(
+            {"tool": tool.name, "phase": "refused", **who, "arguments": parsed.given, "reason": decision.text}
+        )
+        return Outcome(decision.text, is_error=True)
+    assert isinstance(decision, Proceed)
+
+    writes = op.effect is not Effect.READ
+    audited = writes or op.guarded  # every change, and every revealed secret
+    call_id = backend.audit.new_call_id()
+    if audited:  # 4
+        backend.audit.write(
+            {
+                "call": call_id,
+                "phase": "intent",
+                "tool": tool.name,
+                **who,
+                "arguments": parsed.given,
+                "confirmed_by": decision.confirmed_by,
+            }
+        )
+    try:
+        response = await kinsta.client.call(op, parsed.args, company_id=profile.company_id)  # 5
+    except (KinstaError, RequestBuildError) as exc:
+        if audited:
+            backend.audit.outcome(call_id, tool.name, "error", status=getattr(exc, "status", None), message=str(exc))
+        return Outcome(f"{op.title} failed: {exc}", is_error=True)
+
+    if op.is_async:
+        outcome = await _await_operation(op, kinsta, call, response.data, parsed.wait)  # 6
+        result = outcome_result(op.title, outcome)  # 7
+        backend.audit.outcome(call_id, tool.name, outcome.state, operation_id=outcome.operation_id)  # 8
+    else:
+        result = shape(op, response.data, full=parsed.full)  # 7
+        if audited:
+            backend.audit.outcome(call_id, tool.name, "ok", status=response.status)  # 8
+    if writes:
+        await backend.written(op, parsed.args, profile.name, call)  # 9
+    return result
+
+
+# -- talking to Kinsta for one call -----------------------------------------------------------
+
+
+class Kinsta:
+    """One call's view of Kinsta: the profile's client, and polling its operations."""
+
+    def __init__(self, backend: Backend, profile: Profile) -> None:
+        self.backend = backend
+        self.profile = profile
+        self.client = backend.clients[profile.name]
+
+    async def poll(self, operation_id: str) -> PollAnswer:
+        try:
+            response = await self.client.call(
+                OPERATION_STATUS,
+                {"operation_id": operation_id},
+                company_id=self.profile.company_id,
+                retry_server_errors=False,  # a 500 with Kinsta's body is an answer, not a reason to retry
+            )
+        except NotFoundError as exc:
+            return PollAnswer(PollStatus.NOT_FOUND, exc.kinsta_message)
+        except ServerError as exc:
+            if exc.status == 500 and exc.kinsta_message:  # Kinsta's own JSON answer: the operation failed
+                return PollAnswer(PollStatus.FAILED, exc.kinsta_message, exc.data)
+            return PollAnswer(PollStatus.UNKNOWN, f"HTTP {exc.status} without Kinsta's answer")
+        except (KinstaTimeoutError, KinstaConnectionError, InvalidResponseError, RateLimitedError) as exc:
+            return PollAnswer(PollStatus.UNKNOWN, _UNASKED[type(exc)])
+        body = response.data if isinstance(response.data, dict) else {}
+        message = body.get("message")
+        text = str(message) if message is not None else None
+        if response.status == 200:
+            return PollAnswer(PollStatus.SUCCEEDED, text, body.get("data"))
+        return PollAnswer(PollStatus.RUNNING, text)
+
+
+_UNASKED: dict[type[KinstaError], str] = {
+    KinstaTimeoutError: "Kinsta did not answer in time",
+    KinstaConnectionError: "the connection to Kinsta failed",
+    InvalidResponseError: "Kinsta's answer was not JSON",
+    RateLimitedError: "rate limited",
+}
+
+
+async def _await_operation(op: Operation, kinsta: Kinsta, call: CallContext, body: Any, wait: bool) -> OperationOutcome:
+    body = body if isinstance(body, dict) else {}
+    operation_id = body.get("operation_id")
+    max_wait = kinsta.backend.settings.operation_wait
+    if not (operation_id and wait and max_wait > 0):
+        state = "running" if operation_id else "accepted"
+        return OperationOutcome(operation_id=operation_id, state=state, message=body.get("message"))
+
+    async def progress(elapsed: float, message: str) -> None:
+        await call.progress(elapsed, max_wait, f"{op.title}: {message} ({elapsed:.0f}s)")
+
+    return await wait_for(str(operation_id), kinsta.poll, kinsta.backend.clock, max_wait, progress)
+
+
+# -- shaping ------------------------------------------------------------------------------------
+
+
+def shape(op: Operation, data: Any, *, full: bool) -> Outcome:
+    if not op.reveals_secret:  # a secret reaches the model only through the guard of a revealing tool
+        data = redact_secret_values(data)
+    if op.brief and not full:
+        data = project(data, op.brief)
+    if not isinstance(data, dict):
+        data = {"result": data}
+    return Outcome(summarize_result(op, data), data)
+
+
+def outcome_result(title: str, outcome: OperationOutcome) -> Outcome:
+    msg = f" Kinsta says: {outcome.message}" if outcome.message else ""
+    basis = f" ({outcome.basis})" if outcome.basis else ""
+    text = {
+        "succeeded": f"{title}: done.{msg}",
+        "failed": f"{title}: FAILED.{msg}{basis}",
+        "running": (
+            f"{title}: still running after {outcome.waited_seconds:.0f}s.{msg}{basis} "
+            f"Resume with wait_for_operation(operation_id={outcome.operation_id!r})."
+        ),
+        "accepted": f"{title}: accepted by Kinsta (no operation id to follow).{msg}",
+        "not_found": f"{title}: Kinsta no longer knows operation {outcome.operation_id}.{msg}",
+    }[outcome.state]
+    structured = redact_secret_values(outcome.model_dump(mode="json"))
+    return Outcome(text, structured, is_error=outcome.state in ("failed", "not_found"))
+
+
+# -- the special tools ----------------------------------------------------------------------------
+
+
+async def wait_tool(backend: Backend, parsed: Parsed, profile: Profile, call: CallContext) -> Outcome:
+    """wait_for_operation: resume waiting on a long operation by its id."""
+    import re
+
+    from kinsta_mcp.catalog.spec import ID_MAX_LENGTH, ID_PATTERN
+
+    operation_id = parsed.args.get("operation_id")
+    if not isinstance(operation_id, str) or len(operation_id) > ID_MAX_LENGTH or not re.match(ID_PATTERN, operation_id):
+        return Outcome(
+            "Invalid arguments for wait_for_operation; nothing was sent:\n- operation_id: required; an id: letters, "
+            "digits and _ . : - only (from a result that was still running)",
+            is_error=True,
+        )
+    kinsta = Kinsta(backend, profile)
+    max_wait = backend.settings.operation_wait
+
+    async def progress(elapsed: float, message: str) -> None:
+        await call.progress(elapsed, max_wait, f"{operation_id}: {message} ({elapsed:.0f}s)")
+
+    outcome = await wait_for(operation_id, kinsta.poll, backend.clock, max_wait, progress)
+    return outcome_result(f"Operation {operation_id}", outcome)

@@ -1,0 +1,166 @@
+"""What the human confirms: the declaration's consequence, with every id named by a live lookup.
+
+Lookups go through the shared read cache and are bounded (at most `MAX_LOOKUPS` reads per
+preview). Names come from the site and are untrusted: each is cleaned, put on one line,
+capped and quoted, and command arguments have their whitespace collapsed, so no name or
+command can make the prompt say something else or hide part of itself.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from kinsta_mcp.catalog.responses import all_dicts, display_name, environments_of, find_environment, sites_of
+from kinsta_mcp.catalog.spec import RISK_WARNINGS, Operation, Risk
+from kinsta_mcp.config import Profile
+from kinsta_mcp.redaction import is_secret_name
+from kinsta_mcp.server.reads import Reader
+from kinsta_mcp.untrusted import collapse_whitespace, one_line
+
+_ENV_ARGS = ("env_id", "target_env_id", "source_env_id")
+MAX_LOOKUPS = 12  # reads one preview may cost (each environment's list counts one)
+_SHOWN_LIMIT = 300  # characters of one argument's value shown in a prompt
+
+
+class Previewer:
+    """Builds the text the human confirms, from the declaration and cached lookups."""
+
+    def __init__(self, reader: Reader, profile: Profile) -> None:
+        self._reader = reader
+        self._profile = profile
+        self._budget = MAX_LOOKUPS
+
+    async def _lookup(self, name: str, args: Mapping[str, Any]) -> Any:
+        if self._budget <= 0:
+            return None
+        self._budget -= 1
+        return await self._reader.lookup(name, args, self._profile)
+
+    async def describe(self, op: Operation, args: Mapping[str, Any]) -> str:
+        facts: dict[str, str] = {}
+        sites_body: Any = None
+        if any(args.get(name) for name in _ENV_ARGS) or args.get("sftp_account_id") or args.get("backup_id"):
+            sites_body = await self._lookup("list_sites", {"include_environments": True})
+        for name in _ENV_ARGS:
+            if args.get(name):
+                facts[name] = _environment_text(sites_body, str(args[name]))
+        if args.get("site_id"):
+            facts["site_id"] = await self._site_text(str(args["site_id"]))
+        if args.get("backup_id") is not None:
+            facts["backup_id"] = await self._backup_text(args, sites_body)
+        if args.get("domain_ids") and args.get("env_id"):
+            facts["domain_ids"] = await self._site_domains_text(args)
+        if args.get("domain_id") and "/domains/{domain_id}" in op.path:
+            facts["domain_id"] = await self._dns_zone_text(str(args["domain_id"]))
+        if args.get("sftp_account_id"):
+            facts["sftp_account_id"] = await self._sftp_account_text(str(args["sftp_account_id"]), sites_body)
+        return render(op, args, facts)
+
+    async def _site_text(self, site_id: str) -> str:
+        body = await self._lookup("get_site", {"site_id": site_id})
+        site = body.get("site") if isinstance(body, dict) else None
+        if not isinstance(site, dict):
+            return f"site {site_id} (not found, or this API key may not see it)"
+        envs = ", ".join(one_line(display_name(e), 40) for e in environments_of(site))
+        return f"site {one_line(display_name(site))} ({site_id})" + (f" with environments: {envs}" if envs else "")
+
+    async def _backup_text(self, args: Mapping[str, Any], sites_body: Any) -> str:
+        backup_id = str(args["backup_id"])
+        env_ids = [str(args[n]) for n in _ENV_ARGS if args.get(n)]
+        if not env_ids:  # the backup's environment is not an argument: look through the company's
+            env_ids = [str(e["id"]) for s in sites_of(sites_body) for e in environments_of(s) if e.get("id")]
+        for env_id in env_ids:
+            body = await self._lookup("list_backups", {"env_id": env_id})
+            for backup in all_dicts(body):
+                if str(backup.get("id")) == backup_id and ("created_at" in backup or "type" in backup):
+                    return _backup_line(backup, env_id)
+        return f"backup {backup_id} (not found, or this API key may not see it)"
+
+    async def _site_domains_text(self, args: Mapping[str, Any]) -> str:
+        body = await self._lookup("list_site_domains", {"env_id": args["env_id"]})
+        names = {str(d.get("id")): str(d.get("name")) for d in all_dicts(body) if d.get("id") and d.get("name")}
+        return "domains: " + ", ".join(
+            f"{one_line(names[i]) if i in names else '(unknown)'} ({i})" for i in map(str, args["domain_ids"])
+        )
+
+    async def _dns_zone_text(self, domain_id: str) -> str:
+        body = await self._lookup("list_dns_domains", {})
+        for domain in all_dicts(body):
+            if str(domain.get("id")) == domain_id and domain.get("name"):
+                return f"DNS zone {one_line(str(domain['name']))} ({domain_id})"
+        return f"DNS zone {domain_id} (not found, or this API key may not see it)"
+
+    async def _sftp_account_text(self, account_id: str, sites_body: Any) -> str:
+        for site in sites_of(sites_body):
+            for env in environments_of(site):
+                body = await self._lookup("list_sftp_accounts", {"env_id": env.get("id")})
+                for account in all_dicts(body):
+                    if str(account.get("id")) == account_id and account.get("username") is not None:
+                        return (
+                            f"SFTP account {one_line(str(account['username']), 40)} ({account_id}) of site "
+                            f"{one_line(display_name(site))} / environment {one_line(display_name(env), 40)}"
+                        )
+        return f"SFTP account {account_id} (not found, or not among the environments looked at)"
+
+
+def _environment_text(sites_body: Any, env_id: str) -> str:
+    found = find_environment(sites_body, env_id)
+    if found is None:
+        return f"environment {env_id} (not found, or this API key may not see it)"
+    site, env = found
+    return (
+        f"environment {one_line(display_name(env), 40)} ({env_id}) of site {one_line(display_name(site))} "
+        f"({site.get('id')})"
+    )
+
+
+def _backup_line(backup: Mapping[str, Any], env_id: str) -> str:
+    when = backup.get("created_at")
+    if isinstance(when, int | float):
+        stamp = when / 1000 if when > 10**11 else when
+        when = datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    note = f", note {one_line(str(backup['note']), 60)}" if backup.get("note") else ""
+    kind = one_line(str(backup.get("type") or "unknown type"), 20)
+    return f"backup {backup.get('id')} ({kind}, made {when or 'at an unknown time'}{note}) of environment {env_id}"
+
+
+def plain(value: Any) -> str:
+    """An argument as shown to the human: one line, whitespace collapsed, capped."""
+    if isinstance(value, list | tuple):
+        text = ", ".join(plain(v) for v in value) or "(none)"
+    elif isinstance(value, BaseModel):
+        text = json.dumps(value.model_dump(mode="json", exclude_none=True))
+    elif isinstance(value, dict):
+        text = json.dumps(value, default=str)
+    elif isinstance(value, bool):
+        text = "yes" if value else "no"
+    elif value is None:
+        text = "(default)"
+    else:
+        text = str(value)
+    text = collapse_whitespace(text)
+    return text if len(text) <= _SHOWN_LIMIT else text[: _SHOWN_LIMIT - 1] + "…"
+
+
+def render(op: Operation, args: Mapping[str, Any], facts: Mapping[str, str]) -> str:
+    """The consequence with its placeholders filled, the facts not shown in it, every other choice, the warning."""
+    template = op.consequence or op.description
+    shown = set(re.findall(r"{(\w+)}", template))
+    filled = re.sub(r"{(\w+)}", lambda m: facts.get(m.group(1)) or plain(args.get(m.group(1))), template)
+    lines = [f"{op.title}: {filled}"]
+    lines += [f"- {fact}" for key, fact in facts.items() if key not in shown]
+    lines += [
+        f"- {name}: {'(hidden)' if is_secret_name(name) else plain(value)}"
+        for name, value in args.items()
+        if name not in facts and name not in shown
+    ]
+    risk = op.risk or Risk.NONE
+    if risk is not Risk.NONE:
+        lines.append(RISK_WARNINGS[risk])
+    return "\n".join(lines)

@@ -1,0 +1,197 @@
+"""The one adapter between kinsta-mcp and the MCP SDK (mcp 2.3).
+
+Everything the rest of the server needs from the SDK passes through here:
+- `KinstaServer`, an `MCPServer` whose public `list_tools`/`call_tool`, resource and prompt
+  methods are answered from our compiled definitions instead of the SDK's registries
+  (MCPServer's request handlers call these methods; `test_sdk_adapter.py` proves it for the
+  installed version and fails, naming it, if that changes);
+- `McpCall`, one call's MCP side as the pipeline's `CallContext`: who is calling, whether
+  the client can show a confirmation form, the 2026-07-28 answer rounds, progress, and
+  resource-change notices for 2025-11-25 sessions.
+
+SDK internals touched, only here: `ServerSession._connection` (a stable identity for a
+non-HTTP connection, to bind approvals to it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+import weakref
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from mcp.server.auth.middleware.auth_context import get_access_token
+from mcp.server.lowlevel.helper_types import ReadResourceContents
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
+from mcp.shared.exceptions import MCPError
+from mcp_types import (
+    INVALID_PARAMS,
+    CallToolResult,
+    ElicitRequest,
+    ElicitRequestFormParams,
+    ElicitResult,
+    GetPromptResult,
+    InputRequiredResult,
+    Prompt,
+    Resource,
+    ResourceTemplate,
+    TextContent,
+    Tool,
+)
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+
+from kinsta_mcp.server.guard import CONFIRM_SCHEMA, Ask, HumanAnswer, answer_from
+from kinsta_mcp.server.pipeline import Outcome
+
+if TYPE_CHECKING:
+    from kinsta_mcp.server.app import App
+
+SDK_VERSION_TESTED = "2.3"
+CONFIRM_KEY = "confirm"
+LOCAL_PRINCIPAL = "local"
+
+_connection_keys: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+
+
+def _connection_key(ctx: Context[Any, Any]) -> str:
+    """Which connection a call came on. 2026-07-28 has no connection state (each request stands alone):
+    there an approval is bound to the principal and the sealed request state instead."""
+    if ctx.protocol_version in MODERN_PROTOCOL_VERSIONS:
+        return "stateless"
+    headers = ctx.headers or {}
+    session_id = headers.get("mcp-session-id")
+    if session_id:
+        return f"http:{session_id}"
+    connection = getattr(ctx.session, "_connection", None)  # the one SDK internal, see the module doc
+    if connection is None:
+        return "stateless"
+    with contextlib.suppress(TypeError):
+        return _connection_keys.setdefault(connection, uuid.uuid4().hex)
+    return f"conn:{id(connection)}"
+
+
+class McpCall:
+    """One tool call's MCP side, for the pipeline (`pipeline.CallContext`)."""
+
+    def __init__(self, ctx: Context[Any, Any], app: App) -> None:
+        self._ctx = ctx
+        self._app = app
+        token = get_access_token()
+        self.principal: str = token.client_id if token is not None and token.client_id else LOCAL_PRINCIPAL
+        self.bound_profile: str | None = getattr(token, "profile", None)
+        self.connection: str = _connection_key(ctx)
+        params = getattr(ctx.session, "client_params", None)
+        info = getattr(params, "client_info", None)
+        self.client_name: str | None = getattr(info, "name", None)
+
+    @property
+    def can_elicit(self) -> bool:
+        caps = self._ctx.client_capabilities
+        elicitation = caps.elicitation if caps is not None else None
+        # A bare `elicitation: {}` (before modes existed) means form support; url-only does not.
+        return elicitation is not None and (elicitation.form is not None or elicitation.url is None)
+
+    @property
+    def asks_in_rounds(self) -> bool:
+        return self._ctx.protocol_version in MODERN_PROTOCOL_VERSIONS
+
+    async def elicit(self, message: str) -> HumanAnswer:
+        from kinsta_mcp.server.guard import CONFIRM_FIELD
+
+        result = await self._ctx.session.elicit_form(message, CONFIRM_SCHEMA, related_request_id=self._ctx.request_id)
+        content = result.content if isinstance(result.content, Mapping) else None
+        return answer_from(result.action, {CONFIRM_FIELD: content.get(CONFIRM_FIELD)} if content else None)
+
+    def round_answer(self) -> tuple[str | None, HumanAnswer | None]:
+        responses = self._ctx.input_responses or {}
+        response = responses.get(CONFIRM_KEY)
+        if not isinstance(response, ElicitResult):
+            return self._ctx.request_state, None
+        content = response.content if isinstance(response.content, Mapping) else None
+        return self._ctx.request_state, answer_from(response.action, content)
+
+    async def progress(self, done: float, total: float, message: str) -> None:
+        await self._ctx.report_progress(done, total, message)
+
+    async def resources_changed(self, uris: list[str]) -> None:
+        if self.asks_in_rounds:
+            return  # 2026-07-28 clients listen on the subscription bus instead
+        session = self._ctx.session
+        try:
+            seen = self._app.resources.read_by(self.connection)
+            for uri in uris:
+                if uri in seen:
+                    await session.send_resource_updated(uri)
+            await session.send_resource_list_changed()
+        except Exception:  # a client gone away must not fail the write that was done
+            return
+
+
+def to_call_result(answer: Outcome | Ask) -> CallToolResult | InputRequiredResult:
+    if isinstance(answer, Ask):
+        request = ElicitRequest(params=ElicitRequestFormParams(message=answer.message, requested_schema=CONFIRM_SCHEMA))
+        return InputRequiredResult(input_requests={CONFIRM_KEY: request}, request_state=answer.state)
+    return CallToolResult(
+        content=[TextContent(type="text", text=answer.text)],
+        structured_content=answer.structured,
+        is_error=answer.is_error,
+    )
+
+
+class KinstaServer(MCPServer[Any]):
+    """MCPServer answering tools, resources and prompts from kinsta-mcp's own definitions."""
+
+    app: App
+
+    async def list_tools(self) -> list[Tool]:
+        return self.app.listed_tools()
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        if context is None:
+            context = Context(mcp_server=self)
+        tool = self.app.tool(name)
+        if tool is None:
+            raise MCPError(code=INVALID_PARAMS, message=f"Unknown tool: {name}")
+        if isinstance(tool, str):  # hidden: refused by name, with the reason
+            return to_call_result(Outcome(f"{name} is not available: {tool}. Nothing was sent.", is_error=True))
+        return to_call_result(await self.app.call(tool, arguments, McpCall(context, self.app)))
+
+    async def list_resources(self) -> list[Resource]:
+        return [Resource.model_validate(entry) for entry in await self.app.resources.listing()]
+
+    async def list_resource_templates(self) -> list[ResourceTemplate]:
+        return [ResourceTemplate.model_validate(entry) for entry in self.app.resources.templates()]
+
+    async def read_resource(
+        self, uri: Any, context: Context[Any, Any] | None = None
+    ) -> Iterable[ReadResourceContents] | InputRequiredResult:
+        uri = str(uri)
+        if context is not None:
+            self.app.resources.note_read(_connection_key(context), uri)
+        try:
+            text, mime_type = await self.app.resources.read(uri, self._bound_profile())
+        except LookupError as exc:
+            raise ResourceNotFoundError(str(exc)) from None
+        except ValueError as exc:
+            raise ResourceError(str(exc)) from None
+        return [ReadResourceContents(content=text, mime_type=mime_type)]
+
+    def _bound_profile(self) -> Any:
+        """Over HTTP a token may be bound to one company profile: resource reads follow it, like tool calls."""
+        bound = getattr(get_access_token(), "profile", None)
+        return self.app.settings.profile(bound) if bound else None
+
+    async def list_prompts(self) -> list[Prompt]:
+        return self.app.prompts.listed()
+
+    async def get_prompt(
+        self, name: str, arguments: dict[str, Any] | None = None, context: Context[Any, Any] | None = None
+    ) -> GetPromptResult:
+        try:
+            return await self.app.prompts.render(name, arguments or {})
+        except LookupError as exc:  # unknown prompt, missing or unknown argument: the caller's mistake
+            raise MCPError(code=INVALID_PARAMS, message=str(exc)) from None
