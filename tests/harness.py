@@ -115,6 +115,13 @@ def known_ids() -> dict[str, str]:
     }
 
 
+def call_of(op: Any, args: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The tool that offers `op`, and the arguments that choose it (a group's selector)."""
+    if op.member is not None:
+        return op.member.group.name, {op.member.group.selector: op.member.value, **args}
+    return op.name, args
+
+
 def text_of(result: Any) -> str:
     return "\n".join(getattr(c, "text", "") for c in result.content)
 

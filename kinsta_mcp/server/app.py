@@ -169,11 +169,13 @@ def build_server(
 ) -> KinstaServer:
     """The MCP server for `settings`: tools chosen by toolsets, exclusions and read-only mode."""
     clock = clock or SystemClock()
+    audit = audit if audit is not None else AuditLog(settings.audit_log)
+    audit.remember_secrets(_known_secrets(settings))
     backend = Backend(
         settings=settings,
         clients=clients,
         clock=clock,
-        audit=audit if audit is not None else AuditLog(settings.audit_log, _known_secrets(settings)),
+        audit=audit,
         approvals=Approvals(clock),
         reader=Reader(clients, clock, settings.resource_ttl),
     )

@@ -85,6 +85,10 @@ class AuditLog:
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
 
+    def remember_secrets(self, values: Iterable[str]) -> None:
+        """Values to mask wherever they appear (the API keys, HTTP tokens), longest first."""
+        self._known = tuple(sorted(set(self._known) | {v for v in values if v}, key=len, reverse=True))
+
     def new_call_id(self) -> str:
         return secrets.token_hex(8)
 

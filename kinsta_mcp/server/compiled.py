@@ -100,7 +100,7 @@ def _input_schema(op: Operation) -> dict[str, Any]:
 
 def _output_schema(model: Any) -> dict[str, Any] | None:
     """The output's schema when it describes something (a schema of `{}` tells a client nothing)."""
-    schema = output_schema(model.model_json_schema(mode="serialization"))
+    schema = output_schema(model.model_json_schema())
     return schema if schema.get("properties") else None
 
 

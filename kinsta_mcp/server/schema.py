@@ -65,7 +65,9 @@ def output_schema(schema: dict[str, Any]) -> dict[str, Any]:
     """An output schema, compact but truthful: `$defs` inlined, titles dropped, null kept where allowed.
 
     Kinsta answers `null` for many fields, so `X | None` stays nullable here (as
-    `"type": [X, "null"]` where X is a plain type); unknown fields stay allowed.
+    `"type": [X, "null"]` where X is a plain type); unknown fields stay allowed, and no
+    field is required: Kinsta's answers vary, and a client that rejects a result for a
+    missing field would show the user nothing.
     """
     defs = schema.get("$defs", {})
 
@@ -89,7 +91,7 @@ def output_schema(schema: dict[str, Any]) -> dict[str, Any]:
         return {
             key: walk(value, in_properties=(key == "properties"))
             for key, value in node.items()
-            if key not in ("title", "$defs") and not (key == "default" and value is None)
+            if key not in ("title", "$defs", "required") and not (key == "default" and value is None)
         }
 
     result: dict[str, Any] = walk(schema)

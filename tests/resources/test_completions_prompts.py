@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 from harness import MODES, client, world
+from kinsta_mcp.server.tools import WAIT_TOOL_NAME
 from mcp_types import PromptReference, ResourceTemplateReference
 
 from kinsta_mcp.catalog import BY_NAME
 from kinsta_mcp.server.prompts import PROMPT_CHOICES, PROMPTS, tools_named
-from kinsta_mcp.server.tools import WAIT_TOOL_NAME
 from kinsta_mcp.simulator import seed as ids
 
 pytestmark = pytest.mark.anyio

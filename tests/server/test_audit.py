@@ -60,7 +60,7 @@ async def test_intent_is_on_disk_before_the_request_and_outcome_after(tmp_path: 
 
 async def test_reads_are_not_audited_and_secrets_are_redacted(tmp_path: Path) -> None:
     audit = tmp_path / "audit.jsonl"
-    async with world(audit) as w, client(w.server, "auto") as c:
+    async with world(audit) as w, client(w.server, "auto", answering("accept")[0]) as c:
         await c.call_tool("list_sites", {})
         result = await c.call_tool(
             "add_sftp_account",
@@ -77,7 +77,7 @@ async def test_reads_are_not_audited_and_secrets_are_redacted(tmp_path: Path) ->
 
 @pytest.mark.parametrize(
     ("confirmation", "answer", "expected"),
-    [("elicit-or-token", "accept", "elicitation"), ("off", None, "policy-off")],
+    [("elicit", "accept", "elicitation"), ("off", None, "policy-off")],
 )
 async def test_how_a_guarded_call_was_confirmed(
     tmp_path: Path, confirmation: str, answer: str | None, expected: str
@@ -95,7 +95,7 @@ async def test_how_a_guarded_call_was_confirmed(
 async def test_token_confirmation_and_refusals_are_recorded(tmp_path: Path) -> None:
     audit = tmp_path / "audit.jsonl"
     args = {"backup_id": seed.ACME_MANUAL_BACKUP_ID}
-    async with world(audit) as w, client(w.server, "auto") as c:
+    async with world(audit, confirmation="elicit-or-model-token") as w, client(w.server, "auto") as c:
         preview = await c.call_tool("delete_backup", args)
         token = text_of(preview).split('confirmation_token="')[1].split('"')[0]
         done = await c.call_tool("delete_backup", {**args, "confirmation_token": token})
@@ -103,7 +103,7 @@ async def test_token_confirmation_and_refusals_are_recorded(tmp_path: Path) -> N
     rows = records(audit)
     assert rows[0]["phase"] == "refused"
     intent = next(r for r in rows if r["phase"] == "intent")
-    assert intent["confirmed_by"] == "token"
+    assert intent["confirmed_by"] == "model-token"
     assert intent["arguments"].get("confirmation_token") in (None, "[redacted]")
     assert token not in audit.read_text(encoding="utf-8")
 
@@ -119,3 +119,26 @@ async def test_a_failed_write_records_kinsta_message(tmp_path: Path) -> None:
     rows = records(audit)
     assert [r["phase"] for r in rows] == ["intent", "outcome"]
     assert rows[1]["outcome"] == "error" and rows[1]["status"] == 500
+
+
+async def test_records_name_who_asked_and_the_file_is_private(tmp_path: Path) -> None:
+    audit = tmp_path / "audit.jsonl"
+    async with world(audit) as w, client(w.server, "legacy") as c:
+        await c.call_tool("clear_site_cache", {"env_id": seed.ACME_LIVE_ENV_ID})
+    intent = records(audit)[0]
+    assert intent["principal"] == "local" and intent["profile"] == "demo" and intent["client"]
+    assert audit.stat().st_mode & 0o777 == 0o600
+
+
+async def test_secret_values_are_redacted_wherever_they_appear(tmp_path: Path) -> None:
+    """Finding 10: the API key passed as a backup tag, a password inside a WP-CLI command."""
+    from kinsta_mcp.simulator import DEMO_API_KEY
+
+    audit = tmp_path / "audit.jsonl"
+    command = "wp user create eve eve@example.com --role=administrator --user_pass=Hunter2-hunter2"
+    async with world(audit, confirmation="off") as w, client(w.server, "auto") as c:
+        await c.call_tool("create_backup", {"env_id": seed.ACME_LIVE_ENV_ID, "tag": f"key {DEMO_API_KEY}"})
+        await c.call_tool("run_wp_cli", {"env_id": seed.ACME_LIVE_ENV_ID, "wp_command": command})
+    text = audit.read_text(encoding="utf-8")
+    assert DEMO_API_KEY not in text and "Hunter2-hunter2" not in text
+    assert "--user_pass=[redacted]" in text and "--role=administrator" in text

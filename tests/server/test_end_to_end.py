@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from harness import MODES, answering, client, known_ids, text_of, world
+from harness import MODES, answering, call_of, client, known_ids, text_of, world
 from jsonschema import Draft202012Validator
 from samples import valid_arguments
 
@@ -59,11 +59,12 @@ async def test_tool_succeeds_against_the_simulator(op, mode) -> None:  # type: i
         if op.name == "get_operation":  # an operation that exists: start one first
             started = await c.call_tool("clear_site_cache", {"env_id": LIVE, "wait": False})
             args["operation_id"] = started.structured_content["operation_id"]  # type: ignore[index]
-        result = await c.call_tool(op.name, args)
+        name, args = call_of(op, args)
+        result = await c.call_tool(name, args)
         assert not result.is_error, text_of(result)
-        schema = tools[op.name].output_schema
-        assert schema is not None
-        errors = [e.message for e in Draft202012Validator(schema).iter_errors(result.structured_content)]
-        assert errors == []
+        schema = tools[name].output_schema  # only where the output is described (a schema of {} says nothing)
+        if schema is not None:
+            errors = [e.message for e in Draft202012Validator(schema).iter_errors(result.structured_content)]
+            assert errors == []
         assert text_of(result).strip()
         assert bool(prompts) == op.guarded  # asked exactly when the operation is guarded

@@ -1,15 +1,15 @@
-"""Waiting for long operations: intervals, outcomes, the bound, cancellation."""
+"""Waiting for long operations: intervals, outcomes, a failure believed only when confirmed, the bound,
+cancellation (units on a fake clock)."""
 
 from __future__ import annotations
 
 import itertools
-from typing import Any
 
 import anyio
 import pytest
 
 from kinsta_mcp.api.clock import FakeClock
-from kinsta_mcp.server.waiting import wait_for
+from kinsta_mcp.server.waiting import PollAnswer, PollStatus, wait_for
 
 pytestmark = pytest.mark.anyio
 
@@ -17,17 +17,19 @@ pytestmark = pytest.mark.anyio
 class Script:
     """Kinsta's answers to successive polls."""
 
-    def __init__(self, *answers: tuple[int, Any]) -> None:
+    def __init__(self, *answers: PollAnswer) -> None:
         self.answers = list(answers)
         self.polls = 0
 
-    async def __call__(self, operation_id: str) -> tuple[int, Any]:
+    async def __call__(self, operation_id: str) -> PollAnswer:
         self.polls += 1
         return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
 
 
-RUNNING = (202, {"status": 202, "message": "Restoring backup", "data": {}})
-DONE = (200, {"status": 200, "message": "Successfully finished request", "data": {"idSite": "s-1"}})
+RUNNING = PollAnswer(PollStatus.RUNNING, "Restoring backup")
+DONE = PollAnswer(PollStatus.SUCCEEDED, "Successfully finished request", {"idSite": "s-1"})
+FAILED = PollAnswer(PollStatus.FAILED, "Push failed: disk full")
+GATEWAY = PollAnswer(PollStatus.UNKNOWN, "HTTP 502 without Kinsta's answer")
 
 
 async def test_intervals_grow_from_one_second_to_five() -> None:
@@ -48,19 +50,43 @@ async def test_success_returns_kinsta_message_and_data() -> None:
 
 
 async def test_not_visible_at_first_then_found() -> None:
-    missing = (404, {"status": 404, "message": "Operation not found"})
+    missing = PollAnswer(PollStatus.NOT_FOUND, "Operation not found")
     outcome = await wait_for("op", Script(missing, missing, RUNNING, DONE), FakeClock(), max_wait=40)
     assert outcome.state == "succeeded" and outcome.polls == 4
 
 
 async def test_a_404_that_lasts_means_not_found() -> None:
-    outcome = await wait_for("op", Script((404, {"message": "gone"})), FakeClock(), max_wait=120)
+    outcome = await wait_for("op", Script(PollAnswer(PollStatus.NOT_FOUND, "gone")), FakeClock(), max_wait=120)
     assert outcome.state == "not_found" and outcome.waited_seconds >= 30
 
 
-async def test_500_means_failed_with_kinsta_message() -> None:
-    outcome = await wait_for("op", Script(RUNNING, (500, {"message": "Push failed: disk full"})), FakeClock(), 40)
+async def test_a_failure_is_reported_only_when_a_second_poll_confirms_it() -> None:
+    script = Script(RUNNING, FAILED, FAILED)
+    outcome = await wait_for("op", script, FakeClock(), 40)
     assert outcome.state == "failed" and outcome.message == "Push failed: disk full"
+    assert script.polls == 3 and outcome.basis and "two polls" in outcome.basis
+
+
+async def test_a_passing_failure_answer_is_not_a_failure() -> None:
+    # Kinsta's failure answer once, then the operation goes on and succeeds: not reported as failed.
+    outcome = await wait_for("op", Script(RUNNING, FAILED, RUNNING, DONE), FakeClock(), 40)
+    assert outcome.state == "succeeded"
+
+
+async def test_a_gateway_error_is_not_known_yet_and_waiting_goes_on() -> None:
+    outcome = await wait_for("op", Script(GATEWAY, GATEWAY, RUNNING, DONE), FakeClock(), 40)
+    assert outcome.state == "succeeded" and outcome.polls == 4
+
+
+async def test_unknown_until_the_bound_says_still_running_and_why() -> None:
+    outcome = await wait_for("op", Script(GATEWAY), FakeClock(), 12)
+    assert outcome.state == "running" and outcome.basis and "could not tell" in outcome.basis
+
+
+async def test_an_unconfirmed_failure_at_the_bound_is_not_a_failure() -> None:
+    clock = FakeClock()
+    outcome = await wait_for("op", Script(RUNNING, FAILED), clock, max_wait=2.5)
+    assert outcome.state == "running" and outcome.basis and "confirm" in outcome.basis
 
 
 async def test_the_wait_is_bounded_and_says_still_running() -> None:
