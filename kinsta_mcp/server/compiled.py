@@ -76,7 +76,7 @@ class ToolDef:
         return any(op.is_async for op in self.operations.values())
 
     def operation(self, selected: str | None) -> Operation:
-        return self.operations[selected if self.selector else ""]
+        return self.operations[selected if self.selector and selected is not None else ""]
 
 
 def _annotations(title: str, effect: Effect, idempotent: bool) -> ToolAnnotations:
@@ -143,18 +143,18 @@ def compile_group(members: list[Operation]) -> ToolDef:
     assert group is not None
     spec = group.group
     schemas = [_input_schema(op) for op in members]
+    values = [op.member.value if op.member else op.name for op in members]
     properties: dict[str, Any] = {}
     for schema in schemas:
         for name, prop in schema["properties"].items():
             properties.setdefault(name, prop)
     required_everywhere = set.intersection(*(set(s.get("required", [])) for s in schemas))
     for name in properties:
-        needed_by = [op.member.value for op, s in zip(members, schemas, strict=True) if name in s.get("required", [])]
+        needed_by = [value for value, s in zip(values, schemas, strict=True) if name in s.get("required", [])]
         if needed_by and name not in required_everywhere:
             note = f"required for {spec.selector}={'|'.join(needed_by)}"
             described = properties[name].get("description")
             properties[name] = {**properties[name], "description": f"{described}; {note}" if described else note}
-    values = [op.member.value for op in members if op.member]
     selector = {"type": "string", "enum": values, "description": spec.selector_description}
     options = _options(members)
     schema = {
@@ -173,7 +173,7 @@ def compile_group(members: list[Operation]) -> ToolDef:
         input_schema=_with_options(schema, options),
         output_schema=_output_schema(next(iter(outputs))) if len(outputs) == 1 else None,
         annotations=_annotations(spec.title, effect, all(op.idempotent for op in members)),
-        operations={op.member.value: op for op in members if op.member},
+        operations=dict(zip(values, members, strict=True)),
         selector=spec.selector,
         options=options,
     )
