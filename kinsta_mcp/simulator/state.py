@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .faults import OperationFailure
-from .routing import ApiError, Ctx, Reply, not_found
+from .handling import ApiError, Ctx, Reply, not_found
 
 
 def ms(seconds: float) -> int:
