@@ -151,13 +151,18 @@ _TYPE_NAMES = {
 }
 
 
+# Where a value failed inside a union, pydantic names the member tried ("str", "literal['a']",
+# "function-after[...]"): not a field, so left out of the label.
+_MEMBER_TAG = re.compile(r"^(?:str|int|float|bool|none|list|dict|[a-z-]+\[.*\])$", re.S)
+
+
 def field_label(loc: tuple[int | str, ...]) -> str:
     """Joi's path of a value: `rules_to_update[0].from`."""
     label = ""
     for part in loc:
         if isinstance(part, int):
             label += f"[{part}]"
-        else:
+        elif not _MEMBER_TAG.match(part):
             label += f".{part}" if label else part
     return label or "value"
 
@@ -195,4 +200,6 @@ def joi_message(error: ErrorDetails) -> str:
     if kind in bounds:
         words, key = bounds[kind]
         return f'"{label}" must be {words} {ctx.get(key)}'
+    if kind == "value_error":  # a validator of a nested catalog model said why
+        return f'"{label}" is not valid: {ctx.get("error")}'
     return f'"{label}" is not valid'

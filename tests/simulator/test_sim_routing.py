@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
+from typing import Annotated, Literal
 
 import httpx
 import pytest
+from pydantic import Field
 
 from kinsta_mcp.catalog import OPERATIONS
+from kinsta_mcp.catalog.spec import Effect, EnvId, Input, Operation, Output, Toolset, body, path, query
 from kinsta_mcp.simulator import Simulator
 from kinsta_mcp.simulator import seed as s
 from kinsta_mcp.simulator.handlers import HANDLERS
-from kinsta_mcp.simulator.handling import Ctx, Handler, Reply
+from kinsta_mcp.simulator.handling import ApiError, Ctx, Handler, Reply
 from kinsta_mcp.simulator.routing import build_routes
+from kinsta_mcp.simulator.wire import build_wire_spec
 
 pytestmark = pytest.mark.anyio
 
@@ -124,3 +129,87 @@ async def test_a_shared_operation_accepts_what_either_tool_sends(client: httpx.A
     assert sim.state.environments[LIVE].redirect_rules == []
     missing = await client.post(url, json={"action_type": "NEW"})
     assert missing.json()["message"] == '"new_value" is required when "action_type" is NEW'
+
+
+# -- wire checks built from declarations (units) ----------------------------------------------
+
+
+class _ChangeIn(Input):
+    env_id: Annotated[EnvId, path()]
+    action: Annotated[Literal["NEW", "UPDATE"], body()]
+    value: Annotated[int, body("new_value")]
+    note: Annotated[str | None, body()] = None
+    limit: Annotated[int | None, query(), Field(ge=1)] = None
+
+
+class _DropIn(Input):
+    env_id: Annotated[EnvId, path()]
+    action: Annotated[Literal["DELETE"], body()]
+    note: Annotated[str | int | None, body()] = None
+
+
+def _declare(name: str, model: type[Input], **extra: object) -> Operation:
+    return Operation(
+        name=name,
+        title=name,
+        description=name,
+        method="POST",
+        path="/things/{env_id}",
+        input=model,
+        output=Output,
+        effect=Effect.WRITE,
+        toolset=Toolset.SITES,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def _message(check: Callable[[], object]) -> str:
+    with pytest.raises(ApiError) as caught:
+        check()
+    assert caught.value.status == 400
+    return caught.value.message
+
+
+def test_one_declaration_gives_required_fields_wire_names_types_and_bounds() -> None:
+    spec = build_wire_spec([_declare("change", _ChangeIn, company=body("company"), constants={"body": {"mode": "x"}})])
+    ok = {"action": "NEW", "new_value": 3, "company": "c-1", "mode": "x"}
+    assert spec.check({"env_id": "e-1"}, [("limit", "2")], ok) == ({"env_id": "e-1"}, {"limit": 2}, ok)
+    assert _message(lambda: spec.check({"env_id": "e-1"}, [], {**ok, "new_value": "3"})) == (
+        '"new_value" must be an integer'
+    )
+    assert _message(lambda: spec.check({"env_id": "e-1"}, [], {"action": "NEW", "new_value": 1, "mode": "x"})) == (
+        '"company" is required'
+    )
+    assert _message(lambda: spec.check({"env_id": "a b"}, [], ok)).startswith('"env_id" with value "a b" fails')
+    assert _message(lambda: spec.check({"env_id": "e"}, [("limit", "0")], ok)) == (
+        '"limit" must be greater than or equal to 1'
+    )
+    assert _message(lambda: spec.check({"env_id": "e"}, [("limit", "1"), ("limit", "2")], ok)) == (
+        '"limit" must be given once'
+    )
+    assert _message(lambda: spec.check({"env_id": "e"}, [], ["action"])) == '"value" must be an object'
+
+
+def test_shared_declarations_require_only_what_both_require_and_merge_enums() -> None:
+    spec = build_wire_spec([_declare("change", _ChangeIn), _declare("drop", _DropIn)])
+    assert spec.check({"env_id": "e"}, [], {"action": "DELETE"})[2] == {"action": "DELETE"}
+    assert _message(lambda: spec.check({"env_id": "e"}, [], {"action": "GONE"})) == (
+        '"action" must be one of [NEW, UPDATE, DELETE]'
+    )
+    assert _message(lambda: spec.check({"env_id": "e"}, [], {})) == '"action" is required'
+    # note is str | None in one and str | int | None in the other: either type is accepted.
+    assert spec.check({"env_id": "e"}, [], {"action": "DELETE", "note": 7})[2]["note"] == 7
+    assert _message(lambda: spec.check({"env_id": "e"}, [], {"action": "DELETE", "note": []})).startswith('"note" ')
+
+
+def test_also_required_must_name_a_wire_field() -> None:
+    assert (
+        _message(
+            lambda: build_wire_spec([_declare("c", _ChangeIn)], ["note"]).check(
+                {"env_id": "e"}, [], {"action": "NEW", "new_value": 1}
+            )
+        )
+        == '"note" is required'
+    )
+    with pytest.raises(ValueError, match="also_required names no wire field"):
+        build_wire_spec([_declare("c", _ChangeIn)], ["nope"])

@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from ..handling import Ctx, Handlers, Reply, bad_request
-from ..state import Backup, ms
+from ..world import Backup, ms
 from .common import env_of, require_uuid
 
 handlers = Handlers()

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from ..handling import Ctx, bad_request, not_found
-from ..state import Environment, Site, SiteDomain
+from ..world import Environment, Site, SiteDomain
 
 
 def require_uuid(value: str, label: str) -> str:

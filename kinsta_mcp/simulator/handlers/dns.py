@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..handling import Ctx, Handlers, Reply, bad_request, not_found
-from ..state import DnsRecord, DnsZone
+from ..world import DnsRecord, DnsZone
 from .common import check_company, require_uuid
 
 handlers = Handlers()

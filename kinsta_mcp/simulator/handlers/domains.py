@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from ..handling import Ctx, Handlers, Reply, bad_request, not_found
-from ..state import SiteDomain
+from ..world import SiteDomain
 from .common import env_of, require_uuid
 
 handlers = Handlers()

@@ -8,7 +8,7 @@ from typing import Any
 from ..content import file_tree
 from ..handling import Ctx, Handlers, Reply, bad_request
 from ..seed import default_plugins, default_themes, new_environment, plugin
-from ..state import Environment, Site
+from ..world import Environment, Site
 from .common import env_full, env_of, site_of
 from .sites import copy_contents
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..handling import Ctx, Handlers, Reply, bad_request, not_found
-from ..state import Component, Environment
+from ..world import Component, Environment
 from .common import env_of
 
 handlers = Handlers()

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from ..handling import Ctx, Handlers, Reply, bad_request, not_found
-from ..state import Environment, RedirectRule
+from ..world import Environment, RedirectRule
 from .common import env_of
 
 handlers = Handlers()

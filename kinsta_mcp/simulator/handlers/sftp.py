@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from ..handling import Ctx, Handlers, Reply, bad_request
-from ..state import SftpAccount
+from ..world import SftpAccount
 from .common import env_of, site_of
 
 handlers = Handlers()

@@ -8,7 +8,8 @@ from typing import Any
 
 from ..handling import Ctx, Handlers, Reply, bad_request
 from ..seed import default_plugins, default_themes, new_environment, plugin
-from ..state import Environment, SimState, Site
+from ..state import SimState
+from ..world import Environment, Site
 from .common import check_company, env_brief, env_full, site_of
 
 handlers = Handlers()

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..content import wp_cli
 from ..handling import Ctx, Handlers, Reply, bad_request
-from ..state import ms
+from ..world import ms
 from .common import env_of, require_uuid, site_of
 
 handlers = Handlers()
