@@ -96,7 +96,7 @@ def _model(name: str, by_name: dict[str, list[FieldInfo]], declarations: int, fo
     # Wire names become aliases of neutral attribute names: "from", "json" or "schema" would
     # clash with Python or with BaseModel.
     definitions: dict[str, Any] = {}
-    for index, (wire, infos) in enumerate(sorted(by_name.items())):
+    for index, (wire, infos) in enumerate(by_name.items()):  # declaration order: the first error is the first field
         required = wire in forced or (len(infos) == declarations and all(i.is_required() for i in infos))
         default = Field(alias=wire) if required else Field(None, alias=wire)
         definitions[f"field_{index}"] = (_merged_annotation(infos), default)
