@@ -11,7 +11,7 @@ import pytest
 from pydantic import Field
 
 from kinsta_mcp.catalog import OPERATIONS
-from kinsta_mcp.catalog.spec import Effect, EnvId, Input, Operation, Output, Toolset, body, path, query
+from kinsta_mcp.catalog.spec import Effect, EnvId, Input, Operation, Output, Risk, Toolset, body, path, query
 from kinsta_mcp.simulator import Simulator
 from kinsta_mcp.simulator import seed as s
 from kinsta_mcp.simulator.handlers import HANDLERS
@@ -158,6 +158,8 @@ def _declare(name: str, model: type[Input], **extra: object) -> Operation:
         input=model,
         output=Output,
         effect=Effect.WRITE,
+        risk=Risk.NONE,
+        risk_reason="a test declaration",
         toolset=Toolset.SITES,
         **extra,  # type: ignore[arg-type]
     )
