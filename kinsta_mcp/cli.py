@@ -268,7 +268,8 @@ def _carried_options(namespace: argparse.Namespace) -> tuple[str, ...]:
             words += [o.flag, str(Path(value).expanduser().resolve())]  # the client starts elsewhere
         else:
             words += [o.flag, str(value)]
-    checked = {k: v for k, v in _overrides(namespace).items() if k != "default_profile"}
+    # The account is not known here (the client passes it): check every other value as the server will.
+    checked = {k: v for k, v in _overrides(namespace).items() if k not in ("default_profile", "company_id")}
     load_settings({**checked, "demo": True}, {}, None)  # raises ConfigError naming the flag
     return tuple(words)
 
