@@ -3,6 +3,7 @@
 - `settings`: the pydantic model (`Settings`, `Profile`) that checks every value, and `Confirmation`.
 - `options`: every setting described once (flag, environment variable, file key, default, meaning).
 - `sources`: `load_settings`, reading the three sources and naming the origin of a refused value.
+- `environment`: the environment, read with pydantic-settings (imported only when settings are loaded).
 - `profiles`: the company profiles and `{"env": "VAR"}` references.
 - `reference`: the Markdown table of every setting.
 

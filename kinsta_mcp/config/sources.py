@@ -1,7 +1,6 @@
 """Loading: command-line flags > environment > JSON config file > defaults, each value labelled with its origin.
 
-pydantic-settings reads the environment: the variable of each setting is declared once, as the
-alias of a field generated from `OPTIONS`, and empty variables count as unset. The merge is done
+pydantic-settings reads the environment (environment.py). The merge is done
 here rather than by `BaseSettings` because an error must name the source that won (`--port`,
 `KINSTA_MCP_PORT` or `'port' in /path/config.json`), which a merged dict no longer knows.
 `Settings` (pydantic) then checks every value once; its first error becomes a one-line `ConfigError`.
@@ -14,42 +13,22 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError, create_model
-from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
+from pydantic import ValidationError
 
 from kinsta_mcp.config.errors import ConfigError, Given, did_you_mean, shown
-from kinsta_mcp.config.options import CONFIG_ENV, CONFIG_FLAG, ENV_NAMES, FILE_KEYS, OPTIONS, OPTIONS_BY_KEY
+from kinsta_mcp.config.options import CONFIG_ENV, CONFIG_FLAG, ENV_NAMES, FILE_KEYS, OPTIONS_BY_KEY
 from kinsta_mcp.config.profiles import PROFILE_KEYS, build_profiles, check_keys, choose_default, demo_profile
 from kinsta_mcp.config.settings import DEMO_PROFILE_NAME, PARTIAL, Settings
 
 _SEPARATE = ("config", "profiles", *PROFILE_KEYS, "default_profile")  # not passed to Settings as they are
 
 
-class _EnvironmentNames(BaseSettings):
-    """Only names: one field per setting read from the environment, its alias the variable."""
-
-    model_config = SettingsConfigDict(case_sensitive=True, env_ignore_empty=True, extra="ignore")
-
-
-_ENV_MODEL: type[BaseSettings] = create_model(  # type: ignore[call-overload]
-    "_EnvironmentValues",
-    __base__=_EnvironmentNames,
-    **{o.key: (Any, Field(None, validation_alias=o.env)) for o in OPTIONS if o.env and o.key != "config"},
-)
-
-
-class _Environment(EnvSettingsSource):
-    """pydantic-settings' environment source over the mapping given to `load_settings` (tests pass their own)."""
-
-    def __init__(self, environ: Mapping[str, str]) -> None:
-        super().__init__(_ENV_MODEL, case_sensitive=True, env_ignore_empty=True)
-        # Blank counts as unset, like empty: `KINSTA_MCP_PORT=" "` must not override the file.
-        self.env_vars = {name: value for name, value in environ.items() if value.strip()}
-
-
 def _from_environment(environ: Mapping[str, str]) -> dict[str, Given]:
-    found = _Environment(environ)()  # {variable: text}
-    return {ENV_NAMES[name].key: Given(value, name, "env") for name, value in found.items() if value is not None}
+    # Imported here: pydantic-settings costs a fifth of a second, which --help and --version do not need.
+    from kinsta_mcp.config.environment import read_environment
+
+    found = read_environment(environ)  # {variable: text}
+    return {ENV_NAMES[name].key: Given(value, name, "env") for name, value in found.items()}
 
 
 def _check_environment(environ: Mapping[str, str]) -> None:
