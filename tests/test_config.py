@@ -503,3 +503,14 @@ def test_resource_ttl_comes_from_every_source_and_is_bounded() -> None:
     assert load_settings({"resource_ttl": "0"}, {**env, "KINSTA_MCP_RESOURCE_TTL": "5"}, None).resource_ttl == 0.0
     with pytest.raises(ConfigError, match="KINSTA_MCP_RESOURCE_TTL"):
         load_settings({}, {**env, "KINSTA_MCP_RESOURCE_TTL": "99999"}, None)
+
+
+def test_a_bad_profile_name_and_a_bad_token_map_name_the_file(tmp_path: Path) -> None:
+    path = write_config(tmp_path, {"profiles": {"a b": {"api_key": KEY, "company_id": "1"}}})
+    assert config_error(env={}, path=path) == (
+        f"profile name in profiles.a b in {path}: 'a b' is not a valid profile name; "
+        "use letters, digits, '_', '-', '.' (max 64)"
+    )
+    token = "tok_should_not_be_shown_123"
+    text = config_error(path=write_config(tmp_path, {"http_tokens": [token]}))
+    assert text.startswith("'http_tokens' in ") and "is not a token map" in text and token not in text

@@ -87,7 +87,7 @@ def _complete(name: str, partial: _Partial, environ: Mapping[str, str], translat
             )
         raise ConfigError(f'{partial.origin}: no company id for profile {name!r}; add "company_id" to profiles.{name}')
     given = {
-        "name": Given(name, f"profile name {name!r} in {partial.origin}", "file"),
+        "name": Given(name, f"profile name in {partial.origin}", "file"),
         "api_key": _dereference(partial.api_key, environ, "API key"),
         "company_id": _dereference(partial.company_id, environ, "company id"),
     }
