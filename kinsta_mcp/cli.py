@@ -9,17 +9,28 @@ command that needs them, so `--help` and `--version` stay fast.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import difflib
 import json
 import os
 import sys
 import textwrap
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from pathlib import Path
+from typing import Any, NoReturn
 
 from kinsta_mcp import __version__
-from kinsta_mcp.clients import API_KEY_PLACEHOLDER, CLIENT_NAMES, COMPANY_ID_ENV, LAUNCHERS, client_config, launch_for
+from kinsta_mcp.check import DOCUMENTED_LIMITS, check
+from kinsta_mcp.clients import (
+    CLIENT_NAMES,
+    COMPANY_ID_ENV,
+    LAUNCHERS,
+    REGISTRY_LAUNCHERS,
+    UNPUBLISHED_NOTE,
+    LauncherError,
+    client_config,
+    launch_for,
+    placeholder_hints,
+)
 from kinsta_mcp.config import (
     CONFIG_ENV,
     CONFIG_FLAG,
@@ -31,18 +42,10 @@ from kinsta_mcp.config import (
     load_settings,
 )
 
-if TYPE_CHECKING:
-    import httpx
-
 PROG = "kinsta-mcp"
 COMMANDS = ("serve", "check", "simulator", "config")
 SIMULATOR_HOST = "127.0.0.1"
 SIMULATOR_PORT = 8090
-# Kinsta's documented limits (not in its OpenAPI document), shown when a response carries no RateLimit headers.
-DOCUMENTED_LIMITS = (
-    "120 requests a minute per company, 5 a minute for creating sites and environments, "
-    "35 a minute for logs, 1000 a minute per IP address (Kinsta's documentation)"
-)
 
 
 class UsageError(Exception):
@@ -87,11 +90,9 @@ def _add_setting_flags(parser: argparse.ArgumentParser) -> None:
         if o.flag is None:
             continue
         help_text = _option_help(o)
-        if o.key == "read_only":
+        if o.boolean:
+            # default None, not False: an absent flag must not override the environment or the file.
             group.add_argument(o.flag, dest=o.key, action=argparse.BooleanOptionalAction, default=None, help=help_text)
-        elif o.key == "demo":
-            # default None, not False: an absent flag must not override KINSTA_MCP_DEMO or the file.
-            group.add_argument(o.flag, dest=o.key, action="store_true", default=None, help=help_text)
         else:
             metavar = "{" + ",".join(o.choices) + "}" if o.choices else o.metavar
             group.add_argument(o.flag, dest=o.key, metavar=metavar, default=None, help=help_text)
@@ -157,7 +158,15 @@ def build_parser(command: str) -> argparse.ArgumentParser:
             choices=LAUNCHERS,
             default="installed",
             help="how the client starts the server: installed (this installation, by absolute path; default), "
-            "uvx (uvx kinsta-mcp) or pipx (pipx run kinsta-mcp)",
+            "checkout or wheel (uvx --from PATH: this source checkout, or its dist/ wheel), "
+            "uvx or pipx (from PyPI: after the package is published there)",
+        )
+        parser.add_argument(
+            "--from",
+            dest="from_path",
+            metavar="PATH",
+            default=None,
+            help="with --launcher checkout or wheel: the checkout directory or the .whl file to start from",
         )
     _add_setting_flags(parser)
     return parser
@@ -177,6 +186,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args.pop(0) if args and args[0] in COMMANDS else "serve"
     parser = build_parser(command)
     try:
+        if command == "serve":
+            _check_command_position(args, parser)
         namespace = parser.parse_args(args)
     except UsageError as exc:
         _say(str(exc))
@@ -190,7 +201,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write(config_reference_markdown())
             return 0
         if command == "config" and namespace.client is not None:
-            return print_client_config(namespace, os.environ)
+            try:
+                return print_client_config(namespace, os.environ)
+            except UsageError as exc:
+                _say(str(exc))
+                return 2
         settings = _settings(namespace, os.environ)
         if command == "check":
             return check(settings, only_profile=namespace.default_profile)
@@ -205,6 +220,60 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def _check_command_position(args: Sequence[str], parser: argparse.ArgumentParser) -> None:
+    """A command after options (`--demo check`) or a misspelt one (`chek`) gets a fix, not "unexpected argument".
+
+    Only command names and option names are echoed: any other word may be a secret.
+    """
+    takes_value = {s for a in parser._actions if a.nargs is None and a.option_strings for s in a.option_strings}
+    for i, word in enumerate(args):
+        if word.startswith("-") or (i > 0 and args[i - 1] in takes_value):
+            continue
+        if word in COMMANDS:
+            others = [w if w.startswith("-") else "..." for j, w in enumerate(args) if j != i]
+            shown = [w.split("=", 1)[0] + ("=..." if "=" in w else "") for w in others]
+            raise UsageError(f"{PROG}: the command comes first: {' '.join([PROG, word, *shown])}; see {PROG} --help")
+        close = difflib.get_close_matches(word, COMMANDS, n=1, cutoff=0.6)
+        if close:
+            raise UsageError(
+                f"{PROG}: unknown command (did you mean {close[0]!r}?); commands are {', '.join(COMMANDS)}; "
+                f"see {PROG} --help"
+            )
+
+
+# Settings a client entry cannot carry: it starts the server over stdio, and these configure HTTP.
+_HTTP_ONLY = ("host", "port", "http_session_idle", "http_max_sessions_per_principal")
+
+
+def _carried_options(namespace: argparse.Namespace) -> tuple[str, ...]:
+    """The server options given to `config CLIENT`, as `kinsta-mcp` arguments for the snippet.
+
+    Values are checked as the server would check them; an option a stdio entry cannot carry is refused by name.
+    """
+    words: list[str] = []
+    for o in OPTIONS:
+        value = getattr(namespace, o.key, None)
+        if o.flag is None or value is None or o.key in ("demo", "company_id"):
+            continue  # demo and the company id have their own place in the entry
+        if o.key in _HTTP_ONLY or (o.key == "transport" and str(value).strip().lower() != "stdio"):
+            raise UsageError(
+                f"{PROG} config: {o.flag} cannot be carried: a client entry starts the server over stdio; "
+                f"drop {o.flag} (for HTTP, run `{PROG} --transport http` yourself and give the client its URL)"
+            )
+        if o.key == "transport":
+            continue  # stdio is what the entry does anyway
+        if o.boolean:
+            words.append(o.flag if value else f"--no-{o.flag.removeprefix('--')}")
+        elif o.key == "config" or (o.key == "audit_log" and str(value).strip().lower() not in ("", "off")):
+            words += [o.flag, str(Path(value).expanduser().resolve())]  # the client starts elsewhere
+        else:
+            words += [o.flag, str(value)]
+    # The account is not known here (the client passes it): check every other value as the server will.
+    checked = {k: v for k, v in _overrides(namespace).items() if k not in ("default_profile", "company_id")}
+    load_settings({**checked, "demo": True}, {}, None)  # raises ConfigError naming the flag
+    return tuple(words)
+
+
 def print_client_config(namespace: argparse.Namespace, environ: Mapping[str, str]) -> int:
     """`config CLIENT`: the snippet on stdout (pasteable, or redirectable into the file), where it goes on stderr."""
     if namespace.client not in CLIENT_NAMES:
@@ -212,13 +281,29 @@ def print_client_config(namespace: argparse.Namespace, environ: Mapping[str, str
         _say(f"{PROG} config: unknown client; choose from {', '.join(CLIENT_NAMES)}")
         return 2
     demo = bool(namespace.demo) or _truthy(environ.get("KINSTA_MCP_DEMO"))
+    if demo and namespace.company_id:
+        raise UsageError(f"{PROG} config: --company-id: the demo needs no company; drop --company-id or --demo")
+    try:
+        options = _carried_options(namespace)
+        launch = launch_for(namespace.launcher, namespace.from_path)
+    except LauncherError as exc:
+        raise UsageError(f"{PROG} config: {exc}") from None
     # The company id is not a secret: fill it in when known. The API key is never printed.
     company_id = namespace.company_id or environ.get(COMPANY_ID_ENV) or None
-    snippet = client_config(namespace.client, launch_for(namespace.launcher), demo=demo, company_id=company_id)
+    snippet = client_config(
+        namespace.client,
+        launch,
+        demo=demo,
+        company_id=None if demo else company_id,
+        options=options,
+        config_file=namespace.config is not None,
+    )
     for line in snippet.where:
         _say(line)
-    if API_KEY_PLACEHOLDER in snippet.text:
-        _say(f"Replace {API_KEY_PLACEHOLDER} with your key (MyKinsta > Company settings > API keys).")
+    for line in placeholder_hints(snippet.text):
+        _say(line)
+    if namespace.launcher in REGISTRY_LAUNCHERS:
+        _say(UNPUBLISHED_NOTE)
     sys.stdout.write(snippet.text)
     sys.stdout.flush()
     return 0
@@ -258,111 +343,21 @@ def serve(settings: Settings) -> int:
 
 def run_simulator(host: str, port: int) -> int:
     from kinsta_mcp.simulator import serve as serve_simulator
+    from kinsta_mcp.simulator.app import BASE_PATH
 
-    _say(f"{PROG}: Kinsta API simulator on http://{host}:{port} (use --api-base-url http://{host}:{port})")
+    url = f"http://{host}:{port}{BASE_PATH}"
+    _say(f"{PROG}: Kinsta API simulator on {url} (point the server or check at it: --api-base-url {url})")
     serve_simulator(host, port)
     return 0
 
 
-# ---------------------------------------------------------------------------- check
-
-
-def check(
-    settings: Settings,
-    transport: httpx.AsyncBaseTransport | None = None,
-    *,
-    only_profile: str | None = None,
-    out: TextIO | None = None,
-) -> int:
-    """Validate each profile's key (or only `only_profile`'s); 0 when all work, else 1.
-
-    `transport` replaces the network (tests); in demo mode the in-process simulator is used.
-    """
-    import anyio
-
-    stream = out if out is not None else sys.stdout
-    base_url = settings.api_base_url
-    if transport is None and settings.demo:
-        from kinsta_mcp.simulator import Simulator
-
-        simulator = Simulator()
-        transport = simulator.transport()
-        base_url = simulator.base_url
-    names = [settings.profile(only_profile).name] if only_profile else sorted(settings.profiles)
-    results = [anyio.run(_check_profile, settings, name, base_url, transport) for name in names]
-    for lines, _ in results:
-        stream.write("\n".join(lines) + "\n")
-    stream.flush()
-    return 0 if all(ok for _, ok in results) else 1
-
-
-async def _check_profile(
-    settings: Settings, name: str, base_url: str, transport: httpx.AsyncBaseTransport | None
-) -> tuple[list[str], bool]:
-    from kinsta_mcp.api.client import KinstaClient
-    from kinsta_mcp.api.errors import KinstaError
-    from kinsta_mcp.api.request import PreparedRequest
-
-    profile = settings.profile(name)
-    head = f"profile {name!r} ({base_url}):"
-    try:
-        # One attempt: a check reports what happens now rather than waiting through retries.
-        async with KinstaClient(
-            api_key=profile.api_key,
-            base_url=base_url,
-            connect_timeout=settings.connect_timeout,
-            read_timeout=settings.read_timeout,
-            transport=transport,
-            max_retries=0,
-        ) as client:
-            response = await client.send(PreparedRequest(method="GET", path="/validate"))
-    except KinstaError as exc:
-        return [f"{head} FAILED: {exc}"], False
-    data: Any = response.data if isinstance(response.data, dict) else {}
-    company = data.get("company")
-    lines = [f"{head} the API key works ({_key_details(data)})"]
-    ok = True
-    if not isinstance(company, str) or not company:
-        lines.append("  company: Kinsta did not say which company the key belongs to")
-    elif company == profile.company_id:
-        lines.append(f"  company: {company} (matches the configured company id)")
-    else:
-        ok = False
-        where = "KINSTA_COMPANY_ID / --company-id" if name == "default" else f"profiles.{name}.company_id"
-        lines.append(
-            f"  company: MISMATCH: the key belongs to company {company}, but the configured company id is "
-            f"{profile.company_id}; set {where} to {company}"
-        )
-    lines.append(f"  rate limit: {_rate_limit_text(response.headers)}")
-    return lines, ok
-
-
-def _key_details(data: Mapping[str, Any]) -> str:
-    parts = []
-    if data.get("name"):
-        parts.append(f"key name {data['name']!r}")
-    if data.get("status"):
-        parts.append(f"status {data['status']}")
-    parts.append(f"expires {_expiry_text(data.get('expires_at'))}")
-    return ", ".join(parts)
-
-
-def _expiry_text(value: Any) -> str:
-    if value in (None, ""):
-        return "never"
-    try:
-        millis = float(value)  # Kinsta gives epoch milliseconds as a string
-    except (TypeError, ValueError):
-        return str(value)
-    try:
-        return dt.datetime.fromtimestamp(millis / 1000, tz=dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    except (OverflowError, OSError, ValueError):
-        return str(value)
-
-
-def _rate_limit_text(headers: Mapping[str, str]) -> str:
-    found = [f"{k}: {v}" for k, v in headers.items() if k.lower().removeprefix("x-").startswith("ratelimit")]
-    return "; ".join(found) if found else f"no RateLimit headers in the answer; {DOCUMENTED_LIMITS}"
-
-
-__all__ = ["build_parser", "check", "main", "print_client_config", "run_simulator", "serve", "shown_settings"]
+__all__ = [
+    "DOCUMENTED_LIMITS",
+    "build_parser",
+    "check",
+    "main",
+    "print_client_config",
+    "run_simulator",
+    "serve",
+    "shown_settings",
+]

@@ -8,6 +8,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 import types
 from collections.abc import Iterator
 from pathlib import Path
@@ -105,7 +106,14 @@ def test_help_lists_every_option_with_its_environment_and_file_names(
         (["--read-onyl"], "kinsta-mcp: unrecognized arguments: --read-onyl (did you mean --read-only?)"),
         (["check", "--bad-flag"], "kinsta-mcp check: unrecognized arguments: --bad-flag"),
         (["--api-key", KEY], "kinsta-mcp: unrecognized arguments: --api-key and 1 other value (API keys are not"),
-        (["chek"], "kinsta-mcp: 1 unexpected argument (not shown: it may be a secret); commands are serve, check"),
+        (["chek"], "kinsta-mcp: unknown command (did you mean 'check'?); commands are serve, check, simulator, config"),
+        (["simulatr", "--port", "1"], "kinsta-mcp: unknown command (did you mean 'simulator'?)"),
+        (["--demo", "check"], "kinsta-mcp: the command comes first: kinsta-mcp check --demo;"),
+        (
+            ["--port", "9000", "config", f"--x={KEY}"],
+            "kinsta-mcp: the command comes first: kinsta-mcp config --port ... --x=...;",
+        ),
+        ([KEY], "kinsta-mcp: 1 unexpected argument (not shown: it may be a secret); commands are serve, check"),
         (["simulator", "--port", "x"], "kinsta-mcp simulator: argument --port: invalid int value: 'x'"),
     ],
 )
@@ -116,6 +124,14 @@ def test_usage_errors_are_one_line_with_status_2(
     line = one_line_error(capsys)
     assert line.startswith(expected) and line.endswith("--help")
     assert KEY not in line
+
+
+def test_a_command_word_given_as_a_value_is_a_value(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, with_key: None, fake_server: list[Settings]
+) -> None:
+    # `--profile check` names a profile called "check": not a misplaced command.
+    assert cli.main(["--profile", "check"]) == 2
+    assert "configuration error: --profile: profile 'check' is not configured" in one_line_error(capsys)
 
 
 @pytest.mark.parametrize(
@@ -273,6 +289,46 @@ def test_simulator_command_runs_the_simulator(
     assert cli.main(["simulator"]) == 0
     assert calls == [("127.0.0.1", 9999), (cli.SIMULATOR_HOST, cli.SIMULATOR_PORT)]
     assert capsys.readouterr().out == ""
+
+
+def test_the_simulator_prints_a_base_url_that_check_accepts(tmp_path: Path) -> None:
+    """A real simulator process: the --api-base-url it suggests (with /v2) works as printed."""
+    import re
+    import socket
+
+    from kinsta_mcp.simulator import DEMO_API_KEY
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "PYTHONPATH": str(REPO)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kinsta_mcp", "simulator", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        line = process.stderr.readline()  # the first line says where it listens, before serving
+        match = re.search(r"--api-base-url (\S+?)\)", line)
+        assert match, line
+        url = match.group(1)
+        assert url == f"http://127.0.0.1:{port}/v2"
+        settings = load_settings(
+            {"api_base_url": url}, {"KINSTA_API_KEY": DEMO_API_KEY, "KINSTA_COMPANY_ID": DEMO_COMPANY_ID}, None
+        )
+        out = io.StringIO()
+        for _ in range(100):  # bounded: the server may need a moment after printing
+            out = io.StringIO()
+            if cli.check(settings, out=out) == 0:
+                break
+            time.sleep(0.1)
+        assert "the API key works" in out.getvalue() and f"company: {DEMO_COMPANY_ID} (matches" in out.getvalue()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 # ---------------------------------------------------------------------------- check

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr, ValidationError
 
 from kinsta_mcp import config as config_module
 from kinsta_mcp.catalog import BY_NAME
@@ -15,6 +17,8 @@ from kinsta_mcp.catalog.spec import Toolset
 from kinsta_mcp.config import (
     OPTIONS,
     ConfigError,
+    Confirmation,
+    Profile,
     Settings,
     config_reference_markdown,
     default_audit_log,
@@ -59,7 +63,10 @@ PRECEDENCE_CASES = [
     ("toolsets", ["dns"], "KINSTA_MCP_TOOLSETS", "sites,backups", "logs", (("dns",), ("sites", "backups"), ("logs",))),
     ("operation_wait", 10, "KINSTA_MCP_OPERATION_WAIT", "20.5", "0", (10.0, 20.5, 0.0)),
     ("api_base_url", "http://a.test/v2", "KINSTA_API_BASE_URL", "http://b.test/v2/", "http://c.test", None),
-    ("confirmation", "elicit-only", "KINSTA_MCP_CONFIRMATION", "off", "elicit-or-token", None),
+    ("confirmation", "elicit-or-model-token", "KINSTA_MCP_CONFIRMATION", "off", "elicit", None),
+    ("result_budget", 3000, "KINSTA_MCP_RESULT_BUDGET", "4000", "5000", (3000, 4000, 5000)),
+    ("http_session_idle", 60, "KINSTA_MCP_HTTP_SESSION_IDLE", "90.5", "30", (60.0, 90.5, 30.0)),
+    ("http_max_sessions_per_principal", 2, "KINSTA_MCP_HTTP_MAX_SESSIONS_PER_PRINCIPAL", "3", "1000", (2, 3, 1000)),
 ]
 
 
@@ -97,16 +104,23 @@ def test_config_file_from_environment_variable(tmp_path: Path) -> None:
     assert load(env={**BASE_ENV, "KINSTA_MCP_CONFIG": path}, path=str(other)).port == 9002  # --config wins
 
 
-def test_defaults() -> None:
+def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     settings = load()
     assert settings.profiles.keys() == {"default"}
     assert settings.default_profile == "default"
     assert settings.api_base_url == "https://api.kinsta.com/v2"
     assert (settings.connect_timeout, settings.read_timeout, settings.operation_wait) == (10.0, 60.0, 45.0)
     assert (settings.read_only, settings.toolsets, settings.exclude_tools) == (False, None, ())
-    assert (settings.confirmation, settings.log_level, settings.transport) == ("elicit-or-token", "warning", "stdio")
+    assert (settings.confirmation, settings.log_level, settings.transport) == ("elicit", "warning", "stdio")
+    assert settings.confirmation is Confirmation.ELICIT  # only the human can confirm, out of the box
+    assert (settings.result_budget, settings.http_session_idle, settings.http_max_sessions_per_principal) == (
+        24_000,
+        600.0,
+        16,
+    )
     assert (settings.host, settings.port, settings.http_tokens, settings.demo) == ("127.0.0.1", 8000, {}, False)
-    assert settings.audit_log == Path("/home/tester/.local/state/kinsta-mcp/audit.jsonl")
+    assert settings.audit_log == default_audit_log()
     assert not settings.multi_company
 
 
@@ -134,18 +148,14 @@ def test_audit_log_off_empty_and_home_expansion(tmp_path: Path) -> None:
     assert load(flags={"audit_log": "~/audit.jsonl"}).audit_log == Path("~/audit.jsonl").expanduser()
 
 
-@pytest.mark.parametrize(
-    ("platform", "env", "expected"),
-    [
-        ("linux", {"HOME": "/home/u"}, "/home/u/.local/state/kinsta-mcp/audit.jsonl"),
-        ("linux", {"HOME": "/home/u", "XDG_STATE_HOME": "/xdg"}, "/xdg/kinsta-mcp/audit.jsonl"),
-        ("linux", {"HOME": "/home/u", "XDG_STATE_HOME": "relative"}, "/home/u/.local/state/kinsta-mcp/audit.jsonl"),
-        ("darwin", {"HOME": "/Users/u"}, "/Users/u/Library/Application Support/kinsta-mcp/audit.jsonl"),
-        ("win32", {"HOME": "/c/u", "LOCALAPPDATA": "/c/u/AppData/Local"}, "/c/u/AppData/Local/kinsta-mcp/audit.jsonl"),
-    ],
-)
-def test_default_audit_log_per_platform(platform: str, env: dict[str, str], expected: str) -> None:
-    assert default_audit_log(env, platform) == Path(expected)
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="the XDG variables apply on Linux and BSDs")
+def test_default_audit_log_is_in_the_xdg_state_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
+    assert default_audit_log() == tmp_path / "xdg" / "kinsta-mcp" / "audit.jsonl"
+    monkeypatch.delenv("XDG_STATE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert default_audit_log() == tmp_path / "home" / ".local" / "state" / "kinsta-mcp" / "audit.jsonl"
+    assert load_settings({}, BASE_ENV, None).audit_log == default_audit_log()
 
 
 # ---------------------------------------------------------------------------- profiles
@@ -279,8 +289,13 @@ BAD_VALUES = [
     ("connect_timeout", "0", "positive number of seconds"),
     ("read_timeout", "nan", "number of seconds"),
     ("operation_wait", "601", "from 0 to 600"),
-    ("read_only", "maybe", "true/false, 1/0 or yes/no"),
-    ("confirmation", "never", "elicit-or-token, elicit-only, off"),
+    ("read_only", "maybe", "is not a boolean"),
+    ("confirmation", "never", "elicit, elicit-or-model-token, off"),
+    ("result_budget", "1999", "from 2000 to 1000000"),
+    ("result_budget", "24000.5", "whole number of bytes"),
+    ("http_session_idle", "29", "from 30 to 86400"),
+    ("http_max_sessions_per_principal", "0", "from 1 to 1000"),
+    ("http_max_sessions_per_principal", "1001", "from 1 to 1000"),
     ("log_level", "loud", "debug, info, warning, error"),
     ("transport", "sse", "stdio, http"),
     ("toolsets", "sites,dn", "(did you mean 'dns'?)"),
@@ -312,6 +327,81 @@ def test_file_values_of_the_wrong_json_type(tmp_path: Path) -> None:
     assert "is not a port number" in config_error(path=write_config(tmp_path, {"port": True}))
     assert "is not a boolean" in config_error(path=write_config(tmp_path, {"demo": "perhaps"}))
     assert "is not a list of names" in config_error(path=write_config(tmp_path, {"toolsets": {"sites": 1}}))
+
+
+@pytest.mark.parametrize(("old", "new"), [("elicit-or-token", "elicit-or-model-token"), ("elicit-only", "elicit")])
+def test_old_confirmation_names_are_refused_with_the_new_one(tmp_path: Path, old: str, new: str) -> None:
+    expected = f"{old!r} was renamed; use {new!r}"
+    assert (
+        config_error(flags={"confirmation": old}) == f"--confirmation: {expected} (elicit, elicit-or-model-token, off)"
+    )
+    assert config_error(env={**BASE_ENV, "KINSTA_MCP_CONFIRMATION": old.upper()}).startswith(
+        f"KINSTA_MCP_CONFIRMATION: {expected}"
+    )
+    path = write_config(tmp_path, {"confirmation": old})
+    assert config_error(path=path).startswith(f"'confirmation' in {path}: {expected}")
+
+
+def test_confirmation_values_are_written_once() -> None:
+    option = next(o for o in OPTIONS if o.key == "confirmation")
+    assert option.choices == tuple(c.value for c in Confirmation) == ("elicit", "elicit-or-model-token", "off")
+    assert option.default == Confirmation.ELICIT.value
+    for choice in Confirmation:
+        assert choice.value in option.meaning  # each one is explained in --help and the table
+
+
+@pytest.mark.parametrize("text", ["on", "off", "y", "2", "truthy", "t"])
+def test_environment_booleans_are_strict(text: str) -> None:
+    text_error = config_error(env={**BASE_ENV, "KINSTA_MCP_READ_ONLY": text})
+    assert text_error == f"KINSTA_MCP_READ_ONLY: {text!r} is not a boolean; use true/false, 1/0 or yes/no"
+
+
+@pytest.mark.parametrize("value", ["true", "yes", 1, 0, None])
+def test_file_booleans_are_json_true_or_false_only(tmp_path: Path, value: Any) -> None:
+    path = write_config(tmp_path, {"read_only": value})
+    text = config_error(path=path)
+    assert text.startswith(f"'read_only' in {path}: ") and "write true or false (JSON, without quotes)" in text
+    assert load(path=write_config(tmp_path, {"read_only": True, "demo": False})).read_only is True
+
+
+def test_blank_environment_values_count_as_unset(tmp_path: Path) -> None:
+    path = write_config(tmp_path, {"port": 8100})
+    assert load(env={**BASE_ENV, "KINSTA_MCP_PORT": "  "}, path=path).port == 8100
+
+
+# ---------------------------------------------------------------------------- the model itself (units)
+
+
+def direct(**values: Any) -> Settings:
+    profile = Profile(name="main", api_key=SecretStr(KEY), company_id=COMPANY)
+    return Settings(**{"profiles": {"main": profile}, "default_profile": "main", **values})
+
+
+def test_the_model_is_frozen_and_checks_values_built_in_code() -> None:
+    settings = direct(confirmation="off", toolsets="dns,sites", port="8001")
+    assert (settings.confirmation, settings.toolsets, settings.port) == (Confirmation.OFF, ("dns", "sites"), 8001)
+    with pytest.raises(ValidationError):
+        settings.port = 1  # type: ignore[misc]
+    for bad in ({"port": 0}, {"port": True}, {"connect_timeout": float("inf")}, {"default_profile": "other"}):
+        with pytest.raises(ValidationError):
+            direct(**bad)
+    with pytest.raises(ValidationError, match="no company profile configured"):
+        Settings(profiles={}, default_profile="x")
+    assert Settings(profiles={}, default_profile="demo", demo=True).demo
+
+
+@pytest.mark.parametrize(
+    ("bad", "expected"),
+    [
+        ("   ", "is empty or not a string"),
+        (f"REPLACE_{KEY}", "is still the example's placeholder"),
+        (f"{KEY} {KEY}", "contains whitespace"),
+    ],
+)
+def test_profile_refuses_an_unusable_key_without_quoting_it(bad: str, expected: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Profile(name="main", api_key=SecretStr(bad), company_id=COMPANY)
+    assert expected in str(caught.value) and KEY not in str(caught.value)
 
 
 def test_several_profiles_and_no_default_is_an_error(tmp_path: Path) -> None:
@@ -400,10 +490,11 @@ def test_readme_configuration_table_matches_the_code() -> None:
     )
 
 
-def test_extra_tool_names_match_the_server() -> None:
-    from kinsta_mcp.server.tools import WAIT_TOOL_NAME
+def test_exclude_tools_knows_every_served_tool() -> None:
+    from kinsta_mcp.server.compiled import OVERVIEW_TOOL_NAME, WAIT_TOOL_NAME, compiled_tools
 
-    assert WAIT_TOOL_NAME in config_module.EXTRA_TOOL_NAMES
+    names = config_module.known_tool_names()
+    assert names == frozenset(compiled_tools()) and {WAIT_TOOL_NAME, OVERVIEW_TOOL_NAME} <= names
 
 
 def test_resource_ttl_comes_from_every_source_and_is_bounded() -> None:
@@ -413,3 +504,14 @@ def test_resource_ttl_comes_from_every_source_and_is_bounded() -> None:
     assert load_settings({"resource_ttl": "0"}, {**env, "KINSTA_MCP_RESOURCE_TTL": "5"}, None).resource_ttl == 0.0
     with pytest.raises(ConfigError, match="KINSTA_MCP_RESOURCE_TTL"):
         load_settings({}, {**env, "KINSTA_MCP_RESOURCE_TTL": "99999"}, None)
+
+
+def test_a_bad_profile_name_and_a_bad_token_map_name_the_file(tmp_path: Path) -> None:
+    path = write_config(tmp_path, {"profiles": {"a b": {"api_key": KEY, "company_id": "1"}}})
+    assert config_error(env={}, path=path) == (
+        f"profile name in profiles.a b in {path}: 'a b' is not a valid profile name; "
+        "use letters, digits, '_', '-', '.' (max 64)"
+    )
+    token = "tok_should_not_be_shown_123"
+    text = config_error(path=write_config(tmp_path, {"http_tokens": [token]}))
+    assert text.startswith("'http_tokens' in ") and "is not a token map" in text and token not in text

@@ -21,7 +21,7 @@ from mcp_types import ToolAnnotations
 
 from kinsta_mcp.catalog import OPERATIONS
 from kinsta_mcp.catalog.spec import Effect, Operation, Toolset
-from kinsta_mcp.config import Settings
+from kinsta_mcp.config import Confirmation, Settings
 from kinsta_mcp.server.schema import compact_schema, output_schema
 from kinsta_mcp.server.waiting import OperationOutcome
 
@@ -287,7 +287,7 @@ def select_tools(settings: Settings) -> Selection:
 
 def token_mode(settings: Settings) -> bool:
     """The model may carry a confirmation token (opt-in): guarded tools take `confirmation_token`."""
-    return settings.confirmation == "elicit-or-model-token"
+    return settings.confirmation is Confirmation.ELICIT_OR_MODEL_TOKEN
 
 
 def listed_schema(tool: ToolDef, settings: Settings) -> dict[str, Any]:

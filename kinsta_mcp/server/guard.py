@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from kinsta_mcp.catalog.spec import Operation
+from kinsta_mcp.config import Confirmation
 from kinsta_mcp.server.approvals import Approvals, Binding
 
 CONFIRM_FIELD = "confirm"
@@ -109,7 +110,7 @@ def _no_prompt(op: Operation) -> Refuse:
 async def decide(
     op: Operation,
     binding: Binding,
-    policy: str,
+    policy: Confirmation,
     confirmer: Confirmer,
     approvals: Approvals,
     token: str | None,
@@ -118,14 +119,14 @@ async def decide(
     """The decision for one call. `preview()` builds the human's text (lookups run only when asked)."""
     if not op.guarded:
         return Proceed("not-required")
-    if policy == "off":
+    if policy is Confirmation.OFF:
         return Proceed("policy-off")
     if confirmer.can_elicit:
         if confirmer.asks_in_rounds:
             return await _decide_in_rounds(op, binding, confirmer, approvals, preview)
         answer = await confirmer.elicit(f"{await preview()}\n\nDo you want to go ahead?")
         return Proceed("elicitation") if answer.confirmed else _not_agreed(op, answer)
-    if policy != "elicit-or-model-token":
+    if policy is not Confirmation.ELICIT_OR_MODEL_TOKEN:
         return _no_prompt(op)
     problem = approvals.redeem(token, binding) if token else None
     if token and problem is None:

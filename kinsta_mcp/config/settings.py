@@ -1,0 +1,332 @@
+"""The settings model: every setting's type, bounds and coercion, validated by pydantic.
+
+`Settings` is what the server runs with. `load_settings` (sources.py) builds it from flags, the
+environment and the config file; code and tests may also build it directly. A validator that
+knows what went wrong raises `problem(...)`, whose text the loader prefixes with where the value
+came from. Validators never put an API key or HTTP token into a message.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import platformdirs
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from kinsta_mcp.catalog.spec import Toolset
+from kinsta_mcp.config.errors import ConfigError, did_you_mean, shown
+
+APP_NAME = "kinsta-mcp"
+DEFAULT_API_BASE_URL = "https://api.kinsta.com/v2"
+PLACEHOLDER_PREFIX = "REPLACE"  # config.example.json's and `config CLIENT`'s placeholders start with it
+DEFAULT_PROFILE_NAME = "default"
+DEMO_PROFILE_NAME = "demo"
+
+
+class Confirmation(enum.StrEnum):
+    """Who may say yes to a guarded call (irreversible, granting access, redirecting, revealing a secret)."""
+
+    ELICIT = "elicit"  # only the human, through the client's MCP elicitation prompt (the default)
+    ELICIT_OR_MODEL_TOKEN = "elicit-or-model-token"  # opt-in: without elicitation the MODEL carries a token back
+    OFF = "off"  # nobody is asked
+
+
+# Values an earlier release accepted, refused now with the name to use instead.
+RENAMED_CONFIRMATIONS = {
+    "elicit-or-token": Confirmation.ELICIT_OR_MODEL_TOKEN,
+    "elicit-only": Confirmation.ELICIT,
+}
+LogLevel = Literal["debug", "info", "warning", "error"]
+Transport = Literal["stdio", "http"]
+
+CONFIRMATION_CHOICES: tuple[str, ...] = tuple(c.value for c in Confirmation)
+LOG_LEVEL_CHOICES: tuple[str, ...] = ("debug", "info", "warning", "error")
+TRANSPORT_CHOICES: tuple[str, ...] = ("stdio", "http")
+TOOLSET_CHOICES: tuple[str, ...] = tuple(t.value for t in Toolset)
+
+MAX_OPERATION_WAIT = 600.0
+MAX_RESOURCE_TTL = 3600.0
+RESULT_BUDGET_RANGE = (2_000, 1_000_000)
+HTTP_SESSION_IDLE_RANGE = (30.0, 86_400.0)
+HTTP_SESSIONS_PER_PRINCIPAL_RANGE = (1, 1000)
+
+_PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+_URL = re.compile(r"https?://[^\s/?#]+(/[^\s?#]*)?")
+# Validation context key: check each value but not yet how they fit together (see sources.load_settings).
+PARTIAL = "partial"
+_TRUE = frozenset({"true", "1", "yes"})
+_FALSE = frozenset({"false", "0", "no"})
+
+
+def problem(message: str, *, field: str | None = None) -> PydanticCustomError:
+    """A validation error whose text is shown as it is (after the value's origin).
+
+    `field` names the setting for checks that span several (the model validator's errors have no location).
+    """
+    return PydanticCustomError("config", "{message}", {"message": message, "field": field})
+
+
+def default_audit_log() -> Path:
+    """Where the audit trail goes unless configured: the platform's per-user state directory."""
+    return platformdirs.user_state_path(APP_NAME, appauthor=False) / "audit.jsonl"
+
+
+def known_tool_names() -> frozenset[str]:
+    """Tool names `exclude_tools` may name: every tool the compiled catalog offers."""
+    from kinsta_mcp.server.compiled import compiled_tools  # imported late: the server imports config
+
+    return frozenset(compiled_tools())
+
+
+# ---------------------------------------------------------------------------- coercion shared by several fields
+
+
+def _boolean(value: Any, info: ValidationInfo) -> Any:
+    if isinstance(value, bool):
+        return value
+    sources = (info.context or {}).get("sources", {})
+    if sources.get(info.field_name) == "file":
+        raise problem(f"{shown(value)} is not a boolean; write true or false (JSON, without quotes)")
+    text = value.strip().lower() if isinstance(value, str) else None
+    if text in _TRUE | _FALSE:
+        return text in _TRUE
+    raise problem(f"{shown(value)} is not a boolean; use true/false, 1/0 or yes/no")
+
+
+def _number(value: Any) -> Any:
+    """Numbers and numeric text; JSON's true/false are not numbers (pydantic would read them as 1/0)."""
+    if isinstance(value, bool):
+        raise ValueError("a boolean is not a number")
+    return value.strip() if isinstance(value, str) else value
+
+
+def _lower(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _stripped(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _names(value: Any) -> list[str]:
+    """A list from a comma-separated string or a list of strings."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return [v.strip() for v in value if v.strip()]
+    raise problem(f'{shown(value)} is not a list of names; give "a,b" or a JSON list ["a", "b"]')
+
+
+def _toolsets(value: Any) -> Any:
+    if value is None:  # null in the file: every toolset
+        return None
+    names = _names(value)
+    if not names or names == ["all"]:
+        return None
+    for name in names:
+        if name not in TOOLSET_CHOICES:
+            raise problem(
+                f"unknown toolset {name!r}{did_you_mean(name, TOOLSET_CHOICES)}; "
+                f"choose from: {', '.join(TOOLSET_CHOICES)} (or all)"
+            )
+    return tuple(dict.fromkeys(names))
+
+
+def _exclude_tools(value: Any) -> Any:
+    names = _names(value)
+    known = known_tool_names()
+    for name in names:
+        if name not in known:
+            raise problem(
+                f"unknown tool {name!r}{did_you_mean(name, known)}; "
+                "name tools as listed by the server (e.g. delete_site), separated by commas"
+            )
+    return tuple(dict.fromkeys(names))
+
+
+def _confirmation(value: Any) -> Any:
+    text = _lower(value)
+    if text in RENAMED_CONFIRMATIONS:
+        new = RENAMED_CONFIRMATIONS[text]
+        raise problem(f"{text!r} was renamed; use {new.value!r} ({', '.join(CONFIRMATION_CHOICES)})")
+    return text
+
+
+def _base_url(value: Any) -> Any:
+    if isinstance(value, str) and _URL.fullmatch(value.strip()):
+        return value.strip().rstrip("/")
+    raise ValueError("not an http(s) URL")
+
+
+def _audit_log(value: Any) -> Any:
+    if value is None or isinstance(value, Path):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("not a path")
+    text = value.strip()
+    return None if text.lower() in ("", "off") else Path(text).expanduser()
+
+
+def _host(value: Any) -> Any:
+    host = value.strip() if isinstance(value, str) else ""
+    # A URL or a typo is not a host (":" stays, for IPv6).
+    if not host or any(c.isspace() or c in "/?#@" for c in host):
+        raise ValueError("not a host")
+    return host
+
+
+def _http_tokens(value: Any) -> Any:
+    """`{"token": "profile" | null}` in the file; `token[=profile],...` in the environment. Tokens never shown."""
+    fix = 'write {"<token>": "<profile>" or null} in the file, or "token=profile,token2" in the environment'
+    tokens: dict[str, str | None] = {}
+    if isinstance(value, str):
+        for part in value.split(","):
+            token, _, profile = part.strip().partition("=")
+            if token.strip():
+                tokens[token.strip()] = profile.strip() or None
+        return tokens
+    if not isinstance(value, dict):
+        raise problem(f"is not a token map; {fix}")
+    for token, profile in value.items():
+        if not str(token).strip() or not (profile is None or isinstance(profile, str)):
+            raise problem(f"each entry must map a non-empty token to a profile name or null; {fix}")
+        tokens[str(token).strip()] = profile.strip() if isinstance(profile, str) and profile.strip() else None
+    return tokens
+
+
+def _profile_name(value: Any) -> Any:
+    if isinstance(value, str) and _PROFILE_NAME.fullmatch(value.strip()):
+        return value.strip()
+    raise problem(f"{shown(value)} is not a valid profile name; use letters, digits, '_', '-', '.' (max 64)")
+
+
+def is_placeholder(text: str) -> bool:
+    # A value left as the example's placeholder means the user forgot to fill it in.
+    return text.strip().upper().startswith(PLACEHOLDER_PREFIX)
+
+
+def _api_key(value: Any) -> Any:
+    """The key itself is never put into a message."""
+    text = value.get_secret_value() if isinstance(value, SecretStr) else value
+    if not isinstance(text, str) or not text.strip():
+        raise problem("is empty or not a string; give the API key from MyKinsta > Company settings > API keys")
+    if is_placeholder(text):
+        raise problem("is still the example's placeholder; put your API key there or export KINSTA_API_KEY")
+    if any(c.isspace() for c in text.strip()):
+        raise problem("contains whitespace; paste the API key exactly as MyKinsta shows it")
+    return SecretStr(text.strip())
+
+
+def _company_id(value: Any) -> Any:
+    if not isinstance(value, str) or not value.strip():
+        raise problem(
+            f"{shown(value)} is not a company id; give a non-empty string, the id shown in MyKinsta > Company settings"
+        )
+    if is_placeholder(value):
+        raise problem("is still the example's placeholder; put your company id there or export KINSTA_COMPANY_ID")
+    return value.strip()
+
+
+TextBool = Annotated[bool, BeforeValidator(_boolean)]
+Seconds = Annotated[float, BeforeValidator(_number), Field(gt=0, allow_inf_nan=False)]
+ProfileName = Annotated[str, BeforeValidator(_profile_name)]
+
+
+class Profile(BaseModel):
+    """One company: the API key that acts for it and its id."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)  # keys stay out of errors
+
+    name: ProfileName
+    api_key: Annotated[SecretStr, BeforeValidator(_api_key)]
+    company_id: Annotated[str, BeforeValidator(_company_id)]
+
+
+class Settings(BaseModel):
+    """Everything the server needs to start; `load_settings` builds it from flags, environment and file."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)  # keys stay out of errors
+
+    profiles: dict[str, Profile]
+    default_profile: ProfileName
+    api_base_url: Annotated[str, BeforeValidator(_base_url)] = DEFAULT_API_BASE_URL
+    connect_timeout: Seconds = 10.0
+    read_timeout: Seconds = 60.0
+    read_only: TextBool = False
+    toolsets: Annotated[tuple[str, ...] | None, BeforeValidator(_toolsets)] = None  # None: every toolset
+    exclude_tools: Annotated[tuple[str, ...], BeforeValidator(_exclude_tools)] = ()
+    confirmation: Annotated[Confirmation, BeforeValidator(_confirmation)] = Confirmation.ELICIT
+    operation_wait: Annotated[float, BeforeValidator(_number), Field(ge=0, le=MAX_OPERATION_WAIT)] = 45.0
+    resource_ttl: Annotated[float, BeforeValidator(_number), Field(ge=0, le=MAX_RESOURCE_TTL)] = 30.0
+    result_budget: Annotated[
+        int, BeforeValidator(_number), Field(ge=RESULT_BUDGET_RANGE[0], le=RESULT_BUDGET_RANGE[1])
+    ] = 24_000
+    log_level: Annotated[LogLevel, BeforeValidator(_lower)] = "warning"
+    audit_log: Annotated[Path | None, BeforeValidator(_audit_log)] = Field(default_factory=default_audit_log)
+    transport: Annotated[Transport, BeforeValidator(_lower)] = "stdio"
+    host: Annotated[str, BeforeValidator(_host)] = "127.0.0.1"
+    port: Annotated[int, BeforeValidator(_number), Field(ge=1, le=65535)] = 8000
+    # Bearer token -> profile name (None: the default profile). Tokens are secrets: kept out of repr.
+    http_tokens: Annotated[dict[str, str | None], BeforeValidator(_http_tokens)] = Field(
+        default_factory=dict, repr=False
+    )
+    http_session_idle: Annotated[
+        float, BeforeValidator(_number), Field(ge=HTTP_SESSION_IDLE_RANGE[0], le=HTTP_SESSION_IDLE_RANGE[1])
+    ] = 600.0
+    http_max_sessions_per_principal: Annotated[
+        int,
+        BeforeValidator(_number),
+        Field(ge=HTTP_SESSIONS_PER_PRINCIPAL_RANGE[0], le=HTTP_SESSIONS_PER_PRINCIPAL_RANGE[1]),
+    ] = 16
+    demo: TextBool = False
+
+    @model_validator(mode="after")
+    def _consistent(self, info: ValidationInfo) -> Settings:
+        if (info.context or {}).get(PARTIAL):  # the loader's first pass: the profiles are not assembled yet
+            return self
+        if not self.profiles and not self.demo:
+            raise problem("no company profile configured", field="profiles")
+        if self.profiles and self.default_profile not in self.profiles:
+            raise problem(
+                f"profile {self.default_profile!r} is not configured{did_you_mean(self.default_profile, self.profiles)}"
+                f"; choose: {', '.join(sorted(self.profiles))}",
+                field="default_profile",
+            )
+        for profile in self.http_tokens.values():
+            if profile is not None and profile not in self.profiles:
+                raise problem(
+                    f"a token names profile {profile!r}, which is not configured; "
+                    f"use one of: {', '.join(sorted(self.profiles))}",
+                    field="http_tokens",
+                )
+        return self
+
+    def profile(self, name: str | None = None) -> Profile:
+        """The named profile (the default one for None)."""
+        wanted = self.default_profile if name is None else name
+        try:
+            return self.profiles[wanted]
+        except KeyError:
+            choices = ", ".join(sorted(self.profiles)) or "(none)"
+            raise ConfigError(f"profile {wanted!r} is not configured; choose one of: {choices}") from None
+
+    @property
+    def multi_company(self) -> bool:
+        return len(self.profiles) > 1
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret value held here (API keys, HTTP tokens): what log redaction must hide."""
+        keys = [p.api_key.get_secret_value() for p in self.profiles.values()]
+        return tuple(s for s in (*keys, *self.http_tokens) if s)
