@@ -54,7 +54,7 @@ _DEFAULT_MESSAGES = {
 }
 
 # Every catalog operation with its handler, checked once per process (a missing or orphaned handler fails here).
-ROUTES: tuple[Route, ...] = tuple(build_routes(HANDLERS))
+ROUTES = RouteTable(build_routes(HANDLERS))
 
 
 @dataclass
@@ -102,7 +102,7 @@ class Simulator:
         self.not_visible_seconds = not_visible_seconds
         self.rate_limits = rate_limits
         self.base_url = "http://kinsta.simulator" + BASE_PATH
-        self.routes = RouteTable(ROUTES)
+        self.routes = ROUTES
         self.faults = FaultSet()
         self.requests: list[RecordedRequest] = []
         self.limiter = RateLimiter()

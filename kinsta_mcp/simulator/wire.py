@@ -117,8 +117,13 @@ def _merged_annotation(infos: list[FieldInfo]) -> Any:
     literals = [_literal_values(a) for a in annotations]
     if all(values is not None for values in literals):
         merged = tuple(dict.fromkeys(v for values in literals if values is not None for v in values))
-        return Literal[merged]
+        nullable = any(_allows_none(a) for a in annotations)
+        return Literal[merged] | None if nullable else Literal[merged]
     return Union[tuple(annotations)]  # noqa: UP007 - built at runtime from a tuple
+
+
+def _allows_none(annotation: Any) -> bool:
+    return typing.get_origin(annotation) in (Union, types.UnionType) and type(None) in typing.get_args(annotation)
 
 
 def _literal_values(annotation: Any) -> tuple[Any, ...] | None:
