@@ -25,6 +25,7 @@ from .handlers import ALL_ROUTES
 from .ratelimit import Allowance, RateLimiter
 from .routing import ApiError, Ctx, KeyInfo, Reply, Route, check_object, coerce_text, match_route
 from .seed import DEMO_API_KEY, DEMO_API_KEY_ID, DEMO_COMPANY_ID, seed
+from .seed_extras import seed_extras
 from .state import SimState
 
 logger = logging.getLogger("kinsta_mcp.simulator")
@@ -113,6 +114,7 @@ class Simulator:
         state = SimState(operation_seconds=self.operation_seconds, not_visible_seconds=self.not_visible_seconds)
         if self.seeded:
             seed(state, self.clock.time())
+            seed_extras(state, self.clock.time())
         return state
 
     def reset(self) -> None:

@@ -9,15 +9,21 @@ from . import (
     company,
     dns,
     domains,
+    downloads,
     edge,
     environments,
+    inventory,
     logs,
     operations,
     plugins,
+    protection,
     redirects,
+    search_replace,
     sftp,
     sites,
     tools,
+    traffic,
+    wordpress,
 )
 
 ALL_ROUTES: list[Route] = [
@@ -36,6 +42,12 @@ ALL_ROUTES: list[Route] = [
         sftp,
         redirects,
         analytics,
+        wordpress,
+        inventory,
+        traffic,
+        protection,
+        search_replace,
+        downloads,
         operations,
     )
     for route in module.routes
