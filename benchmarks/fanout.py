@@ -32,7 +32,7 @@ from kinsta_mcp.config import Profile, Settings
 from kinsta_mcp.server.app import build_server
 from kinsta_mcp.simulator import DEMO_API_KEY, DEMO_COMPANY_ID, Fault, Simulator
 from kinsta_mcp.simulator.seed import new_environment
-from kinsta_mcp.simulator.state import Site
+from kinsta_mcp.simulator.world import Site
 
 TARGET = 5.0
 

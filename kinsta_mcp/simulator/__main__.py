@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .app import serve
+from .transport import serve
 
 
 def main() -> None:

@@ -1,32 +1,33 @@
 """The simulator as an ASGI app: routing, auth, rate limits, faults, the request log.
 
-In process, `Simulator.transport()` gives httpx a transport straight into the app; standalone,
-`serve()` runs the same app with uvicorn.
+Per request: find the route (`routing.py`), apply an injected fault, check the key (401),
+the rate limit (429) and the key's role (403), check the request against the catalog
+(`wire.py`, 400), then run the route's handler. `transport.py` connects httpx or uvicorn.
 """
 
 from __future__ import annotations
 
-import contextvars
 import json
 import logging
-import sys
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl
 
 import anyio
 import httpx
 
 from .clock import Clock, RealClock, SimClock
 from .faults import Fault, FaultSet, OperationFailure
-from .handlers import ALL_ROUTES
+from .handlers import HANDLERS
+from .handling import ApiError, Ctx, KeyInfo, Reply
 from .ratelimit import Allowance, RateLimiter
-from .routing import ApiError, Ctx, KeyInfo, Reply, Route, check_object, coerce_text, match_route
+from .routing import Route, RouteTable, build_routes
 from .seed import DEMO_API_KEY, DEMO_API_KEY_ID, DEMO_COMPANY_ID, seed
 from .seed_extras import seed_extras
 from .state import SimState
+from .transport import FAULT_HEADER, IN_PROCESS, SimulatorTransport
 
 logger = logging.getLogger("kinsta_mcp.simulator")
 
@@ -53,9 +54,8 @@ _DEFAULT_MESSAGES = {
     504: "Gateway timeout",
 }
 
-# Set by the in-process transport: the app then signals drop/timeout faults instead of acting them out.
-_IN_PROCESS: contextvars.ContextVar[bool] = contextvars.ContextVar("kinsta_simulator_in_process", default=False)
-_FAULT_HEADER = "x-kinsta-simulator-fault"
+# Every catalog operation with its handler, checked once per process (a missing or orphaned handler fails here).
+ROUTES: tuple[Route, ...] = tuple(build_routes(HANDLERS))
 
 
 @dataclass
@@ -103,7 +103,7 @@ class Simulator:
         self.not_visible_seconds = not_visible_seconds
         self.rate_limits = rate_limits
         self.base_url = "http://kinsta.simulator" + BASE_PATH
-        self.routes: list[Route] = list(ALL_ROUTES)
+        self.routes = RouteTable(ROUTES)
         self.faults = FaultSet()
         self.requests: list[RecordedRequest] = []
         self.limiter = RateLimiter()
@@ -163,13 +163,13 @@ class Simulator:
             if not message.get("more_body"):
                 break
         reply, fault = await self._handle(scope, b"".join(chunks))
-        if fault == "drop" and not _IN_PROCESS.get():
+        if fault == "drop" and not IN_PROCESS.get():
             # Promise more than is sent, then stop: the client sees the connection break mid-answer.
             await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1000")]})
             await send({"type": "http.response.body", "body": b'{"message":', "more_body": True})
             return
         if fault in ("drop", "timeout"):
-            await self._send(send, Reply(599, {}, {_FAULT_HEADER: fault}))
+            await self._send(send, Reply(599, {}, {FAULT_HEADER: fault}))
             return
         if fault == "malformed":
             await self._send(send, reply, raw=b'{"message": "Successfully finished req')
@@ -200,7 +200,7 @@ class Simulator:
         api_raw = raw_path[len(BASE_PATH) :] if raw_path.startswith(BASE_PATH + "/") else raw_path
         record = RecordedRequest(method, api_path, api_raw, query, body, 0, self.clock.time())
         self.requests.append(record)
-        reply, fault = await self._process(method, path, api_raw, query, body, body_error, scope)
+        reply, fault = await self._process(method, path, api_path, query, body, body_error, scope)
         record.status = 0 if fault in ("drop", "timeout") else (200 if fault == "malformed" else reply.status)
         return reply, fault
 
@@ -208,7 +208,7 @@ class Simulator:
         self,
         method: str,
         path: str,
-        api_raw: str,
+        api_path: str,
         query: list[tuple[str, str]],
         body: Any,
         body_error: str | None,
@@ -217,9 +217,9 @@ class Simulator:
         self.state.apply_due(self.clock.time())
         if not path.startswith(BASE_PATH + "/"):
             return _error(404, "Not found: the API lives under /v2"), None
-        found = match_route(self.routes, method, api_raw)
+        found = self.routes.match(method, api_path)
         if not found:
-            return _error(404, f"Not found: {method} {api_raw}"), None
+            return _error(404, f"Not found: {method} {api_path}"), None
         route, raw_vars = found
 
         fault = self.faults.take(method, route.template)
@@ -233,7 +233,7 @@ class Simulator:
                 await self.clock.sleep(fault.seconds)
                 self.state.apply_due(self.clock.time())
             elif fault.kind == "timeout":
-                if not _IN_PROCESS.get():
+                if not IN_PROCESS.get():
                     await anyio.sleep(max(fault.seconds, STANDALONE_TIMEOUT_SECONDS))
                     return _error(504), None
                 return _error(504), "timeout"
@@ -278,57 +278,25 @@ class Simulator:
         if route.key in forbidden:
             return _error(403, f"Your role ({info.role}) does not allow {route.key}")
         try:
-            ctx = self._context(route, raw_vars, query, body, body_error, key, info, now)
-            reply = route.handler(ctx)
+            if body_error:
+                raise ApiError(400, body_error)
+            path_values, query_values, body_values = route.wire.check(raw_vars, query, body)
+            ctx = Ctx(
+                state=self.state,
+                route=route,
+                key=info,
+                key_id=self.key_id(key, info),
+                path=path_values,
+                query=query_values,
+                body=body_values,
+                now=now,
+            )
+            reply = route.fn(ctx)
         except ApiError as exc:
             return _error(exc.status, exc.message, exc.data)
         if route.activity and route.operation is None and reply.status < 400:
             self.state.record_activity(ctx, ctx.site_id, done=True)
         return reply
-
-    def _context(
-        self,
-        route: Route,
-        raw_vars: dict[str, str],
-        query: list[tuple[str, str]],
-        body: Any,
-        body_error: str | None,
-        key: str,
-        info: KeyInfo,
-        now: float,
-    ) -> Ctx:
-        if body_error:
-            raise ApiError(400, body_error)
-        path_values = {p.name: coerce_text(p, unquote(raw_vars[p.name]), p.name) for p in route.path_params}
-        declared = {p.name: p for p in route.query}
-        query_values: dict[str, Any] = {}
-        for name, raw in query:
-            if name not in declared:
-                raise ApiError(400, f'"{name}" is not allowed')
-            if name in query_values:
-                raise ApiError(400, f'"{name}" must be given once')
-            query_values[name] = coerce_text(declared[name], raw, name)
-        for p in route.query:
-            if p.required and p.name not in query_values:
-                raise ApiError(400, f'"{p.name}" is required')
-        if route.body is None:
-            if body not in (None, {}):
-                raise ApiError(400, f"{route.key} takes no request body")
-            body_values: dict[str, Any] = {}
-        else:
-            if body is not None and not isinstance(body, dict):
-                raise ApiError(400, '"body" must be an object')
-            body_values = check_object(route.body, body or {})
-        return Ctx(
-            state=self.state,
-            route=route,
-            key=info,
-            key_id=self.key_id(key, info),
-            path=path_values,
-            query=query_values,
-            body=body_values,
-            now=now,
-        )
 
     @staticmethod
     def _bearer(scope: Scope) -> str | None:
@@ -338,40 +306,3 @@ class Simulator:
                 if text[:7].lower() == "bearer " and text[7:].strip():
                     return text[7:].strip()
         return None
-
-
-class SimulatorTransport(httpx.AsyncBaseTransport):
-    """httpx straight into the app; "drop" and "timeout" faults become httpx's own errors."""
-
-    def __init__(self, simulator: Simulator) -> None:
-        self._inner = httpx.ASGITransport(app=simulator.app)
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        token = _IN_PROCESS.set(True)
-        try:
-            response = await self._inner.handle_async_request(request)
-        finally:
-            _IN_PROCESS.reset(token)
-        fault = response.headers.get(_FAULT_HEADER)
-        if fault == "drop":
-            await response.aclose()
-            raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
-        if fault == "timeout":
-            await response.aclose()
-            raise httpx.ReadTimeout("Timed out waiting for the simulator (injected)", request=request)
-        return response
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-
-def serve(host: str = "127.0.0.1", port: int = 8090, **options: Any) -> None:
-    """Run the simulator standalone with uvicorn (blocks). `options` go to `Simulator`."""
-    import uvicorn
-
-    simulator = Simulator(**options)
-    base = f"http://{host}:{port}{BASE_PATH}"
-    sys.stderr.write(
-        f"Kinsta API simulator at {base}\n  demo API key: {DEMO_API_KEY}\n  demo company id: {DEMO_COMPANY_ID}\n"
-    )
-    uvicorn.run(simulator.app, host=host, port=port, log_level="warning", interface="asgi3")

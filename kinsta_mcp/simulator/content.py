@@ -10,7 +10,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from .state import Environment, Site
+from .world import Environment, Site
 
 _PHP_ERRORS = [
     'PHP Warning:  Undefined array key "billing_phone" in {root}/wp-content/plugins/woocommerce/includes/'

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import uuid
 
-from .state import (
+from .state import SimState
+from .world import (
     ApiKeyRecord,
     Backup,
     Company,
@@ -18,7 +19,6 @@ from .state import (
     Environment,
     RedirectRule,
     SftpAccount,
-    SimState,
     Site,
     SiteDomain,
     User,

@@ -19,7 +19,8 @@ from .seed import (
     fixed_id,
     plugin,
 )
-from .state import Component, SimState
+from .state import SimState
+from .world import Component
 
 OWNER_ADMIN = WpAdmin("alex.morgan@demo-agency.example", "Alex", "Morgan")
 

@@ -11,7 +11,7 @@ import hashlib
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from .state import Environment
+from .world import Environment
 
 SUSPICIOUS_IP = "203.0.113.99"  # documentation range (RFC 5737)
 

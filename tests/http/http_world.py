@@ -22,9 +22,8 @@ from kinsta_mcp.config import Profile, Settings
 from kinsta_mcp.server.app import build_server, make_clients
 from kinsta_mcp.server.audit import AuditLog
 from kinsta_mcp.server.http import loopback_socket, running
-from kinsta_mcp.simulator import DEMO_API_KEY, DEMO_COMPANY_ID, Simulator
+from kinsta_mcp.simulator import DEMO_API_KEY, DEMO_COMPANY_ID, KeyInfo, Simulator
 from kinsta_mcp.simulator.clock import SimClock
-from kinsta_mcp.simulator.routing import KeyInfo
 
 BETA_API_KEY = "kinsta-beta-key-for-tests"
 BETA_COMPANY_ID = "beta-company-0000-0000-000000000002"

@@ -1,8 +1,12 @@
-"""Route handlers, one module per API area; `ALL_ROUTES` is the simulator's whole route table."""
+"""The simulator's behaviour, one module per API area; `HANDLERS` holds every handler.
+
+Each module registers its handlers with `@handlers.add("METHOD /template", ...)` under the
+catalog's operation key; a new area module is added to `_AREAS`.
+"""
 
 from __future__ import annotations
 
-from ..routing import Route
+from ..handling import Handler
 from . import (
     analytics,
     backups,
@@ -26,29 +30,27 @@ from . import (
     wordpress,
 )
 
-ALL_ROUTES: list[Route] = [
-    route
-    for module in (
-        company,
-        sites,
-        environments,
-        tools,
-        plugins,
-        domains,
-        dns,
-        edge,
-        backups,
-        logs,
-        sftp,
-        redirects,
-        analytics,
-        wordpress,
-        inventory,
-        traffic,
-        protection,
-        search_replace,
-        downloads,
-        operations,
-    )
-    for route in module.routes
-]
+_AREAS = (
+    company,
+    sites,
+    environments,
+    tools,
+    plugins,
+    domains,
+    dns,
+    edge,
+    backups,
+    logs,
+    sftp,
+    redirects,
+    analytics,
+    wordpress,
+    inventory,
+    traffic,
+    protection,
+    search_replace,
+    downloads,
+    operations,
+)
+
+HANDLERS: tuple[Handler, ...] = tuple(handler for area in _AREAS for handler in area.handlers)

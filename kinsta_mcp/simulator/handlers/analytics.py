@@ -5,33 +5,29 @@ from __future__ import annotations
 from datetime import date
 
 from ..content import analytics, parse_day
-from ..routing import Ctx, P, Reply, Routes, bad_request, opt, req
-from ..state import Environment
+from ..handling import Ctx, Handlers, Reply, bad_request
+from ..world import Environment
 from .common import check_company, env_of, site_of
 
-routes = Routes()
+handlers = Handlers()
 
 
-@routes.add("GET", "/sites/{site_id}/usage/visits/this-month")
+@handlers.add("GET /sites/{site_id}/usage/visits/this-month")
 def visits_this_month(ctx: Ctx) -> Reply:
     site = site_of(ctx, ctx.path["site_id"])
     return Reply(200, {"site": {"id": site.id, "this_month_usage": {"visits": site.visits_this_month}}})
 
 
-@routes.add("GET", "/sites/{site_id}/usage/bandwidth/this-month")
+@handlers.add("GET /sites/{site_id}/usage/bandwidth/this-month")
 def bandwidth_this_month(ctx: Ctx) -> Reply:
     site = site_of(ctx, ctx.path["site_id"])
     return Reply(200, {"site": {"id": site.id, "this_month_usage": {"bandwidth": site.bandwidth_this_month}}})
 
 
-@routes.add("GET", "/sites/{site_id}/usage/cdn-bandwidth/this-month")
+@handlers.add("GET /sites/{site_id}/usage/cdn-bandwidth/this-month")
 def cdn_bandwidth_this_month(ctx: Ctx) -> Reply:
     site = site_of(ctx, ctx.path["site_id"])
     return Reply(200, {"site": {"id": site.id, "this_month_cdn_usage": {"bandwidth": site.cdn_bandwidth_this_month}}})
-
-
-_SPANS = ("24_hours", "7_days", "30_days", "60_days")
-_RANGE = (P("from", "string", nullable=True), P("to", "string", nullable=True))
 
 
 def _series(ctx: Ctx, metric: str) -> Reply:
@@ -62,29 +58,21 @@ def analytics_window(ctx: Ctx) -> tuple[Environment, date | None, date | None]:
     return env, start, end
 
 
-def _query(spans: tuple[str, ...], *extra: P) -> tuple[P, ...]:
-    return (req("company_id"), opt("time_span", enum=spans), *_RANGE, *extra)
-
-
-@routes.add("GET", "/sites/environments/{env_id}/analytics/visits", query=_query(_SPANS))
+@handlers.add("GET /sites/environments/{env_id}/analytics/visits")
 def visits(ctx: Ctx) -> Reply:
     return _series(ctx, "visits")
 
 
-@routes.add("GET", "/sites/environments/{env_id}/analytics/bandwidth", query=_query(_SPANS))
+@handlers.add("GET /sites/environments/{env_id}/analytics/bandwidth")
 def bandwidth(ctx: Ctx) -> Reply:
     return _series(ctx, "bandwidth")
 
 
-@routes.add("GET", "/sites/environments/{env_id}/analytics/cdn-bandwidth", query=_query(_SPANS))
+@handlers.add("GET /sites/environments/{env_id}/analytics/cdn-bandwidth")
 def cdn_bandwidth(ctx: Ctx) -> Reply:
     return _series(ctx, "cdn-bandwidth")
 
 
-@routes.add(
-    "GET",
-    "/sites/environments/{env_id}/analytics/diskspace",
-    query=_query(_SPANS[1:], req("time_zone", pattern=r"^-?(0[0-9]|1[0-4]):00$")),
-)
+@handlers.add("GET /sites/environments/{env_id}/analytics/diskspace")
 def diskspace(ctx: Ctx) -> Reply:
     return _series(ctx, "diskspace")

@@ -5,16 +5,16 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ..routing import Ctx, P, Reply, Routes, bad_request, obj, opt, req
-from ..state import Backup, ms
-from .common import env_of
+from ..handling import Ctx, Handlers, Reply, bad_request
+from ..world import Backup, ms
+from .common import env_of, require_uuid
 
-routes = Routes()
+handlers = Handlers()
 
 MANUAL_BACKUP_LIMIT = 5
 
 
-@routes.add("GET", "/sites/environments/{env_id}/backups")
+@handlers.add("GET /sites/environments/{env_id}/backups")
 def list_backups(ctx: Ctx) -> Reply:
     env = env_of(ctx, ctx.path["env_id"])
     items = [
@@ -24,7 +24,7 @@ def list_backups(ctx: Ctx) -> Reply:
     return Reply(200, {"environment": {"display_name": env.display_name, "backups": items}})
 
 
-@routes.add("GET", "/sites/environments/{env_id}/downloadable-backups")
+@handlers.add("GET /sites/environments/{env_id}/downloadable-backups")
 def downloadable_backups(ctx: Ctx) -> Reply:
     env = env_of(ctx, ctx.path["env_id"])
     items = [
@@ -40,16 +40,15 @@ def downloadable_backups(ctx: Ctx) -> Reply:
     return Reply(200, {"environment": {"display_name": env.display_name, "downloadable_backups": items}})
 
 
-@routes.add(
-    "POST",
-    "/sites/environments/{target_env_id}/backups/restore",
-    body=obj(req("backup_id", "number"), req("notified_user_id", "uuid")),
+@handlers.add(
+    "POST /sites/environments/{target_env_id}/backups/restore",
     operation="backups:restore",
     message="Restoring a backup to environment in progress",
     activity="restoreBackup",
 )
 def restore_backup(ctx: Ctx) -> Reply:
     target = env_of(ctx, ctx.path["target_env_id"])
+    require_uuid(ctx.body["notified_user_id"], "notified_user_id")
     source_env, backup = ctx.state.backup(int(ctx.body["backup_id"]), ctx.company)
     if source_env.site_id != target.site_id:
         raise bad_request("A backup can only be restored to an environment of the same site")
@@ -69,10 +68,8 @@ def restore_backup(ctx: Ctx) -> Reply:
     return ctx.started(effect)
 
 
-@routes.add(
-    "POST",
-    "/sites/environments/{env_id}/manual-backups",
-    body=obj(opt("tag")),
+@handlers.add(
+    "POST /sites/environments/{env_id}/manual-backups",
     operation="backups:add-manual",
     message="Adding a manual backup to environment in progress",
     activity="addManualBackup",
@@ -104,10 +101,8 @@ def add_manual_backup(ctx: Ctx) -> Reply:
     return ctx.started(effect)
 
 
-@routes.add(
-    "DELETE",
-    "/sites/environments/backups/{backup_id}",
-    path_params=(P("backup_id", "number", required=True),),
+@handlers.add(
+    "DELETE /sites/environments/backups/{backup_id}",
     operation="backups:remove",
     message="Removing a backup in progress. Use the operation_id to check the status.",
     activity="removeBackup",

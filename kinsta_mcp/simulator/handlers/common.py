@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from ..routing import Ctx, P, not_found
-from ..state import Environment, Site, SiteDomain
+from ..handling import Ctx, bad_request, not_found
+from ..world import Environment, Site, SiteDomain
 
-ENV_ID = P("env_id", "string", required=True)
+
+def require_uuid(value: str, label: str) -> str:
+    """Stricter than the catalog's id rule: these ids are UUIDs at Kinsta."""
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        raise bad_request(f'"{label}" must be a valid GUID') from None
+    return value
 
 
 def env_of(ctx: Ctx, env_id: str) -> Environment:

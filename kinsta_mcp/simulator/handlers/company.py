@@ -4,25 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..routing import Ctx, Reply, Routes, opt
+from ..handling import Ctx, Handlers, Reply
 from .common import check_company
 
-routes = Routes()
-
-_CATEGORIES = (
-    "siteActions",
-    "kinstaDns",
-    "migrations",
-    "billing",
-    "notifications",
-    "userManagement",
-    "personalSettings",
-    "samlSso",
-)
-_LANGUAGES = ("da", "de", "en", "es", "fr", "it", "ja", "nl", "pt", "sv")
+handlers = Handlers()
 
 
-@routes.add("GET", "/company/{id}/users")
+@handlers.add("GET /company/{id}/users")
 def users(ctx: Ctx) -> Reply:
     check_company(ctx, ctx.path["id"])
     company = ctx.state.companies.get(ctx.company)
@@ -33,7 +21,7 @@ def users(ctx: Ctx) -> Reply:
     return Reply(200, {"company": {"users": items}})
 
 
-@routes.add("GET", "/company/{id}/api-keys")
+@handlers.add("GET /company/{id}/api-keys")
 def api_keys(ctx: Ctx) -> Reply:
     check_company(ctx, ctx.path["id"])
     company = ctx.state.companies.get(ctx.company)
@@ -44,26 +32,14 @@ def api_keys(ctx: Ctx) -> Reply:
     return Reply(200, {"api_keys": items})
 
 
-@routes.add("GET", "/company/{id}/available-regions")
+@handlers.add("GET /company/{id}/available-regions")
 def regions(ctx: Ctx) -> Reply:
     check_company(ctx, ctx.path["id"])
     items = [{"name": name, "region": region} for region, name in ctx.state.regions]
     return Reply(200, {"company": {"available_regions": items}})
 
 
-@routes.add(
-    "GET",
-    "/company/{id}/activity-logs",
-    query=(
-        opt("limit", "number", minimum=0),
-        opt("offset", "number", minimum=0),
-        opt("category", enum=_CATEGORIES),
-        opt("site_id"),
-        opt("id_initiated_by"),
-        opt("id_api_key"),
-        opt("language", enum=_LANGUAGES),
-    ),
-)
+@handlers.add("GET /company/{id}/activity-logs")
 def activity_logs(ctx: Ctx) -> Reply:
     check_company(ctx, ctx.path["id"])
     q = ctx.query
@@ -97,7 +73,7 @@ def activity_logs(ctx: Ctx) -> Reply:
     return Reply(200, {"company": {"activity_logs": {"items": page, "total": len(items)}}})
 
 
-@routes.add("GET", "/validate")
+@handlers.add("GET /validate")
 def validate(ctx: Ctx) -> Reply:
     body = {"name": ctx.key.name, "expires_at": ctx.key.expires_at, "company": ctx.company, "status": "active"}
     return Reply(200, body)

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..routing import Ctx, P, Reply, Routes, bad_request, not_found, obj, opt, req
-from ..state import DnsRecord, DnsZone
-from .common import check_company
+from ..handling import Ctx, Handlers, Reply, bad_request, not_found
+from ..world import DnsRecord, DnsZone
+from .common import check_company, require_uuid
 
-routes = Routes()
+handlers = Handlers()
 
-DOMAIN_ID = P("domain_id", "uuid", required=True)
 RECORD_TYPES = ("A", "AAAA", "CNAME", "MX", "TXT", "SRV", "CAA", "NS")
-_VALUES = obj(req("value"), name="resource_record")
 
 
 def _zone(ctx: Ctx) -> DnsZone:
-    zone = ctx.state.zone(ctx.path["domain_id"], ctx.company)
+    zone = ctx.state.zone(require_uuid(ctx.path["domain_id"], "domain_id"), ctx.company)
     ctx.site_id = zone.site_id
     return zone
 
@@ -38,7 +36,7 @@ def _find(zone: DnsZone, rtype: str, name: str) -> DnsRecord | None:
     return next((r for r in zone.records if r.type == rtype and r.name == name), None)
 
 
-@routes.add("GET", "/domains", query=(req("company"),))
+@handlers.add("GET /domains")
 def list_zones(ctx: Ctx) -> Reply:
     check_company(ctx, ctx.query["company"])
     items = [
@@ -49,7 +47,7 @@ def list_zones(ctx: Ctx) -> Reply:
     return Reply(200, {"company": {"domains": items}})
 
 
-@routes.add("GET", "/domains/{domain_id}/dns-records", path_params=(DOMAIN_ID,))
+@handlers.add("GET /domains/{domain_id}/dns-records")
 def list_records(ctx: Ctx) -> Reply:
     zone = _zone(ctx)
     records = [
@@ -59,16 +57,8 @@ def list_records(ctx: Ctx) -> Reply:
     return Reply(200, {"domain": {"dns_records": records}})
 
 
-@routes.add(
-    "POST",
-    "/domains/{domain_id}/dns-records",
-    path_params=(DOMAIN_ID,),
-    body=obj(
-        req("type"),
-        req("name"),
-        req("ttl", "number", minimum=300),
-        req("resource_records", "array", items=_VALUES),
-    ),
+@handlers.add(
+    "POST /domains/{domain_id}/dns-records",
     operation="domains:create-dns-record",
     message="Creating a domain DNS record in progress",
     activity="createDnsRecord",
@@ -91,17 +81,8 @@ def create_record(ctx: Ctx) -> Reply:
     return ctx.started(effect)
 
 
-@routes.add(
-    "PUT",
-    "/domains/{domain_id}/dns-records",
-    path_params=(DOMAIN_ID,),
-    body=obj(
-        req("type"),
-        req("name"),
-        opt("ttl", "number", minimum=300),
-        opt("new_resource_records", "array", items=_VALUES),
-        opt("removed_resource_records", "array", items=_VALUES),
-    ),
+@handlers.add(
+    "PUT /domains/{domain_id}/dns-records",
     operation="domains:update-dns-record",
     message="Updating a domain DNS record in progress",
     activity="updateDnsRecord",
@@ -127,11 +108,8 @@ def update_record(ctx: Ctx) -> Reply:
     return ctx.started(effect)
 
 
-@routes.add(
-    "DELETE",
-    "/domains/{domain_id}/dns-records",
-    path_params=(DOMAIN_ID,),
-    body=obj(req("type"), req("name")),
+@handlers.add(
+    "DELETE /domains/{domain_id}/dns-records",
     operation="domains:delete-dns-record",
     message="Deleting domain DNS record in progress",
     activity="deleteDnsRecord",

@@ -5,33 +5,24 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..routing import Ctx, P, Reply, Routes, bad_request, not_found, obj, opt, req
-from ..state import SiteDomain
-from .common import env_of
+from ..handling import Ctx, Handlers, Reply, bad_request, not_found
+from ..world import SiteDomain
+from .common import env_of, require_uuid
 
-routes = Routes()
+handlers = Handlers()
 
 _DOMAIN_NAME = re.compile(r"^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
-@routes.add("GET", "/sites/environments/{env_id}/domains")
+@handlers.add("GET /sites/environments/{env_id}/domains")
 def list_domains(ctx: Ctx) -> Reply:
     env = env_of(ctx, ctx.path["env_id"])
     items = [{"id": d.id, "name": d.name, "uses_cloudflare_dns": d.uses_cloudflare_dns} for d in env.domains]
     return Reply(200, {"environment": {"site_domains": items}})
 
 
-@routes.add(
-    "POST",
-    "/sites/environments/{env_id}/domains",
-    body=obj(
-        req("domain_name"),
-        opt("is_wildcardless", "boolean"),
-        opt("custom_ssl_key"),
-        opt("custom_ssl_cert"),
-        opt("add_with_www_subdomain", "boolean"),
-        opt("setup_type", enum=("quick", "avoid_downtime")),
-    ),
+@handlers.add(
+    "POST /sites/environments/{env_id}/domains",
     operation="sites:add-domain",
     message="Adding site domain in progress",
     activity="addSiteDomain",
@@ -66,10 +57,8 @@ def add_domain(ctx: Ctx) -> Reply:
     return ctx.started(effect)
 
 
-@routes.add(
-    "DELETE",
-    "/sites/environments/{env_id}/domains",
-    body=obj(req("domain_ids", "array", items=P("domain_id", "string", required=True))),
+@handlers.add(
+    "DELETE /sites/environments/{env_id}/domains",
     operation="sites:delete-domain",
     message="Deleting site domain in progress",
     activity="deleteSiteDomain",
@@ -94,13 +83,9 @@ def delete_domains(ctx: Ctx) -> Reply:
     return ctx.started(effect)
 
 
-@routes.add(
-    "GET",
-    "/sites/environments/domains/{site_domain_id}/verification-records",
-    path_params=(P("site_domain_id", "uuid", required=True),),
-)
+@handlers.add("GET /sites/environments/domains/{site_domain_id}/verification-records")
 def verification_records(ctx: Ctx) -> Reply:
-    env, domain = ctx.state.site_domain(ctx.path["site_domain_id"], ctx.company)
+    env, domain = ctx.state.site_domain(require_uuid(ctx.path["site_domain_id"], "site_domain_id"), ctx.company)
     ctx.site_id = env.site_id
     bare = domain.name.removeprefix("*.")
     verification = (
@@ -114,10 +99,8 @@ def verification_records(ctx: Ctx) -> Reply:
     return Reply(200, {"site_domain": {"verification_records": verification, "pointing_records": pointing}})
 
 
-@routes.add(
-    "PUT",
-    "/sites/environments/{env_id}/change-primary-domain",
-    body=obj(req("domain_id"), req("run_search_and_replace", "boolean")),
+@handlers.add(
+    "PUT /sites/environments/{env_id}/change-primary-domain",
     operation="sites:change-primary-domain",
     message="Changing primary site domain in progress",
     activity="changePrimaryDomain",

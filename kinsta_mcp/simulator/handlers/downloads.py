@@ -11,11 +11,11 @@ import time
 from typing import Any
 
 from ..extras import DOWNLOADABLE_BACKUP_COOLDOWN_SECONDS
-from ..routing import Ctx, Reply, Routes, bad_request
-from ..state import DownloadableBackup, ms
+from ..handling import Ctx, Handlers, Reply, bad_request
+from ..world import DownloadableBackup, ms
 from .common import env_of
 
-routes = Routes()
+handlers = Handlers()
 
 LINK_DAYS = 7
 
@@ -24,7 +24,7 @@ def _iso(seconds: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(seconds))
 
 
-@routes.add("GET", "/sites/environments/{env_id}/next-downloadable-backup-available")
+@handlers.add("GET /sites/environments/{env_id}/next-downloadable-backup-available")
 def next_available(ctx: Ctx) -> Reply:
     env = env_of(ctx, ctx.path["env_id"])
     at = max(env.extras.next_downloadable_backup_at, ctx.now)
@@ -32,9 +32,8 @@ def next_available(ctx: Ctx) -> Reply:
     return Reply(200, {"environment": {"id": env.id, "next_downloadable_backup": body}})
 
 
-@routes.add(
-    "POST",
-    "/sites/environments/{env_id}/downloadable-backups",
+@handlers.add(
+    "POST /sites/environments/{env_id}/downloadable-backups",
     operation="backups:add-downloadable",
     message="Generating a downloadable backup in progress",
     activity="addDownloadableBackup",

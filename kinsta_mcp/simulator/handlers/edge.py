@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..routing import Ctx, Reply, Routes, not_found, obj, opt, req
+from ..handling import Ctx, Handlers, Reply, not_found
 from .common import env_of
 
-routes = Routes()
+handlers = Handlers()
 
 
-@routes.add(
-    "POST",
-    "/sites/edge-caching/clear",
-    body=obj(req("environment_id"), opt("clear_subdirectories", "boolean"), opt("url")),
+@handlers.add(
+    "POST /sites/edge-caching/clear",
     operation="edgeCache:clear",
     message="Clearing site edge cache in progress",
     activity="clearEdgeCache",
@@ -23,10 +21,8 @@ def clear_edge_cache(ctx: Ctx) -> Reply:
     return ctx.started(lambda: {"environment_id": env.id, "url": ctx.body.get("url")})
 
 
-@routes.add(
-    "PUT",
-    "/sites/edge-caching/status",
-    body=obj(req("environment_id"), req("enabled", "boolean")),
+@handlers.add(
+    "PUT /sites/edge-caching/status",
     operation="edge-cache:update-status",
     message="Updating Site Edge Cache Status in progress",
     activity="updateEdgeCacheStatus",
@@ -42,10 +38,8 @@ def edge_cache_status(ctx: Ctx) -> Reply:
     return ctx.started(effect)
 
 
-@routes.add(
-    "POST",
-    "/sites/cdn/clear-cache",
-    body=obj(req("environment_id"), req("cdn_cache_id")),
+@handlers.add(
+    "POST /sites/cdn/clear-cache",
     operation="cdn-cache:clear",
     message="Clearing site CDN cache in progress",
     activity="clearCdnCache",
@@ -57,10 +51,8 @@ def clear_cdn(ctx: Ctx) -> Reply:
     return ctx.started(lambda: {"environment_id": env.id})
 
 
-@routes.add(
-    "PUT",
-    "/sites/cdn/image-optimization",
-    body=obj(req("environment_id"), req("image_optimization_type", enum=("off", "lossy", "lossless"))),
+@handlers.add(
+    "PUT /sites/cdn/image-optimization",
     operation="cdn:update-image-optimization",
     message="Updating Site Image Optimization in progress",
     activity="updateImageOptimization",

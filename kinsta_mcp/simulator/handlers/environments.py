@@ -6,16 +6,16 @@ import re
 from typing import Any
 
 from ..content import file_tree
-from ..routing import Ctx, Reply, Routes, bad_request, obj, opt, req
+from ..handling import Ctx, Handlers, Reply, bad_request
 from ..seed import default_plugins, default_themes, new_environment, plugin
-from ..state import Environment, Site
-from .common import ENV_ID, env_full, env_of, site_of
+from ..world import Environment, Site
+from .common import env_full, env_of, site_of
 from .sites import copy_contents
 
-routes = Routes()
+handlers = Handlers()
 
 
-@routes.add("GET", "/sites/{site_id}/environments")
+@handlers.add("GET /sites/{site_id}/environments")
 def list_environments(ctx: Ctx) -> Reply:
     site = site_of(ctx, ctx.path["site_id"])
     return Reply(200, {"site": {"environments": [env_full(e) for e in ctx.state.envs_of(site)]}})
@@ -52,27 +52,8 @@ def _check_unique_name(ctx: Ctx, site: Site, display_name: str) -> None:
         raise bad_request(f'An environment named "{display_name}" already exists on this site')
 
 
-_PREMIUM_OR_NOT = (req("display_name"), req("is_premium", "boolean"))
-
-
-@routes.add(
-    "POST",
-    "/sites/{site_id}/environments",
-    body=obj(
-        req("display_name"),
-        req("site_title"),
-        req("is_premium", "boolean"),
-        req("admin_email"),
-        req("admin_password"),
-        req("admin_user"),
-        req("wp_language"),
-        opt("is_subdomain_multisite", "boolean"),
-        opt("is_multisite", "boolean"),
-        opt("woocommerce", "boolean"),
-        opt("wordpress_plugin_edd", "boolean"),
-        opt("wordpressseo", "boolean"),
-    ),
-    rate="create",
+@handlers.add(
+    "POST /sites/{site_id}/environments",
     operation="environment:add",
     message="Adding environment in progress",
     activity="addEnvironment",
@@ -99,11 +80,8 @@ def add_environment(ctx: Ctx) -> Reply:
     return ctx.started(effect)
 
 
-@routes.add(
-    "POST",
-    "/sites/{site_id}/environments/plain",
-    body=obj(*_PREMIUM_OR_NOT),
-    rate="create",
+@handlers.add(
+    "POST /sites/{site_id}/environments/plain",
     operation="environment:add-plain",
     message="Creating plain environment in progress",
     activity="addPlainEnvironment",
@@ -122,11 +100,8 @@ def add_plain_environment(ctx: Ctx) -> Reply:
     return ctx.started(effect)
 
 
-@routes.add(
-    "POST",
-    "/sites/{site_id}/environments/clone",
-    body=obj(*_PREMIUM_OR_NOT, req("source_env_id")),
-    rate="create",
+@handlers.add(
+    "POST /sites/{site_id}/environments/clone",
     operation="environment:clone",
     message="Cloning environment in progress",
     activity="cloneEnvironment",
@@ -148,18 +123,8 @@ def clone_environment(ctx: Ctx) -> Reply:
     return ctx.started(effect)
 
 
-@routes.add(
-    "PUT",
-    "/sites/{site_id}/environments",
-    body=obj(
-        req("source_env_id"),
-        req("target_env_id"),
-        opt("push_db", "boolean"),
-        opt("push_files", "boolean"),
-        opt("run_search_and_replace", "boolean"),
-        opt("push_files_option", enum=("ALL_FILES", "SPECIFIC_FILES")),
-        opt("file_list", "array", items=req("file")),
-    ),
+@handlers.add(
+    "PUT /sites/{site_id}/environments",
     operation="environments:push",
     message="Pushing environment in progress",
     activity="pushEnvironment",
@@ -205,10 +170,8 @@ def push_environment(ctx: Ctx) -> Reply:
     return ctx.started(effect)
 
 
-@routes.add(
-    "DELETE",
-    "/sites/environments/{env_id}",
-    path_params=(ENV_ID,),
+@handlers.add(
+    "DELETE /sites/environments/{env_id}",
     operation="environments:delete",
     message="Deleting environment in progress",
     activity="deleteEnvironment",
@@ -229,14 +192,8 @@ def delete_environment(ctx: Ctx) -> Reply:
     return ctx.started(effect)
 
 
-@routes.add(
-    "POST",
-    "/sites/environments/{env_id}/change-webroot-subfolder",
-    body=obj(
-        req("web_root_subfolder", pattern=r"^\/([a-zA-Z0-9_-]+\/?)*$"),
-        opt("clear_all_cache", "boolean"),
-        opt("refresh_plugins_and_themes", "boolean"),
-    ),
+@handlers.add(
+    "POST /sites/environments/{env_id}/change-webroot-subfolder",
     operation="sites:change-webroot-subfolder",
     message="Environment webroot subfolder change in progress",
     activity="changeWebrootSubfolder",
@@ -255,7 +212,7 @@ def change_webroot(ctx: Ctx) -> Reply:
     return ctx.started(effect)
 
 
-@routes.add("GET", "/sites/environments/{env_id}/file-list")
+@handlers.add("GET /sites/environments/{env_id}/file-list")
 def file_list(ctx: Ctx) -> Reply:
     env = env_of(ctx, ctx.path["env_id"])
     return Reply(200, {"environment": {"id": env.id, "file_list": file_tree(env)}})

@@ -1,34 +1,22 @@
 """Plugin and theme inventory (newer than 1.87.0): company-wide across sites, and per environment, filtered.
 
-Filters arrive as query parameters, as the additions document declares; `order_by` is a
-JSON-encoded object. The company plugin list has Kinsta's documented shape; the theme and
+Filters arrive as query parameters, as the additions document declares (the catalog's
+FILTERS_WHERE); `order_by` is a JSON-encoded object, decoded and checked before the
+handler. The company plugin list has Kinsta's documented shape; the theme and
 per-environment lists are undocumented, so the simulator mirrors the plugin list and the
 1.87.0 per-environment list (plus `is_vulnerable`).
 """
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
-from ..routing import Ctx, Reply, Routes, bad_request, check_object, obj, opt, req
-from ..state import Component, Environment
+from ..handling import Ctx, Handlers, Reply
+from ..world import Component, Environment
 from .common import check_company, env_of
 
-routes = Routes()
-
-_STATUS = opt("status", enum=("active", "inactive"))
-_COLUMN = opt("column", enum=("vulnerable", "updatesAvailable"))
-_COMPANY_QUERY = (
-    _STATUS,
-    _COLUMN,
-    opt("order_by"),
-    opt("search"),
-    opt("offset", "number", minimum=0),
-    opt("limit", "number", minimum=1),
-)
-_ORDER_BY = obj(req("field", enum=("name", "environments", "updates")), req("order", enum=("ascend", "descend")))
+handlers = Handlers()
 
 
 def _kept(component: Component, query: dict[str, Any]) -> bool:
@@ -46,25 +34,13 @@ def _items(env: Environment, kind: str) -> list[Component]:
     return env.plugins if kind == "plugin" else env.themes
 
 
-def _order_by(raw: str | None) -> dict[str, Any] | None:
-    if raw is None:
-        return None
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        raise bad_request('"order_by" must be a JSON object such as {"field":"name","order":"ascend"}') from None
-    if not isinstance(value, dict):
-        raise bad_request('"order_by" must be an object')
-    return check_object(_ORDER_BY, value, prefix="order_by.")
-
-
 def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))
 
 
 def _company_list(ctx: Ctx, kind: str) -> Reply:
     check_company(ctx, ctx.path["id"])
-    order = _order_by(ctx.query.get("order_by"))
+    order = ctx.query.get("order_by")  # already decoded from its JSON text and checked
     search = (ctx.query.get("search") or "").lower()
     grouped: dict[str, list[tuple[Environment, Component]]] = {}
     for site in ctx.state.company_sites(ctx.company):
@@ -127,21 +103,21 @@ def _environment_list(ctx: Ctx, kind: str) -> Reply:
     return Reply(200, {"environment": {"id": env.id, "container_info": {"id": env.container_id, key: {"data": data}}}})
 
 
-@routes.add("GET", "/company/{id}/wp-plugins", query=_COMPANY_QUERY)
+@handlers.add("GET /company/{id}/wp-plugins")
 def company_plugins(ctx: Ctx) -> Reply:
     return _company_list(ctx, "plugin")
 
 
-@routes.add("GET", "/company/{id}/wp-themes", query=_COMPANY_QUERY)
+@handlers.add("GET /company/{id}/wp-themes")
 def company_themes(ctx: Ctx) -> Reply:
     return _company_list(ctx, "theme")
 
 
-@routes.add("GET", "/sites/environments/{env_id}/wp-plugins", query=(_STATUS, _COLUMN))
+@handlers.add("GET /sites/environments/{env_id}/wp-plugins")
 def environment_plugins(ctx: Ctx) -> Reply:
     return _environment_list(ctx, "plugin")
 
 
-@routes.add("GET", "/sites/environments/{env_id}/wp-themes", query=(_STATUS, _COLUMN))
+@handlers.add("GET /sites/environments/{env_id}/wp-themes")
 def environment_themes(ctx: Ctx) -> Reply:
     return _environment_list(ctx, "theme")

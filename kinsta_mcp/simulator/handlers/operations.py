@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from ..routing import ApiError, Ctx, Reply, Routes, not_found
+from ..handling import ApiError, Ctx, Handlers, Reply, not_found
 
-routes = Routes()
+handlers = Handlers()
 
 
-@routes.add("GET", "/operations/{operation_id}")
+@handlers.add("GET /operations/{operation_id}")
 def operation_status(ctx: Ctx) -> Reply:
     op = ctx.state.operations.get(ctx.path["operation_id"])
     # Kinsta needs a moment before a new site's operation can be found.

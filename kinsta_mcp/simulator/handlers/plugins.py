@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..routing import Ctx, Reply, Routes, bad_request, not_found, obj, req
-from ..state import Component, Environment
+from ..handling import Ctx, Handlers, Reply, bad_request, not_found
+from ..world import Component, Environment
 from .common import env_of
 
-routes = Routes()
+handlers = Handlers()
 
 
 def _listing(env: Environment, kind: str) -> dict[str, Any]:
@@ -78,23 +78,18 @@ def _bulk(ctx: Ctx, kind: str, field: str) -> Reply:
     return ctx.started(effect)
 
 
-_ONE = obj(req("name"), req("update_version"))
-
-
-@routes.add("GET", "/sites/environments/{env_id}/plugins")
+@handlers.add("GET /sites/environments/{env_id}/plugins")
 def list_plugins(ctx: Ctx) -> Reply:
     return Reply(200, _listing(env_of(ctx, ctx.path["env_id"]), "plugin"))
 
 
-@routes.add("GET", "/sites/environments/{env_id}/themes")
+@handlers.add("GET /sites/environments/{env_id}/themes")
 def list_themes(ctx: Ctx) -> Reply:
     return Reply(200, _listing(env_of(ctx, ctx.path["env_id"]), "theme"))
 
 
-@routes.add(
-    "PUT",
-    "/sites/environments/{env_id}/plugins",
-    body=_ONE,
+@handlers.add(
+    "PUT /sites/environments/{env_id}/plugins",
     operation="wp-plugin:update",
     message="Updating WordPress plugin in progress",
     activity="updatePlugin",
@@ -103,10 +98,8 @@ def update_plugin(ctx: Ctx) -> Reply:
     return _update_one(ctx, "plugin")
 
 
-@routes.add(
-    "PUT",
-    "/sites/environments/{env_id}/themes",
-    body=_ONE,
+@handlers.add(
+    "PUT /sites/environments/{env_id}/themes",
     operation="wp-theme:update",
     message="Updating WordPress theme in progress",
     activity="updateTheme",
@@ -115,10 +108,8 @@ def update_theme(ctx: Ctx) -> Reply:
     return _update_one(ctx, "theme")
 
 
-@routes.add(
-    "PUT",
-    "/sites/environments/{env_id}/plugins/bulk-update",
-    body=obj(req("plugins", "array", items=obj(req("name"), name="plugin"))),
+@handlers.add(
+    "PUT /sites/environments/{env_id}/plugins/bulk-update",
     operation="wp-plugins:bulk-update",
     message="Bulk-updating WordPress plugins in progress",
     success_status=200,
@@ -128,10 +119,8 @@ def bulk_update_plugins(ctx: Ctx) -> Reply:
     return _bulk(ctx, "plugin", "plugins")
 
 
-@routes.add(
-    "PUT",
-    "/sites/environments/{env_id}/themes/bulk-update",
-    body=obj(req("themes", "array", items=obj(req("name"), name="theme"))),
+@handlers.add(
+    "PUT /sites/environments/{env_id}/themes/bulk-update",
     operation="wp-themes:bulk-update",
     message="Bulk-updating WordPress themes in progress",
     success_status=200,

@@ -9,23 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..extras import BOT_PROTECTION_LEVELS, FORCE_HTTPS_MODES
-from ..routing import Ctx, Reply, Routes, bad_request, obj, req
+from ..handling import Ctx, Handlers, Reply, bad_request
 from .common import env_of
 
-routes = Routes()
+handlers = Handlers()
 
 
-@routes.add("GET", "/sites/environments/{env_id}/force-https-status")
+@handlers.add("GET /sites/environments/{env_id}/force-https-status")
 def get_force_https(ctx: Ctx) -> Reply:
     env = env_of(ctx, ctx.path["env_id"])
     return Reply(200, {"environment": {"id": env.id, "force_https": {"type": env.extras.force_https}}})
 
 
-@routes.add(
-    "POST",
-    "/sites/environments/{env_id}/force-https-status",
-    body=obj(req("type", enum=FORCE_HTTPS_MODES)),
+@handlers.add(
+    "POST /sites/environments/{env_id}/force-https-status",
     operation="force-https:update",
     message="Updating Force HTTPS in progress",
     activity="setForceHttpsStatus",
@@ -43,7 +40,7 @@ def set_force_https(ctx: Ctx) -> Reply:
     return ctx.started(effect)
 
 
-@routes.add("GET", "/sites/environments/{env_id}/bot-protection/level")
+@handlers.add("GET /sites/environments/{env_id}/bot-protection/level")
 def get_bot_protection(ctx: Ctx) -> Reply:
     env = env_of(ctx, ctx.path["env_id"])
     if not env.extras.bot_protection_id:
@@ -53,10 +50,8 @@ def get_bot_protection(ctx: Ctx) -> Reply:
     )
 
 
-@routes.add(
-    "PUT",
-    "/sites/environments/{env_id}/bot-protection/level",
-    body=obj(req("level", enum=BOT_PROTECTION_LEVELS)),
+@handlers.add(
+    "PUT /sites/environments/{env_id}/bot-protection/level",
     operation="bot-protection:set-level",
     message="Setting a bot protection level in progress. Use the operation_id to check the status.",
     activity="updateBotProtectionLevel",

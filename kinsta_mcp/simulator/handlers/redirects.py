@@ -5,31 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..routing import Ctx, P, Reply, Routes, bad_request, not_found, obj, opt, req
-from ..state import Environment, RedirectRule
+from ..handling import Ctx, Handlers, Reply, bad_request, not_found
+from ..world import Environment, RedirectRule
 from .common import env_of
 
-routes = Routes()
+handlers = Handlers()
 
 KEYS = ("domain", "from", "to", "type")
-_LISTING = (
-    opt("limit", "number", minimum=0),
-    opt("offset", "number", minimum=0),
-    opt("key", enum=KEYS),
-    opt("order", enum=("ascend", "descend")),
-    opt("search_query"),
-    opt("regex_search", enum=("true", "false")),
-)
-_RULE = (
-    P("domain", "string", required=True, nullable=True),
-    req("from"),
-    req("to"),
-    req("type", enum=("permanent", "redirect")),
-    P("traffic_from_city", "string", nullable=True),
-    P("traffic_from_country", "string", nullable=True),
-    P("traffic_from_country_name", "string", nullable=True),
-    P("displayed_location", "string", nullable=True),
-)
 
 
 def _rule_key(rule: RedirectRule, field: str) -> str:
@@ -41,7 +23,7 @@ def _listing(env: Environment, params: dict[str, Any]) -> dict[str, Any]:
     rules = list(env.redirect_rules)
     search = params.get("search_query") or ""
     if search:
-        if params.get("regex_search") == "true":
+        if params.get("regex_search") is True:
             try:
                 pattern = re.compile(search)
             except re.error:
@@ -63,7 +45,7 @@ def _listing(env: Environment, params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@routes.add("GET", "/sites/environments/{env_id}/redirect-rules", query=_LISTING)
+@handlers.add("GET /sites/environments/{env_id}/redirect-rules")
 def list_rules(ctx: Ctx) -> Reply:
     return Reply(200, _listing(env_of(ctx, ctx.path["env_id"]), ctx.query))
 
@@ -85,15 +67,8 @@ def _same(a: RedirectRule, b: RedirectRule) -> bool:
     return (a.domain, a.from_, a.to, a.type) == (b.domain, b.from_, b.to, b.type)
 
 
-@routes.add(
-    "POST",
-    "/sites/environments/{env_id}/redirect-rules",
-    body=obj(
-        *_LISTING,
-        opt("rules_to_update", "array", items=obj(*_RULE, name="rule")),
-        opt("new_value", "object", fields=_RULE),
-        req("action_type", enum=("DELETE", "DELETE_ALL", "NEW", "UPDATE")),
-    ),
+@handlers.add(
+    "POST /sites/environments/{env_id}/redirect-rules",
     activity="updateRedirectRules",
 )
 def change_rules(ctx: Ctx) -> Reply:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..routing import Ctx, Reply, Routes, bad_request, obj, opt, req
-from ..state import Environment
+from ..handling import Ctx, Handlers, Reply, bad_request
+from ..world import Environment
 from .common import env_of
 
-routes = Routes()
+handlers = Handlers()
 
 
 def _tables(env: Environment) -> dict[str, list[str]]:
@@ -34,19 +34,12 @@ def _matches(env: Environment, search: str) -> list[dict[str, Any]]:
     return [{"table": table, "matches": n} for table, n in counts if n]
 
 
-@routes.add(
-    "POST",
-    "/sites/tools/search-and-replace",
-    body=obj(
-        req("environment_id"),
-        req("search"),
-        req("replace"),
-        opt("perform_replacement", "boolean"),
-        opt("is_clear_cache", "boolean"),
-    ),
+@handlers.add(
+    "POST /sites/tools/search-and-replace",
     operation="search-and-replace:run",
     message="Search and replace in progress",
     activity="searchAndReplace",
+    also_optional=("perform_replacement",),  # both tools send it; Kinsta defaults it to false (a preview)
 )
 def search_and_replace(ctx: Ctx) -> Reply:
     env = env_of(ctx, ctx.body["environment_id"])

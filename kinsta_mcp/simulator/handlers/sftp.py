@@ -6,20 +6,18 @@ import ipaddress
 import re
 from typing import Any
 
-from ..routing import Ctx, P, Reply, Routes, bad_request, obj, opt, req
-from ..state import SftpAccount
+from ..handling import Ctx, Handlers, Reply, bad_request
+from ..world import SftpAccount
 from .common import env_of, site_of
 
-routes = Routes()
+handlers = Handlers()
 
 _OK: dict[str, Any] = {"result": None}
-EXPIRATION_INTERVALS = ("days_7", "days_30", "days_90", "hours_24", "never")
+_USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,63}$")
 
 
-@routes.add(
-    "POST",
-    "/sites/environments/{env_id}/ssh/set-status",
-    body=obj(req("is_enabled", "boolean")),
+@handlers.add(
+    "POST /sites/environments/{env_id}/ssh/set-status",
     activity="setSftpSshAccess",
 )
 def set_status(ctx: Ctx) -> Reply:
@@ -27,16 +25,14 @@ def set_status(ctx: Ctx) -> Reply:
     return Reply(200, _OK)
 
 
-@routes.add("GET", "/sites/environments/{env_id}/ssh/get-status")
+@handlers.add("GET /sites/environments/{env_id}/ssh/get-status")
 def get_status(ctx: Ctx) -> Reply:
     env = env_of(ctx, ctx.path["env_id"])
     return Reply(200, {"environment": {"active_container": {"is_ssh_enabled": env.is_ssh_enabled}}})
 
 
-@routes.add(
-    "POST",
-    "/sites/environments/{env_id}/ssh/set-password-status",
-    body=obj(req("is_enabled", "boolean")),
+@handlers.add(
+    "POST /sites/environments/{env_id}/ssh/set-password-status",
     activity="setSftpPasswordStatus",
 )
 def set_password_status(ctx: Ctx) -> Reply:
@@ -44,24 +40,25 @@ def set_password_status(ctx: Ctx) -> Reply:
     return Reply(200, _OK)
 
 
-@routes.add("POST", "/sites/environments/{env_id}/ssh/generate-password", activity="generateSftpPassword")
+@handlers.add(
+    "POST /sites/environments/{env_id}/ssh/generate-password",
+    activity="generateSftpPassword",
+)
 def generate_password(ctx: Ctx) -> Reply:
     env = env_of(ctx, ctx.path["env_id"])
     env.sftp_password = ctx.state.new_uuid().replace("-", "")[:20]
     return Reply(200, _OK)
 
 
-@routes.add("GET", "/sites/environments/{env_id}/ssh/get-allowed-ips")
+@handlers.add("GET /sites/environments/{env_id}/ssh/get-allowed-ips")
 def get_allowed_ips(ctx: Ctx) -> Reply:
     env = env_of(ctx, ctx.path["env_id"])
     # "stfp" is Kinsta's own spelling of the field.
     return Reply(200, {"environment": {"active_container": {"stfp_ip_allowlist": list(env.sftp_ip_allowlist)}}})
 
 
-@routes.add(
-    "POST",
-    "/sites/environments/{env_id}/ssh/set-allowed-ips",
-    body=obj(req("ip_allowlist", "array", items=P("ip", "string", required=True))),
+@handlers.add(
+    "POST /sites/environments/{env_id}/ssh/set-allowed-ips",
     activity="setSftpIpAllowlist",
 )
 def set_allowed_ips(ctx: Ctx) -> Reply:
@@ -75,7 +72,7 @@ def set_allowed_ips(ctx: Ctx) -> Reply:
     return Reply(200, _OK)
 
 
-@routes.add("GET", "/sites/{site_id}/environments/{env_id}/ssh/config")
+@handlers.add("GET /sites/{site_id}/environments/{env_id}/ssh/config")
 def ssh_config(ctx: Ctx) -> Reply:
     site = site_of(ctx, ctx.path["site_id"])
     env = env_of(ctx, ctx.path["env_id"])
@@ -106,10 +103,8 @@ def ssh_config(ctx: Ctx) -> Reply:
     return Reply(200, body)
 
 
-@routes.add(
-    "POST",
-    "/sites/environments/{env_id}/ssh/change-expiration-interval",
-    body=obj(req("exp_interval", enum=EXPIRATION_INTERVALS)),
+@handlers.add(
+    "POST /sites/environments/{env_id}/ssh/change-expiration-interval",
     activity="changeSftpPasswordExpiration",
 )
 def change_expiration(ctx: Ctx) -> Reply:
@@ -117,7 +112,7 @@ def change_expiration(ctx: Ctx) -> Reply:
     return Reply(200, _OK)
 
 
-@routes.add("GET", "/sites/environments/{env_id}/ssh/password")
+@handlers.add("GET /sites/environments/{env_id}/ssh/password")
 def get_password(ctx: Ctx) -> Reply:
     env = env_of(ctx, ctx.path["env_id"])
     return Reply(200, {"environment": {"id": env.id, "sftp_password": env.sftp_password}})
@@ -126,10 +121,8 @@ def get_password(ctx: Ctx) -> Reply:
 # -- additional SFTP accounts -----------------------------------------------------------
 
 
-@routes.add(
-    "PUT",
-    "/sites/environments/{env_id}/additional-sftp-accounts/toggle-status",
-    body=obj(req("enabled", "boolean")),
+@handlers.add(
+    "PUT /sites/environments/{env_id}/additional-sftp-accounts/toggle-status",
     operation="sftp-accounts:toggle-status",
     message="Updating Additional SFTP Accounts Status in progress",
     activity="toggleAdditionalSftpAccounts",
@@ -145,7 +138,7 @@ def toggle_accounts(ctx: Ctx) -> Reply:
     return ctx.started(effect)
 
 
-@routes.add("GET", "/sites/environments/{env_id}/additional-sftp-accounts")
+@handlers.add("GET /sites/environments/{env_id}/additional-sftp-accounts")
 def list_accounts(ctx: Ctx) -> Reply:
     env = env_of(ctx, ctx.path["env_id"])
     items = [
@@ -165,15 +158,8 @@ def list_accounts(ctx: Ctx) -> Reply:
     )
 
 
-@routes.add(
-    "POST",
-    "/sites/environments/{env_id}/additional-sftp-accounts",
-    body=obj(
-        req("username", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,63}$"),
-        req("password", min_length=16),
-        opt("root_directory", pattern=r"^/"),
-        opt("permission", enum=("read", "write")),
-    ),
+@handlers.add(
+    "POST /sites/environments/{env_id}/additional-sftp-accounts",
     operation="sftp-accounts:add-additional-sftp-account",
     message="Adding Additional SFTP Account in progress",
     success_status=200,
@@ -182,6 +168,10 @@ def list_accounts(ctx: Ctx) -> Reply:
 def add_account(ctx: Ctx) -> Reply:
     env = env_of(ctx, ctx.path["env_id"])
     b = ctx.body
+    if not _USERNAME.match(b["username"]):
+        raise bad_request('"username" must be 2-64 letters, digits, "_", "." or "-", starting with a letter or digit')
+    if "root_directory" in b and not b["root_directory"].startswith("/"):
+        raise bad_request('"root_directory" must start with "/"')
     if any(a.username == b["username"] for a in env.additional_sftp_accounts):
         raise bad_request(f'The username "{b["username"]}" is already taken')
     if not (re.search(r"[A-Za-z]", b["password"]) and re.search(r"[0-9]", b["password"])):
@@ -200,9 +190,8 @@ def add_account(ctx: Ctx) -> Reply:
     return ctx.started(effect)
 
 
-@routes.add(
-    "DELETE",
-    "/sites/environments/additional-sftp-accounts/{sftp_account_id}",
+@handlers.add(
+    "DELETE /sites/environments/additional-sftp-accounts/{sftp_account_id}",
     operation="sftp-accounts:remove-additional-sftp-account",
     message="Removing Additional SFTP Account in progress",
     activity="removeAdditionalSftpAccount",

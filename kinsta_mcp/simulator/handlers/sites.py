@@ -6,14 +6,15 @@ import copy
 import re
 from typing import Any
 
-from ..routing import Ctx, Reply, Routes, bad_request, obj, opt, req
+from ..handling import Ctx, Handlers, Reply, bad_request
 from ..seed import default_plugins, default_themes, new_environment, plugin
-from ..state import Environment, SimState, Site
+from ..state import SimState
+from ..world import Environment, Site
 from .common import check_company, env_brief, env_full, site_of
 
-routes = Routes()
+handlers = Handlers()
 
-_CREATE_FIELDS = (req("company"), req("display_name"), req("region"))
+INSTALL_MODES = ("new", "plain", "clone")
 
 
 def _check_region(state: SimState, region: str) -> None:
@@ -97,7 +98,7 @@ def _site_json(state: SimState, site: Site, with_envs: bool) -> dict[str, Any]:
     return out
 
 
-@routes.add("GET", "/sites", query=(req("company"), opt("include_environments", "boolean", nullable=True)))
+@handlers.add("GET /sites")
 def list_sites(ctx: Ctx) -> Reply:
     check_company(ctx, ctx.query["company"])
     with_envs = bool(ctx.query.get("include_environments"))
@@ -105,7 +106,7 @@ def list_sites(ctx: Ctx) -> Reply:
     return Reply(200, {"company": {"sites": sites}})
 
 
-@routes.add("GET", "/sites/{site_id}")
+@handlers.add("GET /sites/{site_id}")
 def get_site(ctx: Ctx) -> Reply:
     site = site_of(ctx, ctx.path["site_id"])
     body = {
@@ -128,23 +129,9 @@ def _created(ctx: Ctx, make: Any) -> Reply:
     return ctx.started(effect)
 
 
-@routes.add(
-    "POST",
-    "/sites",
-    body=obj(
-        *_CREATE_FIELDS,
-        req("install_mode", enum=("new", "plain", "clone")),
-        req("admin_email"),
-        req("admin_password"),
-        req("admin_user"),
-        req("site_title"),
-        req("wp_language"),
-        opt("is_subdomain_multisite", "boolean"),
-        opt("is_multisite", "boolean"),
-        opt("woocommerce", "boolean"),
-        opt("wordpressseo", "boolean"),
-    ),
-    rate="create",
+@handlers.add(
+    "POST /sites",
+    also_required=("wp_language",),
     operation="sites:add",
     message="Adding site in progress",
     activity="addSite",
@@ -154,6 +141,8 @@ def add_site(ctx: Ctx) -> Reply:
     b = ctx.body
     check_company(ctx, b["company"])
     _check_region(ctx.state, b["region"])
+    if b["install_mode"] not in INSTALL_MODES:
+        raise bad_request(f'"install_mode" must be one of [{", ".join(INSTALL_MODES)}]')
     if "@" not in b["admin_email"]:
         raise bad_request('"admin_email" must be a valid email')
     extra = [slug for flag, slug in (("woocommerce", "woocommerce"), ("wordpressseo", "wordpress-seo")) if b.get(flag)]
@@ -172,11 +161,8 @@ def add_site(ctx: Ctx) -> Reply:
     )
 
 
-@routes.add(
-    "POST",
-    "/sites/plain",
-    body=obj(*_CREATE_FIELDS),
-    rate="create",
+@handlers.add(
+    "POST /sites/plain",
     operation="sites:add-plain",
     message="Adding plain site in progress",
     activity="addPlainSite",
@@ -189,11 +175,8 @@ def add_plain_site(ctx: Ctx) -> Reply:
     return _created(ctx, lambda: build_site(ctx.state, ctx.company, b["display_name"], b["region"], wordpress=False))
 
 
-@routes.add(
-    "POST",
-    "/sites/clone",
-    body=obj(req("company"), req("display_name"), req("source_env_id")),
-    rate="create",
+@handlers.add(
+    "POST /sites/clone",
     operation="site:clone",
     message="Cloning site in progress",
     activity="cloneSite",
@@ -212,9 +195,8 @@ def clone_site(ctx: Ctx) -> Reply:
     return _created(ctx, make)
 
 
-@routes.add(
-    "DELETE",
-    "/sites/{site_id}",
+@handlers.add(
+    "DELETE /sites/{site_id}",
     operation="sites:delete",
     message="Deleting site in progress",
     activity="deleteSite",
@@ -229,10 +211,8 @@ def delete_site(ctx: Ctx) -> Reply:
     return ctx.started(effect)
 
 
-@routes.add(
-    "POST",
-    "/sites/{site_id}/reset-site",
-    body=obj(req("admin_password")),
+@handlers.add(
+    "POST /sites/{site_id}/reset-site",
     operation="sites:reset-site",
     message="Reset site in progress",
     activity="resetSite",

@@ -6,21 +6,17 @@ import hashlib
 from typing import Any
 
 from ..content import wp_cli
-from ..routing import Ctx, P, Reply, Routes, bad_request, obj, opt, req
-from ..state import ms
-from .common import env_of, site_of
+from ..handling import Ctx, Handlers, Reply, bad_request
+from ..world import ms
+from .common import env_of, require_uuid, site_of
 
-routes = Routes()
+handlers = Handlers()
 
 PHP_VERSIONS = ("8.0", "8.1", "8.2", "8.3", "8.4")
-_ENV_BODY = obj(req("environment_id"))
-_ALLOCATION = obj(req("thread_count", "number", minimum=1), req("thread_memory", "number", minimum=1))
 
 
-@routes.add(
-    "POST",
-    "/sites/tools/clear-cache",
-    body=_ENV_BODY,
+@handlers.add(
+    "POST /sites/tools/clear-cache",
     operation="cache:clear",
     message="Clearing site cache in progress",
     activity="clearCache",
@@ -35,10 +31,8 @@ def clear_cache(ctx: Ctx) -> Reply:
     return ctx.started(effect)
 
 
-@routes.add(
-    "POST",
-    "/sites/tools/restart-php",
-    body=_ENV_BODY,
+@handlers.add(
+    "POST /sites/tools/restart-php",
     operation="php:restart",
     message="Restarting PHP in progress",
     activity="restartPhp",
@@ -53,10 +47,8 @@ def restart_php(ctx: Ctx) -> Reply:
     return ctx.started(effect)
 
 
-@routes.add(
-    "PUT",
-    "/sites/tools/modify-php-version",
-    body=obj(req("environment_id"), req("php_version"), opt("is_opt_out_from_automatic_php_update", "boolean")),
+@handlers.add(
+    "PUT /sites/tools/modify-php-version",
     operation="php:modify-version",
     message="Modifying PHP version in progress",
     activity="modifyPhpVersion",
@@ -78,10 +70,8 @@ def modify_php_version(ctx: Ctx) -> Reply:
     return ctx.started(effect)
 
 
-@routes.add(
-    "POST",
-    "/sites/environments/{env_id}/change-environment-php-allocation",
-    body=_ALLOCATION,
+@handlers.add(
+    "POST /sites/environments/{env_id}/change-environment-php-allocation",
     operation="environments:change-environment-php-allocation",
     message="Environment PHP allocation change in progress",
     activity="changeEnvironmentPhpAllocation",
@@ -98,10 +88,8 @@ def change_env_allocation(ctx: Ctx) -> Reply:
     return ctx.started(effect)
 
 
-@routes.add(
-    "POST",
-    "/sites/{site_id}/change-site-php-allocation",
-    body=_ALLOCATION,
+@handlers.add(
+    "POST /sites/{site_id}/change-site-php-allocation",
     operation="sites:change-site-php-allocation",
     message="Site PHP allocation change in progress",
     activity="changeSitePhpAllocation",
@@ -119,16 +107,14 @@ def change_site_allocation(ctx: Ctx) -> Reply:
     return ctx.started(effect)
 
 
-@routes.add("GET", "/sites/tools/denied-ips", query=(req("environment_id"),))
+@handlers.add("GET /sites/tools/denied-ips")
 def get_denied_ips(ctx: Ctx) -> Reply:
     env = env_of(ctx, ctx.query["environment_id"])
     return Reply(200, {"environment": {"id": env.id, "ip_list": list(env.denied_ips)}})
 
 
-@routes.add(
-    "PUT",
-    "/sites/tools/denied-ips",
-    body=obj(req("environment_id"), req("ip_list", "array", items=P("ip", "string", required=True))),
+@handlers.add(
+    "PUT /sites/tools/denied-ips",
     activity="updateDeniedIps",
 )
 def update_denied_ips(ctx: Ctx) -> Reply:
@@ -137,17 +123,14 @@ def update_denied_ips(ctx: Ctx) -> Reply:
     return Reply(200, {"result": None})
 
 
-@routes.add(
-    "POST",
-    "/sites/environments/{env_id}/run-wp-cli-command",
-    path_params=(P("env_id", "uuid", required=True),),
-    body=obj(req("wp_command", max_length=5000, pattern=r"^wp\s+[a-zA-Z0-9_\-./:=@'\s]+$")),
+@handlers.add(
+    "POST /sites/environments/{env_id}/run-wp-cli-command",
     operation="environment:run-wp-cli-command",
     message="Running a WP CLI command in progress",
     activity="runWpCliCommand",
 )
 def run_wp_cli(ctx: Ctx) -> Reply:
-    env = env_of(ctx, ctx.path["env_id"])
+    env = env_of(ctx, require_uuid(ctx.path["env_id"], "env_id"))
     if not env.is_wordpress:
         raise bad_request("WP-CLI needs WordPress: this environment is a plain environment")
     command = ctx.body["wp_command"]
@@ -160,7 +143,10 @@ def run_wp_cli(ctx: Ctx) -> Reply:
     return ctx.started(effect)
 
 
-@routes.add("POST", "/sites/environments/{env_id}/pma-login-token", activity="generatePhpMyAdminLoginLink")
+@handlers.add(
+    "POST /sites/environments/{env_id}/pma-login-token",
+    activity="generatePhpMyAdminLoginLink",
+)
 def pma_login(ctx: Ctx) -> Reply:
     env = env_of(ctx, ctx.path["env_id"])
     site = ctx.state.site_of(env)

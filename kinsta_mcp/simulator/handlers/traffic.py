@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from ..routing import Ctx, Handler, P, Reply, Routes, opt, req
+from ..handling import Ctx, HandlerFn, Handlers, Reply
 from ..traffic import breakdown
 from .analytics import analytics_window
 
-routes = Routes()
+handlers = Handlers()
 
-_QUERY = (
-    req("company_id"),
-    opt("time_span", enum=("24_hours", "7_days", "30_days", "60_days")),
-    P("from", "string", nullable=True),
-    P("to", "string", nullable=True),
-)
 METRICS = (
     "top-countries",
     "top-cities",
@@ -28,7 +22,7 @@ METRICS = (
 )
 
 
-def _serve(metric: str) -> Handler:
+def _serve(metric: str) -> HandlerFn:
     def serve(ctx: Ctx) -> Reply:
         env, start, end = analytics_window(ctx)
         # Like the 1.87.0 analytics: 202 with the data itself.
@@ -38,4 +32,4 @@ def _serve(metric: str) -> Handler:
 
 
 for _metric in METRICS:
-    routes.add("GET", f"/sites/environments/{{env_id}}/analytics/{_metric}", query=_QUERY)(_serve(_metric))
+    handlers.add(f"GET /sites/environments/{{env_id}}/analytics/{_metric}")(_serve(_metric))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 from ..extras import WpAdmin
-from ..routing import Ctx, Reply, Routes, bad_request, not_found, obj, req
-from ..state import Environment
+from ..handling import Ctx, Handlers, Reply, bad_request, not_found
+from ..world import Environment
 from .common import env_of
 
-routes = Routes()
+handlers = Handlers()
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -27,18 +27,13 @@ def _wordpress(ctx: Ctx) -> Environment:
     return env
 
 
-@routes.add("GET", "/sites/environments/{env_id}/wpa-user-exists", query=(req("email"),))
+@handlers.add("GET /sites/environments/{env_id}/wpa-user-exists")
 def user_exists(ctx: Ctx) -> Reply:
     env = _wordpress(ctx)
     return Reply(200, {"has_wp_admin_user": env.extras.admin(_email(ctx.query["email"])) is not None})
 
 
-@routes.add(
-    "POST",
-    "/sites/environments/{env_id}/wpa-create-user",
-    body=obj(req("email"), req("first_name"), req("last_name")),
-    activity="createWpAdminUser",
-)
+@handlers.add("POST /sites/environments/{env_id}/wpa-create-user", activity="createWpAdminUser")
 def create_user(ctx: Ctx) -> Reply:
     env = _wordpress(ctx)
     email = _email(ctx.body["email"])
@@ -48,12 +43,7 @@ def create_user(ctx: Ctx) -> Reply:
     return Reply(200, {"create_wp_admin_user": True})
 
 
-@routes.add(
-    "POST",
-    "/sites/environments/{env_id}/wpa-login-url",
-    body=obj(req("email")),
-    activity="generateWpAdminLoginLink",
-)
+@handlers.add("POST /sites/environments/{env_id}/wpa-login-url", activity="generateWpAdminLoginLink")
 def login_link(ctx: Ctx) -> Reply:
     env = _wordpress(ctx)
     email = _email(ctx.body["email"])
