@@ -132,10 +132,10 @@ async def test_force_https_and_bot_protection_change_after_their_operations(
     bots = "/sites/environments/{env_id}/bot-protection/level"
     base = f"/sites/environments/{LIVE}"
     r = await judged(client, "GET", https, f"{base}/force-https-status")
-    assert r.json()["environment"]["force_https"]["type"] == "ENABLED_REDIRECT_TO_PRIMARY"
+    assert r.json()["force_https"]["type"] == "ENABLED_REDIRECT_TO_PRIMARY"
     started = await judged(client, "POST", https, f"{base}/force-https-status", json={"type": "DISABLED"})
     await finish(client, clock, sim, started)
-    assert (await client.get(f"{base}/force-https-status")).json()["environment"]["force_https"]["type"] == "DISABLED"
+    assert (await client.get(f"{base}/force-https-status")).json()["force_https"]["type"] == "DISABLED"
 
     r = await judged(client, "GET", bots, f"{base}/bot-protection/level")
     assert r.json()["bot_protection"]["level"] == "challenge-bots"
@@ -170,7 +170,7 @@ async def test_a_downloadable_backup_waits_for_its_cooldown(
 ) -> None:
     nxt = "/sites/environments/{env_id}/next-downloadable-backup-available"
     r = await judged(client, "GET", nxt, f"/sites/environments/{LIVE}/next-downloadable-backup-available")
-    assert r.json()["environment"]["next_downloadable_backup"]["is_available"] is False
+    assert r.json()["next_downloadable_backup"]["is_available"] is False
     refused = await client.post(f"/sites/environments/{LIVE}/downloadable-backups")
     assert refused.status_code == 400 and "again after" in refused.json()["message"]
     started = await judged(
@@ -184,7 +184,7 @@ async def test_a_downloadable_backup_waits_for_its_cooldown(
     links = [b["download_link"] for b in listed.json()["environment"]["downloadable_backups"]]
     assert len(links) == 1 and links[0].endswith(".zip")
     r = await client.get(f"/sites/environments/{STAGING}/next-downloadable-backup-available")
-    assert r.json()["environment"]["next_downloadable_backup"]["is_available"] is False
+    assert r.json()["next_downloadable_backup"]["is_available"] is False
 
 
 async def test_top_client_ips_show_the_brute_force_until_it_is_denied(client: httpx.AsyncClient) -> None:

@@ -28,8 +28,8 @@ def _iso(seconds: float) -> str:
 def next_available(ctx: Ctx) -> Reply:
     env = env_of(ctx, ctx.path["env_id"])
     at = max(env.extras.next_downloadable_backup_at, ctx.now)
-    body = {"is_available": at <= ctx.now, "next_available_at": ms(at), "next_available_at_iso": _iso(at)}
-    return Reply(200, {"environment": {"id": env.id, "next_downloadable_backup": body}})
+    body = {"environment_id": env.id, "is_available": at <= ctx.now, "available_at": _iso(at)}
+    return Reply(200, {"next_downloadable_backup": body})
 
 
 @handlers.add(

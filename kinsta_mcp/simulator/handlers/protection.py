@@ -1,7 +1,8 @@
 """How visitors are served (newer than 1.87.0): Force HTTPS and the bot protection level.
 
-Force HTTPS's answers are not documented: the simulator reads `{"force_https": {"type"}}`
-(the field name of the documented request) and sets it as an async operation. Bot
+Force HTTPS's answers are not documented: the simulator reads `{"force_https":
+{"environment_id", "type"}}` (shaped like bot protection's, with the field name of the
+documented request) and sets it as an async operation. Bot
 protection's are documented: 200 `{bot_protection: {id, level}}` and 202 + operation_id.
 """
 
@@ -18,7 +19,7 @@ handlers = Handlers()
 @handlers.add("GET /sites/environments/{env_id}/force-https-status")
 def get_force_https(ctx: Ctx) -> Reply:
     env = env_of(ctx, ctx.path["env_id"])
-    return Reply(200, {"environment": {"id": env.id, "force_https": {"type": env.extras.force_https}}})
+    return Reply(200, {"force_https": {"environment_id": env.id, "type": env.extras.force_https}})
 
 
 @handlers.add(
