@@ -110,7 +110,7 @@ def _model(
     # Wire names become aliases of neutral attribute names: "from", "json" or "schema" would
     # clash with Python or with BaseModel.
     definitions: dict[str, Any] = {}
-    for index, (wire, infos) in enumerate(sorted(by_name.items())):
+    for index, (wire, infos) in enumerate(by_name.items()):  # declaration order: the first error is the first field
         every = len(infos) == declarations and all(i.is_required() for i in infos)
         required = wire in forced or (every and wire not in optional)
         default = Field(alias=wire) if required else Field(None, alias=wire)
