@@ -1,4 +1,9 @@
-"""Edge cache and CDN of an environment: clear, switch on/off, image optimization."""
+"""Edge cache, CDN and bot protection of an environment: clear, switch on/off, image optimization, bot level.
+
+Bot protection (Kinsta API November 2026) comes from the reconstructed additions document
+(docs/kinsta-api-additions.md); its other operations (AI crawlers, exception rules, ...)
+are not known well enough to declare.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +18,11 @@ from kinsta_mcp.catalog.spec import (
     Input,
     Operation,
     OperationStarted,
+    Output,
     Risk,
     Toolset,
     body,
+    path,
 )
 
 # -- inputs -------------------------------------------------------------------------
@@ -40,6 +47,39 @@ class ClearCdnCacheIn(Input):
 class SetImageOptimizationIn(Input):
     env_id: Annotated[EnvId, body("environment_id")]
     image_optimization_type: Annotated[Literal["off", "lossy", "lossless"], body()]
+
+
+BotLevel = Literal["block-malicious-traffic", "block-automations", "challenge-bots", "challenge-everyone"]
+
+
+class EnvIdIn(Input):
+    env_id: Annotated[EnvId, path()]
+
+
+class SetBotProtectionIn(Input):
+    env_id: Annotated[EnvId, path()]
+    level: Annotated[
+        BotLevel,
+        body(),
+        Field(
+            description=(
+                "block-malicious-traffic (the baseline), block-automations, challenge-bots, "
+                "challenge-everyone (every visitor is challenged)"
+            )
+        ),
+    ]
+
+
+# -- outputs -------------------------------------------------------------------------
+
+
+class BotProtection(Output):
+    id: str | None = None
+    level: str | None = None
+
+
+class BotProtectionOut(Output):
+    bot_protection: BotProtection | None = None
 
 
 # -- declarations ------------------------------------------------------------------------
@@ -99,6 +139,36 @@ OPERATIONS = [
         method="PUT",
         path="/sites/cdn/image-optimization",
         input=SetImageOptimizationIn,
+        output=OperationStarted,
+        effect=Effect.WRITE,
+        toolset=Toolset.EDGE,
+        is_async=True,
+        idempotent=True,
+    ),
+    Operation(
+        name="get_bot_protection",
+        title="Get bot protection level",
+        description="An environment's bot protection level.",
+        method="GET",
+        path="/sites/environments/{env_id}/bot-protection/level",
+        input=EnvIdIn,
+        output=BotProtectionOut,
+        effect=Effect.READ,
+        toolset=Toolset.EDGE,
+        resource="kinsta://environments/{env_id}/bot-protection",
+    ),
+    Operation(
+        name="set_bot_protection",
+        # Guarded like traffic changes rather than NONE (as denied IPs are): the level applies
+        # to ALL visitors, and a stricter one challenges or blocks real people and crawlers.
+        risk=Risk.REDIRECTS_TRAFFIC,
+        risk_reason="changes how all visitors are served: a stricter level challenges or blocks people and crawlers",
+        consequence="Set the bot protection of {env_id} to {level}; every visitor is served under it.",
+        title="Set bot protection level",
+        description="Set an environment's bot protection level.",
+        method="PUT",
+        path="/sites/environments/{env_id}/bot-protection/level",
+        input=SetBotProtectionIn,
         output=OperationStarted,
         effect=Effect.WRITE,
         toolset=Toolset.EDGE,

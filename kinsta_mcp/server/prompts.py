@@ -97,7 +97,7 @@ def diagnose_site(
     site_id: SiteArg,
     env_id: Annotated[str, Field(description="Environment id (default: the live environment)")] = "",
 ) -> str:
-    """Diagnose a site from its error log, PHP version and recent activity."""
+    """Diagnose a site from its error log, traffic, plugins and recent activity; block an abusive IP."""
     env = _arg(env_id, "<live env id>")
     return f"""Diagnose site {_arg(site_id, "(ask which site)")}. Read only; change nothing without asking. \
 Call these tools in order:
@@ -107,9 +107,14 @@ environment {env}, note its PHP version (container_info.php_engine_version), Wor
 with the newest time of each.
 3. `list_activity_logs` with site_id={_arg(site_id, "?")} and limit=20: recent changes (pushes, updates, PHP \
 changes) that line up with the errors.
-4. `list_plugins` and `list_themes` with env_id={env}: pending updates, and the plugins named in the errors.
-5. Report: the likely cause, the evidence (quote log lines briefly), and fixes ranked by risk \
-(e.g. `update_plugin`, `set_php_version`, `clear_site_cache`), each needing the user's go-ahead.
+4. `list_plugins` and `list_themes` with env_id={env}: pending updates, and the plugins named in the errors; \
+`filter_plugins` with env_id={env} and column="vulnerable": plugins with a known vulnerability.
+5. Traffic over the last day: `get_response_codes` with env_id={env} and time_span="24_hours" (spikes of 5xx or \
+404), then `get_top_client_ips` with the same arguments (one IP far above the rest, e.g. hammering /wp-login.php).
+6. Report: the likely cause, the evidence (quote log lines briefly), and fixes ranked by risk \
+(e.g. `update_plugin`, `set_php_version`, `clear_site_cache`), each needing the user's go-ahead. If an IP is \
+clearly abusive, offer to block it: `get_denied_ips` with env_id={env}, then `set_denied_ips` with that list plus \
+the IP (the list replaces the old one).
 {UNTRUSTED_RULE}"""
 
 

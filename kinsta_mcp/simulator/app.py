@@ -25,6 +25,7 @@ from .handling import ApiError, Ctx, KeyInfo, Reply
 from .ratelimit import Allowance, RateLimiter
 from .routing import Route, RouteTable, build_routes
 from .seed import DEMO_API_KEY, DEMO_API_KEY_ID, DEMO_COMPANY_ID, seed
+from .seed_extras import seed_extras
 from .state import SimState
 from .transport import FAULT_HEADER, IN_PROCESS, SimulatorTransport
 
@@ -113,6 +114,7 @@ class Simulator:
         state = SimState(operation_seconds=self.operation_seconds, not_visible_seconds=self.not_visible_seconds)
         if self.seeded:
             seed(state, self.clock.time())
+            seed_extras(state, self.clock.time())
         return state
 
     def reset(self) -> None:

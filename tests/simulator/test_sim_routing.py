@@ -52,11 +52,12 @@ def test_a_missing_a_doubled_or_an_orphaned_handler_is_refused() -> None:
 
 def test_two_tools_on_one_kinsta_operation_are_served_by_one_route() -> None:
     shared = [r for r in build_routes(HANDLERS) if len(r.declarations) > 1]
-    assert [(r.key, sorted(op.name for op in r.declarations)) for r in shared] == [
+    assert sorted((r.key, sorted(op.name for op in r.declarations)) for r in shared) == [
         (
             "POST /sites/environments/{env_id}/redirect-rules",
             ["delete_redirect_rules", "update_redirect_rules"],
-        )
+        ),
+        ("POST /sites/tools/search-and-replace", ["preview_search_replace", "search_replace"]),
     ]
 
 
@@ -163,6 +164,8 @@ def _declare(name: str, model: type[Input], **extra: object) -> Operation:
         risk=Risk.NONE,
         risk_reason="a test declaration",
         toolset=Toolset.SITES,
+        risk=Risk.NONE,
+        risk_reason="a test declaration",
         **extra,  # type: ignore[arg-type]
     )
 
