@@ -16,6 +16,7 @@ from kinsta_mcp.catalog.spec import (
     EnvId,
     Id,
     Input,
+    Member,
     Operation,
     OperationStarted,
     Output,
@@ -24,6 +25,7 @@ from kinsta_mcp.catalog.spec import (
     body,
     path,
 )
+from kinsta_mcp.catalog.tools import CLEAR_CACHE
 
 # -- inputs -------------------------------------------------------------------------
 
@@ -41,7 +43,7 @@ class SetEdgeCacheIn(Input):
 
 class ClearCdnCacheIn(Input):
     env_id: Annotated[EnvId, body("environment_id")]
-    cdn_cache_id: Annotated[Id, body(), Field(description="From list_environments")]
+    cdn_cache_id: Annotated[Id | None, body(), Field(description="Filled in from the environment when omitted")] = None
 
 
 class SetImageOptimizationIn(Input):
@@ -94,6 +96,7 @@ OPERATIONS = [
         method="POST",
         path="/sites/edge-caching/clear",
         input=ClearEdgeCacheIn,
+        member=Member(CLEAR_CACHE, "edge"),
         output=OperationStarted,
         effect=Effect.WRITE,
         toolset=Toolset.EDGE,
@@ -124,6 +127,8 @@ OPERATIONS = [
         method="POST",
         path="/sites/cdn/clear-cache",
         input=ClearCdnCacheIn,
+        from_environment={"cdn_cache_id": "cdn_cache_id"},
+        member=Member(CLEAR_CACHE, "cdn"),
         output=OperationStarted,
         effect=Effect.WRITE,
         toolset=Toolset.EDGE,

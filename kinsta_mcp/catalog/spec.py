@@ -212,6 +212,9 @@ class Operation:
     # The result carries third-party text (log lines, WP-CLI output, plugin names):
     # shown fenced as untrusted data, cleaned and capped.
     untrusted: bool = False
+    # Arguments the server fills in when omitted, from the environment named by `env_id` in
+    # the (cached) site list: argument -> the environment's field (e.g. the CDN cache id).
+    from_environment: dict[str, str] = field(default_factory=dict)
     # Offered as one value of a grouped tool instead of a tool of its own.
     member: Member | None = None
     # Free-form extras for generic layers; keep it small.

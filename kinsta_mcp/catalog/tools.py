@@ -18,11 +18,13 @@ from kinsta_mcp.catalog.spec import (
     Effect,
     EnvId,
     Input,
+    Member,
     Operation,
     OperationStarted,
     Output,
     Risk,
     SiteId,
+    ToolGroup,
     Toolset,
     body,
     path,
@@ -107,6 +109,17 @@ class PhpMyAdminLink(Output):
 
 # -- declarations ------------------------------------------------------------------------
 
+CLEAR_CACHE = ToolGroup(
+    name="clear_cache",
+    title="Clear a cache",
+    description=(
+        "Clear one cache of an environment: site (the server's page cache), edge (Kinsta's edge cache, "
+        "whole or one URL) or cdn (the CDN's cache)."
+    ),
+    selector="cache",
+    selector_description="site, edge or cdn",
+)
+
 OPERATIONS = [
     Operation(
         name="clear_site_cache",
@@ -117,6 +130,7 @@ OPERATIONS = [
         method="POST",
         path="/sites/tools/clear-cache",
         input=EnvInBody,
+        member=Member(CLEAR_CACHE, "site"),
         output=OperationStarted,
         effect=Effect.WRITE,
         toolset=Toolset.TOOLS,

@@ -68,6 +68,11 @@ class ToolDef:
     special: Special | None = None
 
     @property
+    def toolsets(self) -> frozenset[str]:
+        """Enabling any of these shows the tool (a group may span toolsets, e.g. the cache clears)."""
+        return frozenset(op.toolset.value for op in self.operations.values()) or frozenset({self.toolset.value})
+
+    @property
     def guarded(self) -> bool:
         return any(op.guarded for op in self.operations.values())
 
@@ -263,7 +268,7 @@ def select_tools(settings: Settings) -> Selection:
             continue
         if settings.read_only and tool.effect is not Effect.READ:
             hidden[tool.name] = "the server runs in read-only mode"
-        elif wanted is not None and tool.toolset.value not in wanted:
+        elif wanted is not None and not tool.toolsets & wanted:
             hidden[tool.name] = f"its toolset '{tool.toolset.value}' is not enabled (--toolsets)"
         elif tool.name in settings.exclude_tools:
             hidden[tool.name] = "it is excluded (--exclude-tools)"

@@ -34,6 +34,7 @@ from kinsta_mcp.api.errors import (
 )
 from kinsta_mcp.api.request import RequestBuildError
 from kinsta_mcp.catalog import BY_NAME
+from kinsta_mcp.catalog.responses import find_environment
 from kinsta_mcp.catalog.spec import Effect, Operation
 from kinsta_mcp.config import ConfigError, Profile, Settings
 from kinsta_mcp.server.approvals import Approvals, Binding
@@ -145,6 +146,10 @@ async def run_call(tool: ToolDef, arguments: Mapping[str, Any] | None, call: Cal
     op = parsed.op
     assert op is not None
     kinsta = Kinsta(backend, profile)
+    if op.from_environment:
+        missing = await fill_from_environment(op, parsed.args, backend.reader, profile)
+        if missing:
+            return Outcome(missing, is_error=True)
 
     binding = Binding(tool.name, parsed.given, profile.name, call.principal, call.connection)
     decision = await decide(  # 3
@@ -175,6 +180,7 @@ async def run_call(tool: ToolDef, arguments: Mapping[str, Any] | None, call: Cal
                 "call": call_id,
                 "phase": "intent",
                 "tool": tool.name,
+                "operation": op.name,
                 **who,
                 "arguments": parsed.given,
                 "confirmed_by": decision.confirmed_by,
@@ -198,6 +204,24 @@ async def run_call(tool: ToolDef, arguments: Mapping[str, Any] | None, call: Cal
     if writes:
         await backend.written(op, parsed.args, profile.name, call)  # 9
     return result
+
+
+async def fill_from_environment(op: Operation, args: dict[str, Any], reader: Reader, profile: Profile) -> str | None:
+    """Fill omitted arguments the environment carries (e.g. its CDN cache id); a message when it cannot."""
+    wanted = [name for name in op.from_environment if args.get(name) is None]
+    if not wanted:
+        return None
+    found = find_environment(await reader.site_list(profile), str(args.get("env_id")))
+    env = found[1] if found else {}
+    for name in wanted:
+        value = env.get(op.from_environment[name])
+        if value is None:
+            return (
+                f"Invalid arguments for {op.name}; nothing was sent:\n- {name}: not given, and environment "
+                f"{args.get('env_id')} has none to fill it in (list_environments with full=true shows it)"
+            )
+        args[name] = str(value)
+    return None
 
 
 # -- talking to Kinsta for one call -----------------------------------------------------------

@@ -43,13 +43,13 @@ def push_staging_to_live(
     return f"""Push staging to live for site {_arg(site_id, "(ask which site)")}, safely. Call these tools in order \
 and stop at the first failure, telling the user what happened:
 1. `list_environments` with site_id={_arg(site_id, "?")}: confirm the source ({source}) and target ({target}); \
-note the target's name and its cdn_cache_id.
+note the target's name.
 2. `create_backup` with env_id={target} and tag "before push from staging". Wait for it to succeed \
 (`wait_for_operation` if it is still running). Do not push without a successful backup.
 3. `push_environment` with site_id, source_env_id={source}, target_env_id={target}; ask the user whether to push \
 the database, the files or both (push_db, push_files) before calling. It needs the human's confirmation.
-4. Clear caches on the target: `clear_site_cache` (env_id={target}), then `clear_edge_cache` (env_id={target}), \
-then `clear_cdn_cache` (env_id={target}, cdn_cache_id from step 1).
+4. Clear caches on the target: `clear_cache` with env_id={target} and cache="site", then cache="edge", \
+then cache="cdn".
 5. Verify: `get_logs` with env_id={target}, file_name="error", lines=200 for new errors since the push; \
 `list_plugins` with env_id={target} to compare versions with staging.
 6. Report: the backup id, the push outcome, caches cleared, and anything suspicious in the logs. \
@@ -109,10 +109,11 @@ with the newest time of each.
 changes) that line up with the errors.
 4. `list_plugins` and `list_themes` with env_id={env}: pending updates, and the plugins named in the errors; \
 `filter_plugins` with env_id={env} and column="vulnerable": plugins with a known vulnerability.
-5. Traffic over the last day: `get_response_codes` with env_id={env} and time_span="24_hours" (spikes of 5xx or \
-404), then `get_top_client_ips` with the same arguments (one IP far above the rest, e.g. hammering /wp-login.php).
+5. Traffic over the last day: `get_analytics` with metric="response-codes", env_id={env} and \
+time_span="24_hours" (spikes of 5xx or 404), then `get_analytics` with metric="top-client-ips" and the same \
+arguments (one IP far above the rest, e.g. hammering /wp-login.php).
 6. Report: the likely cause, the evidence (quote log lines briefly), and fixes ranked by risk \
-(e.g. `update_plugin`, `set_php_version`, `clear_site_cache`), each needing the user's go-ahead. If an IP is \
+(e.g. `update_plugin`, `set_php_version`, `clear_cache` (cache="site")), each needing the user's go-ahead. If an IP is \
 clearly abusive, offer to block it: `get_denied_ips` with env_id={env}, then `set_denied_ips` with that list plus \
 the IP (the list replaces the old one).
 {UNTRUSTED_RULE}"""
@@ -125,7 +126,7 @@ def monthly_usage_report(
     key = sort_by.strip().lower() if sort_by.strip().lower() in ("visits", "bandwidth", "cdn-bandwidth") else "visits"
     return f"""Build this month's usage report for every site of the company. Call these tools in order:
 1. `list_sites`: every site's id and name.
-2. For each site: `get_visits_usage`, `get_bandwidth_usage` and `get_cdn_bandwidth_usage` with its site_id. \
+2. For each site: `get_usage` with its site_id and metric="visits", then "bandwidth", then "cdn-bandwidth". \
 If one fails, mark that cell as unavailable and go on.
 3. Report a table with one row per site (name, visits, server bandwidth, CDN bandwidth), sorted by {key}, \
 descending, with totals, and point out the sites with the highest usage.
@@ -151,7 +152,7 @@ point traffic to Kinsta.
 If the zone is elsewhere, give the user the exact records to add at their DNS provider and wait for them.
 5. Call `get_domain_verification_records` again until the domain verifies (DNS can take a while; do not loop fast).
 6. Ask the user whether it should become the primary domain; if yes, `set_primary_domain` with env_id={env} and \
-domain_id=site_domain_id, then `clear_site_cache` with env_id={env}.
+domain_id=site_domain_id, then `clear_cache` (cache="site") with env_id={env}.
 7. Report the records created, the verification state and the primary domain."""
 
 

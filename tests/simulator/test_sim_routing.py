@@ -164,8 +164,6 @@ def _declare(name: str, model: type[Input], **extra: object) -> Operation:
         risk=Risk.NONE,
         risk_reason="a test declaration",
         toolset=Toolset.SITES,
-        risk=Risk.NONE,
-        risk_reason="a test declaration",
         **extra,  # type: ignore[arg-type]
     )
 
