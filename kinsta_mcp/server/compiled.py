@@ -33,12 +33,10 @@ OPTION_WAIT = "wait"
 OPTION_COMPANY = "company"
 OPTION_TOKEN = "confirmation_token"
 
+# `full` and `wait` mean the same on every tool: said once, in the server instructions (app.py).
 _OPTION_SCHEMAS: dict[str, dict[str, Any]] = {
-    OPTION_FULL: {"type": "boolean", "description": "Every field of each item (default: the main fields)"},
-    OPTION_WAIT: {
-        "type": "boolean",
-        "description": "Wait for Kinsta to finish (default true, up to the server's limit); false returns at once",
-    },
+    OPTION_FULL: {"type": "boolean"},
+    OPTION_WAIT: {"type": "boolean"},
     OPTION_TOKEN: {
         "type": "string",
         "description": "Only from a preview the human approved in this chat; never invent one",
