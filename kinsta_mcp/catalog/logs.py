@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Self
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from kinsta_mcp.catalog.spec import Effect, EnvId, Input, Operation, Output, RateClass, Toolset, path, query
 from kinsta_mcp.logfilter import SEVERITIES, LogFilterError, compile_pattern, iso, logs_post, parse_moment
 
 MAX_LINES = 20_000  # Kinsta's ceiling for `lines`
+_Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
 def _moment(name: str) -> AfterValidator:
@@ -65,9 +66,9 @@ class GetLogsIn(Input):
         Field(description="Only entries at or before this time, ISO-8601 (UTC when no zone)"),
     ] = None
     contains: Annotated[
-        str | None,
+        _Text | None,
         query("search"),
-        Field(min_length=1, max_length=200, description="Only entries containing this text (any case)"),
+        Field(description="Only entries containing this text (any case)"),
     ] = None
     # Tool-side options (no request marker): applied to what Kinsta returned.
     severity: Annotated[
@@ -75,11 +76,9 @@ class GetLogsIn(Input):
         Field(description="Error log only: entries of this level or worse (" + " < ".join(SEVERITIES) + ")"),
     ] = None
     pattern: Annotated[
-        str | None,
+        _Text | None,
         AfterValidator(_pattern),
         Field(
-            min_length=1,
-            max_length=200,
             description="Only entries with a line matching this regular expression (case-sensitive; (?i) for any case)",
         ),
     ] = None

@@ -21,7 +21,7 @@ _BYTE_KEYS = frozenset({"bandwidth", "cdn_bandwidth", "cdn-bandwidth", "size", "
 _BYTE_SUFFIXES = ("_bytes", "_size", "size_in_bytes")
 # Field names that hold a moment; Kinsta sends these as epoch milliseconds (sometimes seconds).
 _TIME_KEYS = frozenset({"timestamp", "time", "date", "created", "updated", "expires", "started", "finished"})
-_TIME_SUFFIXES = ("_at", "at", "_time", "_date", "_timestamp")
+_TIME_SUFFIXES = ("_at", "_time", "_date", "_timestamp")
 # Columns that identify a parent row for the tables of its nested lists, best first.
 _REF_KEYS = ("id", "name", "path", "key", "domain", "email")
 _UNITS = ("KiB", "MiB", "GiB", "TiB", "PiB")
@@ -46,7 +46,7 @@ def human_bytes(count: int) -> str:
 
 def is_time_key(key: str) -> bool:
     lowered = key.lower()
-    return lowered in _TIME_KEYS or lowered.endswith(_TIME_SUFFIXES)
+    return lowered in _TIME_KEYS or lowered.endswith(_TIME_SUFFIXES) or key.endswith("At")  # createdAt
 
 
 def iso_time(value: int | float) -> str | None:
