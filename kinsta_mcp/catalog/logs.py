@@ -57,18 +57,24 @@ class GetLogsIn(Input):
         str | None,
         query("from"),
         _moment("since"),
-        Field(description="Only entries at or after this time, ISO-8601 (UTC when no zone), e.g. 2026-01-15T10:00:00Z"),
+        Field(
+            description="Only entries at or after this time, ISO-8601 (UTC when no zone), e.g. 2026-01-15T10:00:00Z",
+            examples=["2026-01-15T10:00:00Z"],
+        ),
     ] = None
     until: Annotated[
         str | None,
         query("to"),
         _moment("until"),
-        Field(description="Only entries at or before this time, ISO-8601 (UTC when no zone)"),
+        Field(
+            description="Only entries at or before this time, ISO-8601 (UTC when no zone)",
+            examples=["2026-01-15T12:00:00Z"],
+        ),
     ] = None
     contains: Annotated[
         _Text | None,
         query("search"),
-        Field(description="Only entries containing this text (any case)"),
+        Field(description="Only entries containing this text (any case)", examples=["wp-content/plugins"]),
     ] = None
     # Tool-side options (no request marker): applied to what Kinsta returned.
     severity: Annotated[
@@ -80,6 +86,7 @@ class GetLogsIn(Input):
         AfterValidator(_pattern),
         Field(
             description="Only entries with a line matching this regular expression (case-sensitive; (?i) for any case)",
+            examples=["(?i)fatal|warning"],
         ),
     ] = None
 
