@@ -44,3 +44,83 @@ async def direct(**sim_options: Any) -> AsyncIterator[Direct]:
     sim = Simulator(clock=SimClock(), **{"rate_limits": False, **sim_options})
     async with KinstaClient(api_key=SecretStr(DEMO_API_KEY), base_url=sim.base_url, transport=sim.transport()) as c:
         yield Direct(sim, c)
+
+
+def grow(sim: Simulator, *, sites: int = 200, per_env: int = 400) -> None:
+    """A large account: `sites` sites in all (two environments each), and on Acme's staging
+    `per_env` plugins, themes, backups, redirect rules, domains, SFTP accounts, denied IPs and
+    activity entries; Acme's DNS zone with `per_env` records. Logs and analytics are generated
+    per request (20,000 lines, a year of days) by asking for them."""
+    from kinsta_mcp.simulator import seed as s
+    from kinsta_mcp.simulator.state import (
+        Activity,
+        Backup,
+        Component,
+        DnsRecord,
+        RedirectRule,
+        SftpAccount,
+        Site,
+        SiteDomain,
+    )
+
+    state = sim.state
+    for i in range(sites - len(state.company_sites(DEMO_COMPANY_ID))):
+        site = Site(s.fixed_id(f"site:bulk-{i}"), f"bulk-{i}", f"Client site {i:03d}", DEMO_COMPANY_ID, "us-east1")
+        state.sites[site.id] = site
+        for name in ("live", "staging"):
+            s.new_environment(
+                state,
+                site,
+                env_id=s.fixed_id(f"env:bulk-{i}:{name}"),
+                name=name,
+                display_name=name.title(),
+                domain_name=f"{name}-bulk-{i}.kinsta.cloud",
+                ssh_port=50_000 + 2 * i + (name == "staging"),
+            )
+    env = state.environments[s.ACME_STAGING_ENV_ID]
+    now_ms = int(sim.clock.time() * 1000)
+    env.plugins += [Component(f"bulk-plugin-{i}", f"Bulk Plugin {i}", f"1.{i}.0") for i in range(per_env)]
+    env.themes += [Component(f"bulk-theme-{i}", f"Bulk Theme {i}", f"2.{i}.0", "inactive") for i in range(per_env)]
+    env.backups += [
+        Backup(
+            170_000_000 + i,
+            f"acme-shop-{i}-scheduled",
+            "Daily Auto Backup",
+            "scheduled",
+            now_ms - i * 86_400_000,
+            env.id,
+        )
+        for i in range(per_env)
+    ]
+    env.redirect_rules += [RedirectRule(f"/old-{i}", f"/new-{i}") for i in range(per_env)]
+    env.domains += [
+        SiteDomain(s.fixed_id(f"bulk-domain-{i}"), f"d{i}.acme-shop.com", env.id, "staging") for i in range(per_env)
+    ]
+    env.denied_ips += [f"198.51.{i // 250}.{i % 250}" for i in range(per_env)]
+    env.is_additional_sftp_accounts_enabled = True
+    env.additional_sftp_accounts += [
+        SftpAccount(s.fixed_id(f"bulk-sftp-{i}"), f"user{i}", f"pw-{i}-not-shown") for i in range(per_env)
+    ]
+    zone = state.dns_zones[s.ACME_DNS_ZONE_ID]
+    zone.records += [DnsRecord("A", f"h{i}.acme-shop.com", 3600, [f"203.0.113.{i % 250}"]) for i in range(per_env)]
+    state.activities += [
+        Activity(
+            40_000_000 + i,
+            DEMO_COMPANY_ID,
+            s.ACME_SITE_ID,
+            now_ms - i * 60_000,
+            "site",
+            "site",
+            f"Bulk {i}",
+            None,
+            None,
+        )
+        for i in range(per_env)
+    ]
+
+
+async def start_operation(d: Direct) -> str:
+    """A long operation's id (a manual backup of Acme's staging), for get_operation."""
+    op = BY_NAME["create_backup"]
+    response = await d.client.call(op, {"env_id": known_ids()["env_id"], "tag": "probe"}, company_id=DEMO_COMPANY_ID)
+    return str(response.data["operation_id"])
