@@ -185,8 +185,23 @@ class LogFilter:
         return ", ".join(parts) or "none"
 
 
+def _span(lines: list[str]) -> dict[str, Any]:
+    """What was read: the line count and the first and last moments found."""
+    first = next((t for t in map(line_time, lines) if t is not None), None)
+    last = next((t for t in map(line_time, reversed(lines)) if t is not None), None)
+    return {
+        "lines_read": len(lines) if any(lines) else 0,
+        "read_from": iso(first) if first else None,
+        "read_to": iso(last) if last else None,
+    }
+
+
 def apply(text: str, flt: LogFilter) -> tuple[str, dict[str, Any]]:
     """The lines of `text` that pass `flt` (newest last), and what was read and kept."""
+    if not flt.active:  # nothing to filter: only say what was read
+        lines = text.split("\n")
+        report = _span(lines) | {"filters": flt.describe()}
+        return text, report | {"lines_kept": report["lines_read"]}
     found = entries(text)
     matcher = compile_pattern(flt.pattern) if flt.pattern else None
     needle = flt.contains.casefold() if flt.contains else None

@@ -72,6 +72,8 @@ def _break_run(match: re.Match[str]) -> str:
 
 def clean(text: str) -> str:
     """`text` without hiding/reordering characters, with fence look-alikes folded and fence runs broken."""
+    if text.isascii() and text.isprintable() and text.count("<") < 3 and text.count(">") < 3:
+        return text  # the common case, decided in C: nothing to remove, fold or break
     text = _INVISIBLE.sub("", text).translate(_ANGLE_TWINS)
     return unicodedata.normalize("NFC", _FENCE_RUN.sub(_break_run, text))
 
