@@ -121,10 +121,7 @@ OPERATIONS = [
     Operation(
         name="get_logs",
         title="Get logs",
-        description=(
-            "Newest lines of an environment's error, access or cache log (default 100, newest last), "
-            "optionally only a time window (since/until), a severity, a text (contains) or a regex (pattern)."
-        ),
+        description="Newest lines of an environment's error, access or cache log, filterable by time, level, text or regex.",
         method="GET",
         path="/sites/environments/{env_id}/logs",
         input=GetLogsIn,
