@@ -87,16 +87,16 @@ def line_time(line: str) -> datetime | None:
         y, mo, d, h, mi, s = map(int, m.groups())
         return _moment(y, mo, d, h, mi, s)
     if m := _PHP_TIME.match(line):
-        day, month, year, h, mi, s = m.groups()
-        return _moment(int(year), _MONTHS.get(month, 0), int(day), int(h), int(mi), int(s))
+        day, month, year, hour, minute, second = m.groups()
+        return _moment(int(year), _MONTHS.get(month, 0), int(day), int(hour), int(minute), int(second))
     if m := _ISO_TIME.match(line):
         try:
             return parse_moment("time", m.group(1))
         except LogFilterError:
             return None
     if m := _CLF_TIME.search(line[:400]):
-        day, month, year, h, mi, s, sign, oh, om = m.groups()
-        moment = _moment(int(year), _MONTHS.get(month, 0), int(day), int(h), int(mi), int(s))
+        day, month, year, hour, minute, second, sign, oh, om = m.groups()
+        moment = _moment(int(year), _MONTHS.get(month, 0), int(day), int(hour), int(minute), int(second))
         if moment is not None:
             offset = (int(oh) * 60 + int(om)) * (1 if sign == "+" else -1)
             return datetime.fromtimestamp(moment.timestamp() - offset * 60, UTC)
@@ -200,8 +200,8 @@ def apply(text: str, flt: LogFilter) -> tuple[str, dict[str, Any]]:
     """The lines of `text` that pass `flt` (newest last), and what was read and kept."""
     if not flt.active:  # nothing to filter: only say what was read
         lines = text.split("\n")
-        report = _span(lines) | {"filters": flt.describe()}
-        return text, report | {"lines_kept": report["lines_read"]}
+        span = _span(lines) | {"filters": flt.describe()}
+        return text, span | {"lines_kept": span["lines_read"]}
     found = entries(text)
     matcher = compile_pattern(flt.pattern) if flt.pattern else None
     needle = flt.contains.casefold() if flt.contains else None

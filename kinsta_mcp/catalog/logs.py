@@ -121,7 +121,7 @@ OPERATIONS = [
     Operation(
         name="get_logs",
         title="Get logs",
-        description="Newest lines of an environment's error, access or cache log; filter by time, level, text or regex.",
+        description="Newest lines of an error, access or cache log; filter by time, level, text or regex.",
         method="GET",
         path="/sites/environments/{env_id}/logs",
         input=GetLogsIn,

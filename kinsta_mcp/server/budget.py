@@ -178,12 +178,20 @@ def fit(structured: dict[str, Any], compose: Compose, budget: int, newest: bool,
     # Cut texts first when one text alone is most of the budget (a log), lists first otherwise.
     for phase in ("lines", "items") if biggest_text > budget // 2 else ("items", "lines"):
         if phase == "items" and longest:
-            found = _largest(lambda n, fixed=lines: fits(attempt(n, fixed)), longest - 1)
+
+            def items_fit(n: int, fixed: int | None = lines) -> bool:
+                return fits(attempt(n, fixed))
+
+            found = _largest(items_fit, longest - 1)
             if found is not None:
                 return Shaped(*attempt(found, lines))
             items = 0
         elif phase == "lines" and most_lines:
-            found = _largest(lambda n, fixed=items: fits(attempt(fixed, n)), most_lines - 1)
+
+            def lines_fit(n: int, fixed: int | None = items) -> bool:
+                return fits(attempt(fixed, n))
+
+            found = _largest(lines_fit, most_lines - 1)
             if found is not None:
                 return Shaped(*attempt(items, found))
             lines = 0
