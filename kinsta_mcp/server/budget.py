@@ -74,9 +74,17 @@ def _text_units(text: str) -> tuple[int, str]:
     return len(text), "characters"
 
 
+def _lines(text: str, split: dict[int, list[str]]) -> list[str]:
+    """`text` split into lines once per fit, not once per probe (texts are never changed in place)."""
+    found = split.get(id(text))
+    if found is None:
+        found = split[id(text)] = text.split("\n")
+    return found
+
+
 def _cut_text(text: str, limit: int, newest: bool, split: dict[int, list[str]]) -> str:
     if "\n" in text:
-        lines = split.setdefault(id(text), text.split("\n"))  # split once per fit, not once per probe
+        lines = _lines(text, split)
         return "\n".join(lines[len(lines) - limit :] if newest else lines[:limit]) if limit else ""
     return text[len(text) - limit :] if newest else text[:limit]
 
@@ -104,7 +112,7 @@ def _cap(
         return [_cap(v, (*trail, i), items, lines, newest, cuts, split) for i, v in enumerate(kept)]
     if isinstance(value, str) and lines is not None and len(value) > LONG_TEXT:
         unit = "lines" if "\n" in value else "characters"
-        total = len(split.setdefault(id(value), value.split("\n"))) if unit == "lines" else len(value)
+        total = len(_lines(value, split)) if unit == "lines" else len(value)
         limit = lines if unit == "lines" else lines * _CHARS_PER_LINE
         if total > limit:
             cuts.append(Cut(trail, limit, total, unit, newest))
