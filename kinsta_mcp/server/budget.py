@@ -42,8 +42,8 @@ class Cut:
         }
 
 
-Hint = Callable[[Cut, Any], str]
-"""Which arguments fetch what a cut left out, given the cut and what it kept."""
+Hint = Callable[[Cut, Any, Any], str]
+"""Which arguments fetch what a cut left out, given the cut, what it kept and the record holding it."""
 Compose = Callable[[dict[str, Any]], tuple[str, dict[str, Any]]]
 """Both channels (text, structured) for a candidate structured result."""
 
@@ -169,7 +169,7 @@ def fit(structured: dict[str, Any], compose: Compose, budget: int, newest: bool,
         data = _cap(structured, (), items, lines, newest, cuts, split)
         if cuts:
             for cut in cuts:
-                cut.hint = hint(cut, node_at(data, cut.at))
+                cut.hint = hint(cut, node_at(data, cut.at), node_at(data, cut.at[:-1]) if cut.at else None)
             data = {**data, TRUNCATED_KEY: [c.record() for c in cuts]}
         return compose(data)
 

@@ -146,14 +146,20 @@ def string_paths(data: Any, prefix: str = "") -> list[str]:
     return list(dict.fromkeys(found))
 
 
+# Lists nested in a record that another tool returns whole, given the record's id.
+NESTED_LISTS = {"domains": ("list_site_domains", "env_id"), "environments": ("list_environments", "site_id")}
+
+
 # -- hints: which arguments fetch the rest ----------------------------------------------------------
 
 
 def _hint(op: Operation, args: Mapping[str, Any], full: bool, main: Path | None) -> Hint:
     fields = op.input.model_fields
 
-    def hint(cut: Cut, kept: Any) -> str:
+    def hint(cut: Cut, kept: Any, parent: Any) -> str:
         ways: list[str] = []
+        owner = parent.get("id") if isinstance(parent, Mapping) else None
+        nested = NESTED_LISTS.get(str(cut.at[-1])) if cut.at and cut.unit == "items" else None
         if cut.unit == "lines" and op.toolset is Toolset.LOGS:
             oldest = next((t for t in map(line_time, kept.split("\n")) if t is not None), None) if kept else None
             if oldest is not None:
@@ -164,6 +170,8 @@ def _hint(op: Operation, args: Mapping[str, Any], full: bool, main: Path | None)
             offset = int(args.get("offset") or 0) + cut.kept
             limit = f" and limit={args['limit']}" if "limit" in fields and args.get("limit") else ""
             ways.append(f"call {op.name} again with offset={offset}{limit}")
+        elif nested is not None and owner is not None and cut.at != main:
+            ways.append(f"call {nested[0]}({nested[1]}={owner!r}) for all of them")
         if "from_date" in fields and cut.unit == "items":
             ways.append("ask for a narrower from_date/to_date window")
         if "search_query" in fields:
@@ -171,7 +179,9 @@ def _hint(op: Operation, args: Mapping[str, Any], full: bool, main: Path | None)
         if op.brief and full:
             ways.append("full=false returns fewer fields per item")
         if not ways:
-            ways.append(f"{op.name} cannot page this part; ask for a narrower scope (e.g. one item's own tool)")
+            ways.append(
+                f"{op.name} has no argument that pages this list; ask for a narrower scope if a tool offers one"
+            )
         return "; ".join(ways)
 
     return hint
@@ -276,7 +286,7 @@ def shape_outcome(
         marked = {**candidate, UNTRUSTED_KEY: {"note": UNTRUSTED_NOTE, "paths": string_paths(relayed)}}
         return "\n".join([*parts, *_notes(meta)]), marked
 
-    def hint(cut: Cut, kept: Any) -> str:
+    def hint(cut: Cut, kept: Any, parent: Any) -> str:
         return "the operation's output is longer than one result can carry; run a step with less output"
 
     return fit(structured, compose, budget, False, hint)

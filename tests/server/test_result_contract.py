@@ -157,6 +157,14 @@ async def test_big_results_are_cut_and_the_offset_hint_continues_the_list() -> N
     assert second.structured["company"]["sites"][0]["id"] == sites[offset]["id"]
     assert second.structured["_page"] == {"offset": offset, "total": 200, "at": "company.sites"}
     within_budget(second)
+    # A long list inside a kept record names the tool that returns it whole, for that record.
+    inner = next(c for c in first.structured[TRUNCATED_KEY] if c["at"].endswith(".domains"))
+    env = node_at(first.structured, inner["at"].rsplit(".", 1)[0])
+    assert f"list_site_domains(env_id={env['id']!r})" in inner["hint"]
+    async with direct() as d:
+        grow(d.sim)
+        _, domains = await d.fetch("list_site_domains", env_id=env["id"])
+    assert len(domains["environment"]["site_domains"]) == inner["of"]
 
 
 async def test_logs_and_analytics_of_a_large_account_are_cut_not_dropped() -> None:
