@@ -8,13 +8,15 @@ text. So `shape` makes each channel carry the whole result on its own:
 - the declaration's `post` hook applies tool-side options (log filters), `brief` cuts list
   items to their main fields unless `full=true`, a tool-side `offset` pages a long list;
 - the text renders every value of the structured result (`render.render`);
-- both channels stay within `budget` bytes: the biggest list or text is cut (a log keeps
-  its newest lines, a list its first items) and BOTH channels say what was left out and
-  which arguments fetch the rest, under `_truncated` in structured content;
+- both channels stay within `budget` bytes (`budget.fit`): every list is capped at one
+  length, long texts at a number of lines (a log keeps its newest lines, a list its first
+  items), and BOTH channels say what was left out and which arguments fetch the rest,
+  under `_truncated` in structured content;
 - third-party text (`op.untrusted`, operation messages) is fenced in the text and listed
   under `_untrusted` in structured content: `{"note": ..., "paths": ["a.b[].c", ...]}`.
 
-Keys that start with `_` are added by this server, never by Kinsta.
+Top-level keys that start with `_` are this server's (`_untrusted`, `_truncated`, `_page`,
+get_logs' `_filter`); Kinsta's top-level keys never do.
 """
 
 from __future__ import annotations
@@ -30,6 +32,21 @@ from kinsta_mcp.redaction import is_secret_name
 from kinsta_mcp.server.budget import TRUNCATED_KEY, Cut, Hint, Path, Shaped, fit
 from kinsta_mcp.server.render import render
 from kinsta_mcp.untrusted import clean, fence
+
+__all__ = [
+    "DEFAULT_BUDGET",
+    "PAGE_KEY",
+    "REDACTED",
+    "TRUNCATED_KEY",
+    "UNTRUSTED_KEY",
+    "Shaped",
+    "compose_text",
+    "main_list",
+    "project",
+    "sanitise",
+    "shape",
+    "shape_outcome",
+]
 
 DEFAULT_BUDGET = 24_000  # bytes per channel (the `result_budget` setting)
 UNTRUSTED_KEY = "_untrusted"
@@ -269,7 +286,7 @@ def shape_outcome(
     Ids of what was created (idSite, idEnvironment, idBackup, idSftpAccount...) arrive in `data`
     and are rendered like every other value.
     """
-    structured = sanitise(dict(outcome))
+    structured = sanitise(dict(outcome), redact=op is None or not op.reveals_secret)
     state = str(structured.get("state", ""))
     first = _STATE_LINES.get(state, "{title}: " + state).format(
         title=title, waited=float(structured.get("waited_seconds") or 0), id=structured.get("operation_id")
