@@ -147,12 +147,17 @@ def _page(data: Any, offset: int) -> Any:
 # -- marking untrusted text -------------------------------------------------------------------------
 
 
+def _is_id(key: str) -> bool:
+    return key == "id" or key.endswith("_id") or (key.startswith("id") and key[2:3].isupper())  # idSite
+
+
 def string_paths(data: Any, prefix: str = "") -> list[str]:
-    """Where strings are, list indices generalised: `environment.plugins[].name`."""
+    """Where strings are, list indices generalised: `environment.plugins[].name`. Ids are Kinsta's: left out."""
     found: list[str] = []
     if isinstance(data, Mapping):
         for key, value in data.items():
-            if not prefix and str(key).startswith("_"):
+            name = str(key)
+            if (not prefix and name.startswith("_")) or _is_id(name):
                 continue
             found += string_paths(value, f"{prefix}.{key}" if prefix else str(key))
     elif isinstance(data, list):
