@@ -9,7 +9,6 @@ also in binary units (`1048576 (1.0 MiB)`). Nothing is summarised away.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -51,7 +50,7 @@ def is_time_key(key: str) -> bool:
 
 def iso_time(value: int | float) -> str | None:
     """Epoch milliseconds (or seconds) as ISO-8601 UTC; None when the number is no plausible moment."""
-    if 1e11 <= value < 1e14:
+    if 1e12 <= value < 1e14:  # 2001-09-09 onwards
         seconds = value / 1000
     elif 1e9 <= value < 1e11:
         seconds = float(value)
@@ -145,10 +144,16 @@ def _render_list(items: list[Any], label: str, out: list[str], scope: bool) -> N
         out.append(f"{label} ({len(items)}): " + ", ".join(scalar_text(key, v, scope) for v in items))
     elif all(isinstance(v, Mapping) for v in items):
         _render_records(_unwrap_records(items), label, out, [scope] * len(items), None)
-    else:
+    else:  # a mix of values, records and lists: each in turn, by position
         out.append(f"{label} ({len(items)}):")
-        for value in items:
-            out.append("- " + (scalar_text("", value) if is_scalar(value) else json.dumps(value, ensure_ascii=False)))
+        key = label.rsplit(".", 1)[-1]
+        for index, value in enumerate(items):
+            if isinstance(value, Mapping):
+                _render_dict(value, f"{label}[{index}].", out, scope)
+            elif isinstance(value, list):
+                _render_list(value, f"{label}[{index}]", out, scope)
+            else:
+                out.append("- " + scalar_text(key, value, scope))
 
 
 def _unwrap_records(items: list[Any]) -> list[Mapping[str, Any]]:
@@ -184,9 +189,18 @@ def _flatten(
             elif all(isinstance(v, Mapping) for v in value):
                 children[column] = value
             else:
-                cells[column] = json.dumps(value, ensure_ascii=False)
+                cells[column] = _inline(str(key), value, scope)
         else:
             cells[column] = scalar_text(str(key), value, scope, null="-")
+
+
+def _inline(key: str, value: Any, scope: bool) -> str:
+    """A nested value on one line, its texts verbatim (no JSON escaping hides them)."""
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k}: {_inline(str(k), v, scope)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_inline(key, v, scope) for v in value) + "]"
+    return scalar_text(key, value, scope)
 
 
 def _render_records(
