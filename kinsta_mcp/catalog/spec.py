@@ -14,6 +14,7 @@ Fields without a marker are tool-side options that never reach Kinsta.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -217,6 +218,9 @@ class Operation:
     from_environment: dict[str, str] = field(default_factory=dict)
     # Offered as one value of a grouped tool instead of a tool of its own.
     member: Member | None = None
+    # Pure post-processing of Kinsta's answer before the result is shaped, given the call's
+    # validated arguments: where tool-side options act (e.g. get_logs' filters). Keeps the shape.
+    post: Callable[[Any, Mapping[str, Any]], Any] | None = None
     # Free-form extras for generic layers; keep it small.
     extras: dict[str, Any] = field(default_factory=dict)
 
