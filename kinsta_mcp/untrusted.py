@@ -111,3 +111,19 @@ def fence(label: str, text: str) -> str:
         f"{body}\n"
         f"<<<END UNTRUSTED {name} {marker}>>>"
     )
+
+
+MAX_UNTRUSTED_CHARS = 20_000
+
+
+def clean_text(text: str, limit: int = MAX_UNTRUSTED_CHARS) -> str:
+    """Third-party text made safe to show, capped, with the truncation stated."""
+    text = clean(text)
+    if len(text) > limit:
+        return text[:limit] + f"\n[... truncated: {len(text) - limit} more characters not shown]"
+    return text
+
+
+def fence_untrusted(label: str, text: str) -> str:
+    """Delimit third-party text (cleaned, capped) so a model treats it as data."""
+    return fence(label, clean_text(text))

@@ -39,12 +39,12 @@ from kinsta_mcp.catalog.spec import Effect, Operation
 from kinsta_mcp.config import ConfigError, Profile, Settings
 from kinsta_mcp.server.approvals import Approvals, Binding
 from kinsta_mcp.server.arguments import ArgumentError, Parsed, parse
-from kinsta_mcp.server.audit import AuditLog, redact_secret_values
+from kinsta_mcp.server.audit import AuditLog
 from kinsta_mcp.server.compiled import ToolDef
 from kinsta_mcp.server.guard import Ask, Confirmer, Proceed, Refuse, decide
 from kinsta_mcp.server.previews import Previewer
 from kinsta_mcp.server.reads import Reader
-from kinsta_mcp.server.summaries import project, summarize_result
+from kinsta_mcp.server.shaping import shape, shape_outcome
 from kinsta_mcp.server.waiting import OperationOutcome, PollAnswer, PollStatus, wait_for
 
 log = logging.getLogger("kinsta_mcp.pipeline")
@@ -193,12 +193,14 @@ async def run_call(tool: ToolDef, arguments: Mapping[str, Any] | None, call: Cal
             backend.audit.outcome(call_id, tool.name, "error", status=getattr(exc, "status", None), message=str(exc))
         return Outcome(f"{op.title} failed: {exc}", is_error=True)
 
+    budget = settings.result_budget
     if op.is_async:
         outcome = await _await_operation(op, kinsta, call, response.data, parsed.wait)  # 6
-        result = outcome_result(op.title, outcome)  # 7
+        result = outcome_result(op.title, outcome, op, budget)  # 7
         backend.audit.outcome(call_id, tool.name, outcome.state, operation_id=outcome.operation_id)  # 8
     else:
-        result = shape(op, response.data, full=parsed.full)  # 7
+        shaped = shape(op, response.data, full=parsed.full, budget=budget, args=parsed.args)  # 7
+        result = Outcome(shaped.text, shaped.structured)
         if audited:
             backend.audit.outcome(call_id, tool.name, "ok", status=response.status)  # 8
     if writes:
@@ -273,7 +275,9 @@ async def _await_operation(op: Operation, kinsta: Kinsta, call: CallContext, bod
     max_wait = kinsta.backend.settings.operation_wait
     if not (operation_id and wait and max_wait > 0):
         state = "running" if operation_id else "accepted"
-        return OperationOutcome(operation_id=operation_id, state=state, message=body.get("message"))
+        # Kinsta may answer a long operation at once, with data and no id to follow: keep what it said.
+        rest = {k: v for k, v in body.items() if k not in ("operation_id", "message", "status")}
+        return OperationOutcome(operation_id=operation_id, state=state, message=body.get("message"), data=rest or None)
 
     async def progress(elapsed: float, message: str) -> None:
         await call.progress(elapsed, max_wait, f"{op.title}: {message} ({elapsed:.0f}s)")
@@ -284,31 +288,9 @@ async def _await_operation(op: Operation, kinsta: Kinsta, call: CallContext, bod
 # -- shaping ------------------------------------------------------------------------------------
 
 
-def shape(op: Operation, data: Any, *, full: bool) -> Outcome:
-    if not op.reveals_secret:  # a secret reaches the model only through the guard of a revealing tool
-        data = redact_secret_values(data)
-    if op.brief and not full:
-        data = project(data, op.brief)
-    if not isinstance(data, dict):
-        data = {"result": data}
-    return Outcome(summarize_result(op, data), data)
-
-
-def outcome_result(title: str, outcome: OperationOutcome) -> Outcome:
-    msg = f" Kinsta says: {outcome.message}" if outcome.message else ""
-    basis = f" ({outcome.basis})" if outcome.basis else ""
-    text = {
-        "succeeded": f"{title}: done.{msg}",
-        "failed": f"{title}: FAILED.{msg}{basis}",
-        "running": (
-            f"{title}: still running after {outcome.waited_seconds:.0f}s.{msg}{basis} "
-            f"Resume with wait_for_operation(operation_id={outcome.operation_id!r})."
-        ),
-        "accepted": f"{title}: accepted by Kinsta (no operation id to follow).{msg}",
-        "not_found": f"{title}: Kinsta no longer knows operation {outcome.operation_id}.{msg}",
-    }[outcome.state]
-    structured = redact_secret_values(outcome.model_dump(mode="json"))
-    return Outcome(text, structured, is_error=outcome.state in ("failed", "not_found"))
+def outcome_result(title: str, outcome: OperationOutcome, op: Operation | None, budget: int) -> Outcome:
+    shaped = shape_outcome(title, outcome.model_dump(mode="json"), op=op, budget=budget)
+    return Outcome(shaped.text, shaped.structured, is_error=outcome.state in ("failed", "not_found"))
 
 
 # -- the special tools ----------------------------------------------------------------------------
@@ -334,4 +316,4 @@ async def wait_tool(backend: Backend, parsed: Parsed, profile: Profile, call: Ca
         await call.progress(elapsed, max_wait, f"{operation_id}: {message} ({elapsed:.0f}s)")
 
     outcome = await wait_for(operation_id, kinsta.poll, backend.clock, max_wait, progress)
-    return outcome_result(f"Operation {operation_id}", outcome)
+    return outcome_result(f"Operation {operation_id}", outcome, None, backend.settings.result_budget)

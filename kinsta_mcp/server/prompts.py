@@ -14,7 +14,7 @@ from mcp_types import GetPromptResult, PromptArgument, PromptMessage, TextConten
 from mcp_types import Prompt as MCPPrompt
 from pydantic import Field
 
-from kinsta_mcp.server.summaries import clean_text
+from kinsta_mcp.untrusted import clean_text
 
 __all__ = ["PROMPTS", "PROMPT_CHOICES", "Prompts", "tools_named"]
 

@@ -27,7 +27,7 @@ from kinsta_mcp.catalog.responses import dig, display_name, environments_of, sit
 from kinsta_mcp.catalog.spec import Effect, Operation
 from kinsta_mcp.config import Profile
 from kinsta_mcp.server.reads import Reader, ReadFailure
-from kinsta_mcp.server.summaries import clean_text, fence_untrusted
+from kinsta_mcp.untrusted import clean_text, fence_untrusted
 
 log = logging.getLogger("kinsta_mcp.resources")
 

@@ -12,9 +12,9 @@ from harness import MODES, client, text_of, world
 from kinsta_mcp.catalog import BY_NAME, OPERATIONS
 from kinsta_mcp.server.overview import OVERVIEW_TOOL_NAME, OVERVIEW_URI
 from kinsta_mcp.server.shaping import DEFAULT_BUDGET
-from kinsta_mcp.server.summaries import MAX_UNTRUSTED_CHARS, clean_text, summarize_result
 from kinsta_mcp.simulator import Fault
 from kinsta_mcp.simulator import seed as ids
+from kinsta_mcp.untrusted import MAX_UNTRUSTED_CHARS, clean_text, summarize_result
 
 pytestmark = pytest.mark.anyio
 
