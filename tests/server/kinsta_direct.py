@@ -13,6 +13,7 @@ from typing import Any
 
 from harness import known_ids
 from pydantic import SecretStr
+from samples import valid_arguments
 
 from kinsta_mcp.api.client import KinstaClient
 from kinsta_mcp.catalog import BY_NAME
@@ -29,7 +30,9 @@ class Direct:
         """(validated arguments, Kinsta's answer) for operation `name` on the seeded ids plus `overrides`."""
         op = BY_NAME[name]
         ids = known_ids()
-        raw = {k: ids[k] for k in op.input.model_fields if k in ids} | overrides
+        required = {name for name, info in op.input.model_fields.items() if info.is_required()}
+        sample = {k: v for k, v in valid_arguments(op, ids).items() if k in required}
+        raw = sample | {k: ids[k] for k in op.input.model_fields if k in ids} | overrides
         validated = op.input.model_validate(raw)
         args = {field: getattr(validated, field) for field in op.input.model_fields}
         response = await self.client.call(op, args, company_id=DEMO_COMPANY_ID)
@@ -52,8 +55,8 @@ def grow(sim: Simulator, *, sites: int = 200, per_env: int = 400) -> None:
     activity entries; Acme's DNS zone with `per_env` records. Logs and analytics are generated
     per request (20,000 lines, a year of days) by asking for them."""
     from kinsta_mcp.simulator import seed as s
-    from kinsta_mcp.simulator.state import (
-        Activity,
+    from kinsta_mcp.simulator.state import Activity
+    from kinsta_mcp.simulator.world import (
         Backup,
         Component,
         DnsRecord,
