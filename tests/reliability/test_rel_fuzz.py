@@ -16,11 +16,11 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from harness import World, client, known_ids, text_of, world
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from kinsta_mcp.server.tools import WAIT_TOOL_NAME
 from mcp.shared.exceptions import MCPError
 
 from kinsta_mcp.catalog import OPERATIONS
 from kinsta_mcp.catalog.spec import ID_PATTERN
+from kinsta_mcp.server.compiled import WAIT_TOOL_NAME
 from kinsta_mcp.simulator import seed as ids
 
 MODE = "legacy"

@@ -22,7 +22,6 @@ import pytest
 from harness import LinkedClock, World, answering, client, settings_for, text_of
 from hypothesis import given
 from hypothesis import strategies as st
-from kinsta_mcp.server.tools import WAIT_TOOL_NAME
 from pydantic import SecretStr
 from server.test_end_to_end import arguments_for
 
@@ -32,6 +31,7 @@ from kinsta_mcp.config import Profile
 from kinsta_mcp.logs import setup_logging
 from kinsta_mcp.server.app import build_server, make_clients
 from kinsta_mcp.server.audit import REDACTED, AuditLog, redact
+from kinsta_mcp.server.compiled import WAIT_TOOL_NAME
 from kinsta_mcp.simulator import DEMO_COMPANY_ID, Fault, KeyInfo, SimClock, Simulator
 from kinsta_mcp.simulator import seed as ids
 

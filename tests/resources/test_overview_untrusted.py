@@ -9,7 +9,8 @@ import pytest
 from harness import MODES, client, text_of, world
 
 from kinsta_mcp.catalog import BY_NAME, OPERATIONS
-from kinsta_mcp.server.overview import OVERVIEW_TOOL_NAME, OVERVIEW_URI
+from kinsta_mcp.server.compiled import OVERVIEW_TOOL_NAME
+from kinsta_mcp.server.overview import OVERVIEW_URI
 from kinsta_mcp.server.summaries import MAX_UNTRUSTED_CHARS, clean_text, summarize_result
 from kinsta_mcp.simulator import Fault
 from kinsta_mcp.simulator import seed as ids
