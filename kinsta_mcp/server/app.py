@@ -31,7 +31,7 @@ from kinsta_mcp.server.overview import OVERVIEW_URI, company_overview, overview_
 from kinsta_mcp.server.pipeline import Backend, CallContext, Outcome, run_call, wait_tool
 from kinsta_mcp.server.prompts import PROMPT_CHOICES, Prompts
 from kinsta_mcp.server.reads import Reader, ReadFailure
-from kinsta_mcp.server.resources import Resources, resource_specs
+from kinsta_mcp.server.resources import Resources, StaticResource, resource_specs
 from kinsta_mcp.server.sdk import KinstaServer
 
 if TYPE_CHECKING:
@@ -86,7 +86,12 @@ class App:
         visible = set(self.selection.visible)
         self.resources = Resources(backend.reader, settings.profile(None), resource_specs(visible=visible), bus)
         if OVERVIEW_TOOL_NAME in visible:
-            self.resources.extra[OVERVIEW_URI] = self._overview_json
+            self.resources.extra[OVERVIEW_URI] = StaticResource(
+                self._overview_json,
+                name="company_overview",
+                title="Company overview",
+                description="Every site with environments, PHP/WordPress versions, primary domains, pending updates.",
+            )
         self.prompts = Prompts(visible)
         self.completer = Completer(self.resources, PROMPT_CHOICES, self.prompts.names)
         backend.write_listeners.append(self.resources.written)

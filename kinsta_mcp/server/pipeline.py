@@ -195,9 +195,14 @@ async def run_call(tool: ToolDef, arguments: Mapping[str, Any] | None, call: Cal
 
     budget = settings.result_budget
     if op.is_async:
-        outcome = await _await_operation(op, kinsta, call, response.data, parsed.wait)  # 6
-        result = outcome_result(op.title, outcome, op, budget)  # 7
-        backend.audit.outcome(call_id, tool.name, outcome.state, operation_id=outcome.operation_id)  # 8
+        try:
+            outcome = await _await_operation(op, kinsta, call, response.data, parsed.wait)  # 6
+        except KinstaError as exc:  # e.g. the key lost its rights meanwhile: the operation itself was started
+            result = unfollowed(op.title, response.data, exc)  # 7
+            backend.audit.outcome(call_id, tool.name, "unknown", message=str(exc))  # 8
+        else:
+            result = outcome_result(op.title, outcome, op, budget)  # 7
+            backend.audit.outcome(call_id, tool.name, outcome.state, operation_id=outcome.operation_id)  # 8
     else:
         shaped = shape(op, response.data, full=parsed.full, budget=budget, args=parsed.args)  # 7
         result = Outcome(shaped.text, shaped.structured)
@@ -293,6 +298,16 @@ def outcome_result(title: str, outcome: OperationOutcome, op: Operation | None, 
     return Outcome(shaped.text, shaped.structured, is_error=outcome.state in ("failed", "not_found"))
 
 
+def unfollowed(title: str, body: Any, exc: KinstaError) -> Outcome:
+    """Kinsta accepted the operation but asking about it failed for a reason polling cannot ride out."""
+    operation_id = body.get("operation_id") if isinstance(body, dict) else None
+    return Outcome(
+        f"{title}: Kinsta started it (operation {operation_id}), but following it failed: {exc} "
+        f"Do not start it again; check with wait_for_operation(operation_id={str(operation_id)!r}).",
+        is_error=True,
+    )
+
+
 # -- the special tools ----------------------------------------------------------------------------
 
 
@@ -315,5 +330,8 @@ async def wait_tool(backend: Backend, parsed: Parsed, profile: Profile, call: Ca
     async def progress(elapsed: float, message: str) -> None:
         await call.progress(elapsed, max_wait, f"{operation_id}: {message} ({elapsed:.0f}s)")
 
-    outcome = await wait_for(operation_id, kinsta.poll, backend.clock, max_wait, progress)
+    try:
+        outcome = await wait_for(operation_id, kinsta.poll, backend.clock, max_wait, progress)
+    except KinstaError as exc:  # a refusal (403, 401...) is not "not known yet": say it, stop waiting
+        return Outcome(f"Waiting for {operation_id} failed: {exc}", is_error=True)
     return outcome_result(f"Operation {operation_id}", outcome, None, backend.settings.result_budget)

@@ -6,6 +6,7 @@ data, fixed choices from `PROMPT_CHOICES`) and renders one user message.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Annotated, Any
 
@@ -185,14 +186,23 @@ def tools_named(text: str) -> list[str]:
     return seen
 
 
+@functools.cache
+def _compiled() -> tuple[tuple[Prompt, frozenset[str]], ...]:
+    """Every prompt with the tools it names, built once per process (the SDK's pydantic work costs
+    milliseconds a prompt: per server it was most of the build time)."""
+    return tuple(
+        (Prompt.from_function(fn, name=fn.__name__, title=title), frozenset(tools_named(_sample_text(fn))))
+        for fn, title in PROMPTS
+    )
+
+
 class Prompts:
     """The prompts this server offers: those whose every named tool is shown (scope is the tools')."""
 
     def __init__(self, visible_tools: set[str]) -> None:
-        self._prompts: dict[str, Prompt] = {}
-        for fn, title in PROMPTS:
-            if set(tools_named(_sample_text(fn))) <= visible_tools:
-                self._prompts[fn.__name__] = Prompt.from_function(fn, name=fn.__name__, title=title)
+        self._prompts: dict[str, Prompt] = {
+            prompt.name: prompt for prompt, named in _compiled() if named <= visible_tools
+        }
 
     @property
     def names(self) -> list[str]:
