@@ -53,7 +53,7 @@ async def test_tools_work_over_http_under_each_protocol_version(s: Served, mode:
         assert not result.is_error, text_of(result)
         assert "Acme Shop" in text_of(result)
         # a long operation is awaited over HTTP too (virtual time: the simulator's clock)
-        cleared = await c.call_tool("clear_site_cache", {"env_id": ids.ACME_LIVE_ENV_ID})
+        cleared = await c.call_tool("clear_cache", {"cache": "site", "env_id": ids.ACME_LIVE_ENV_ID})
         assert not cleared.is_error, text_of(cleared)
     listings = [r.query for r in s.sim.requests if r.path == "/sites"]
     assert listings and all(("company", DEMO_COMPANY_ID) in query for query in listings)

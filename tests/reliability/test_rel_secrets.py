@@ -125,7 +125,7 @@ async def test_the_api_key_never_leaves_the_process(
     passwords: set[str] = set()
     callback, prompts = answering("accept")
     async with keyed_world(audit) as w, client(w.server, MODE, callback) as c:
-        started = await c.call_tool("clear_site_cache", {"env_id": LIVE, "wait": False})
+        started = await c.call_tool("clear_cache", {"cache": "site", "env_id": LIVE, "wait": False})
         waited = await c.call_tool(WAIT_TOOL_NAME, {"operation_id": started.structured_content["operation_id"]})
         outputs.setdefault(WAIT_TOOL_NAME, []).append(dump(waited))
         assert not waited.is_error
@@ -151,8 +151,8 @@ async def test_the_api_key_never_leaves_the_process(
         for fault in ERROR_FAULTS:
             for method, path, tool, args in (
                 ("GET", "/sites", "list_sites", {}),
-                ("POST", "/sites/tools/clear-cache", "clear_site_cache", {"env_id": LIVE}),
-                ("GET", "/operations/{operation_id}", "clear_site_cache", {"env_id": LIVE}),
+                ("POST", "/sites/tools/clear-cache", "clear_cache", {"cache": "site", "env_id": LIVE}),
+                ("GET", "/operations/{operation_id}", "clear_cache", {"cache": "site", "env_id": LIVE}),
             ):
                 w.sim.faults.clear()
                 w.sim.faults.add(Fault(method=method, path=path, kind=fault.kind, status=fault.status, times=None))
@@ -165,7 +165,7 @@ async def test_the_api_key_never_leaves_the_process(
         for op in sorted(OPERATIONS, key=in_order):
             args = arguments_for(op)
             if op.name == "get_operation":
-                started = await c.call_tool("clear_site_cache", {"env_id": LIVE, "wait": False})
+                started = await c.call_tool("clear_cache", {"cache": "site", "env_id": LIVE, "wait": False})
                 args["operation_id"] = started.structured_content["operation_id"]
             result = await c.call_tool(*call_of(op, args))
             outputs.setdefault(op.name, []).append(dump(result))

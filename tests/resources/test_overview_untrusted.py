@@ -17,9 +17,9 @@ from kinsta_mcp.catalog import BY_NAME, OPERATIONS
 from kinsta_mcp.server.compiled import OVERVIEW_TOOL_NAME
 from kinsta_mcp.server.overview import OVERVIEW_URI, company_overview, overview_text
 from kinsta_mcp.server.shaping import DEFAULT_BUDGET, shape
-from kinsta_mcp.untrusted import MAX_UNTRUSTED_CHARS, clean_text
 from kinsta_mcp.simulator import Fault
 from kinsta_mcp.simulator import seed as ids
+from kinsta_mcp.untrusted import MAX_UNTRUSTED_CHARS, clean_text
 
 pytestmark = pytest.mark.anyio
 

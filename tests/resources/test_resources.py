@@ -216,7 +216,7 @@ async def test_modern_clients_hear_of_changed_resources_on_their_subscription() 
     async with world() as w, client(w.server, "auto") as c:
         await c.read_resource(watched)
         async with c.listen(resource_subscriptions=[watched], resources_list_changed=True) as sub:
-            result = await c.call_tool("clear_site_cache", {"env_id": live})
+            result = await c.call_tool("clear_cache", {"cache": "site", "env_id": live})
             assert not result.is_error
             events: list[Any] = []
             with anyio.fail_after(5):
@@ -239,7 +239,7 @@ async def test_legacy_clients_get_notifications_for_resources_they_read() -> Non
 
     async with world() as w, Client(w.server, mode="legacy", message_handler=on_message) as c:
         await c.read_resource(read_before)
-        result = await c.call_tool("clear_site_cache", {"env_id": live})
+        result = await c.call_tool("clear_cache", {"cache": "site", "env_id": live})
         assert not result.is_error
     updated = [m.params.uri for m in received if isinstance(m, ResourceUpdatedNotification)]
     assert updated == [read_before]  # only what this session read
