@@ -9,7 +9,7 @@ import anyio
 import pytest
 
 from kinsta_mcp.api.clock import FakeClock, SystemClock
-from kinsta_mcp.api.ratelimit import RateLimiter, retry_delay
+from kinsta_mcp.api.ratelimit import RateLimiter, current_principal, current_session, retry_delay
 from kinsta_mcp.catalog.spec import RateClass
 
 pytestmark = pytest.mark.anyio
@@ -111,6 +111,102 @@ async def test_limits_are_configurable(clock: FakeClock) -> None:
 def test_a_limit_below_one_is_refused() -> None:
     with pytest.raises(ValueError, match="create"):
         RateLimiter(FakeClock(), create=0)
+
+
+# -- fair share across principals and sessions ------------------------------------------------
+
+
+async def calls_as(
+    limiter: RateLimiter,
+    clock: FakeClock,
+    granted: list[tuple[str, float]],
+    principal: str,
+    session: str = "",
+    n: int = 1,
+) -> None:
+    """n sequential calls for one caller; each grant recorded as (caller, time)."""
+    current_principal.set(principal)
+    current_session.set(session)
+    for _ in range(n):
+        await limiter.acquire("acme", RateClass.STANDARD)
+        granted.append((f"{principal}/{session}", clock.now))
+
+
+def per_caller(granted: list[tuple[str, float]], at: float) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for caller, t in granted:
+        if t == at:
+            counts[caller] = counts.get(caller, 0) + 1
+    return counts
+
+
+async def test_a_light_principal_does_not_wait_while_another_floods(clock: FakeClock) -> None:
+    """The bound: once the budget is shared, a flooder holds at most 108 of the 120 slots of a minute,
+    so another principal's calls, up to 12 a minute, go at once however many calls the flooder queues."""
+    limiter = RateLimiter(clock)
+    granted: list[tuple[str, float]] = []
+    await calls_as(limiter, clock, granted, "light")  # the light caller has been seen
+    async with anyio.create_task_group() as group:
+        for _ in range(300):
+            group.start_soon(calls_as, limiter, clock, granted, "flood")
+        group.start_soon(calls_as, limiter, clock, granted, "light", "", 11)
+    light = [t for caller, t in granted if caller == "light/"]
+    assert light == [0.0] * 12  # not one of them waited
+    assert per_caller(granted, 0.0) == {"light/": 12, "flood/": 108}
+    flood = sorted(t for caller, t in granted if caller == "flood/")
+    assert flood == [0.0] * 108 + [60.0] * 108 + [120.0] * 84  # the flooder still gets its 108 a minute
+
+
+async def test_a_newcomer_gets_the_first_freed_slot_and_then_its_tenth(clock: FakeClock) -> None:
+    """First contact: a principal alone may use the whole window, so a newcomer waits at most until
+    the first slot frees (under a minute), and is served before the flooder's queue."""
+    limiter = RateLimiter(clock)
+    granted: list[tuple[str, float]] = []
+    async with anyio.create_task_group() as group:
+        for _ in range(300):
+            group.start_soon(calls_as, limiter, clock, granted, "flood")
+        group.start_soon(calls_as, limiter, clock, granted, "light", "", 12)
+    light = [t for caller, t in granted if caller == "light/"]
+    assert light == [60.0] * 12  # the first freed slots: none of the flooder's 180 waiting calls went first
+    assert per_caller(granted, 0.0) == {"flood/": 120}  # alone, the flooder had the whole window
+    assert per_caller(granted, 60.0) == {"light/": 12, "flood/": 108}
+
+
+async def test_waiting_principals_are_served_round_robin(clock: FakeClock) -> None:
+    limiter = RateLimiter(clock, per_company=10, per_process=10_000, window=10.0)
+    granted: list[tuple[str, float]] = []
+    async with anyio.create_task_group() as group:
+        for principal in ("a", "b", "c"):  # a queues all its calls first
+            for _ in range(40):
+                group.start_soon(calls_as, limiter, clock, granted, principal)
+    assert per_caller(granted, 0.0) == {"a/": 10}  # a was alone when its first calls came
+    for at in (10.0, 20.0, 30.0, 40.0, 50.0, 60.0):  # then every window is shared: 4/3/3 in turn, not a's 30 first
+        counts = per_caller(granted, at)
+        assert sum(counts.values()) == 10 and max(counts.values()) - min(counts.values()) <= 1, (at, counts)
+    finished = {caller: max(t for c, t in granted if c == caller) for caller in ("a/", "b/", "c/")}
+    assert finished["b/"] == finished["c/"] == 110.0  # FIFO would have left c's first call waiting until t=70
+
+
+async def test_sessions_of_one_principal_share_its_slots_round_robin(clock: FakeClock) -> None:
+    limiter = RateLimiter(clock, per_company=10, per_process=10_000, window=10.0)
+    granted: list[tuple[str, float]] = []
+    async with anyio.create_task_group() as group:
+        for _ in range(50):
+            group.start_soon(calls_as, limiter, clock, granted, "local", "busy")
+        group.start_soon(calls_as, limiter, clock, granted, "local", "quiet", 3)
+    quiet = [t for caller, t in granted if caller == "local/quiet"]
+    # Each quiet call (one after the other) takes the first slot freed after it is made, ahead of the
+    # busy session's queue: in first-come order the quiet session would wait until t=50.
+    assert quiet == [10.0, 20.0, 30.0]
+
+
+async def test_a_cancelled_waiter_leaves_the_queue(clock: FakeClock) -> None:
+    limiter = RateLimiter(clock, per_company=1, window=10.0)
+    await limiter.acquire("acme")
+    with anyio.move_on_after(0):  # cancelled at its first wait
+        await limiter.acquire("acme")
+    await limiter.acquire("acme")  # not held up by the abandoned call
+    assert clock.now == 10.0
 
 
 # -- Kinsta's headers -----------------------------------------------------------------
