@@ -42,7 +42,7 @@ RATE_PER_MINUTE = 120  # Kinsta's documented per-company limit
 WINDOW_SECONDS = 60.0
 INJECTED = "injected by the load benchmark"
 CLEAR_CACHE_PATH = "/sites/tools/clear-cache"
-TOKEN = "load-benchmark-token-0d9e8f7a"
+TOKEN = "load-benchmark-token-0d9e8f7a6b5c4d3e2f1a"
 ENVS = (
     ids.ACME_LIVE_ENV_ID,
     ids.ACME_STAGING_ENV_ID,

@@ -110,6 +110,8 @@ class Settings(BaseModel):
     port: int = Field(8000, ge=1, le=65535)
     # Bearer token -> profile name (None: the default profile). Tokens are secrets: kept out of repr.
     http_tokens: dict[str, str | None] = Field(default_factory=dict, repr=False)
+    http_session_idle: float = Field(600.0, gt=0)  # seconds without a request before an HTTP session ends
+    http_max_sessions_per_principal: int = Field(16, ge=1)  # open HTTP sessions per token (or per loopback user)
     demo: bool = False
 
     @model_validator(mode="after")

@@ -28,8 +28,8 @@ from kinsta_mcp.simulator.routing import KeyInfo
 
 BETA_API_KEY = "kinsta-beta-key-for-tests"
 BETA_COMPANY_ID = "beta-company-0000-0000-000000000002"
-ANY_TOKEN = "token-any-profile-9f3c1e7a5b"
-BETA_TOKEN = "token-beta-only-4d2a8c6e0f"
+ANY_TOKEN = "token-any-profile-9f3c1e7a5b8d0c2e4f6a"
+BETA_TOKEN = "token-beta-only-4d2a8c6e0f1b3d5c7e9a"
 
 
 def two_company_settings(**overrides: Any) -> Settings:
