@@ -169,7 +169,8 @@ def uvicorn_config(app: HttpFront, settings: Settings) -> Any:
         app,
         host=settings.host,
         port=settings.port,
-        log_level=settings.log_level,
+        # uvicorn sets its loggers to this level; below WARNING they would log requests (`kinsta_mcp.logs`).
+        log_level=settings.log_level if settings.log_level in ("warning", "error", "critical") else "warning",
         access_log=False,
         log_config=None,  # keep our stderr handler and its redaction
         lifespan="on",  # the session manager runs in the app's lifespan

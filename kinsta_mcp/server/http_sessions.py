@@ -17,7 +17,7 @@ middleware caps them per principal (a bearer token's label; "local" without toke
 The SDK's own total is set to max_per_principal x principals, so that cap is never reached first.
 
 It also names the caller for the rate limiter's fair share (`current_principal`,
-`current_session`): a session's server task starts in the context of the request that opened it.
+`current_session`): the SDK runs a request's handlers in that request's context.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ PrincipalResolver = Callable[[Headers], "str | None"]
 @dataclass(eq=False)
 class _Session:
     principal: str
+    fairness_key: str  # the session's name for the rate limiter (not its id: that is a credential)
     last_active: float
     in_flight: int = 0
 
@@ -191,7 +192,8 @@ class SessionGuard:
         self._opening[principal] += 1  # counted from now on, so concurrent openings cannot overshoot
         counted = True
         registered: _Session | None = None
-        session_token = current_session.set(f"session-{next(self._fairness_keys)}")
+        fairness_key = f"session-{next(self._fairness_keys)}"
+        session_token = current_session.set(fairness_key)
         try:
             if not await self._make_room(principal, headers, scope):
                 self.refused += 1
@@ -211,7 +213,7 @@ class SessionGuard:
                 if message["type"] == "http.response.start" and counted:
                     session_id = _response_header(message, SESSION_HEADER.encode())
                     if message["status"] < 400 and session_id:
-                        registered = _Session(principal, self._clock(), in_flight=1)
+                        registered = _Session(principal, fairness_key, self._clock(), in_flight=1)
                         self._sessions[session_id] = registered
                     self._opening[principal] -= 1
                     counted = False
@@ -234,6 +236,8 @@ class SessionGuard:
             session = None  # the SDK refuses another principal's session: nothing to count
         if session is not None:
             session.in_flight += 1
+        # The SDK runs a request's handlers in that request's context: name the session for the limiter.
+        session_token = current_session.set(session.fairness_key if session is not None else "")
         status: list[int] = []
 
         async def watch(message: Message) -> None:
@@ -244,6 +248,7 @@ class SessionGuard:
         try:
             await self.app(scope, receive, watch)
         finally:
+            current_session.reset(session_token)
             if session is not None and session_id is not None:
                 session.in_flight -= 1
                 session.last_active = self._clock()
