@@ -90,8 +90,8 @@ class HttpFront:
         self.sdk_app = sdk_app
         self.sessions = sessions
         self.connections = connections
-        self._hosts = frozenset(h.lower() for h in security.allowed_hosts)
-        self._origins = frozenset(o.lower() for o in security.allowed_origins)
+        self._hosts = frozenset(security.allowed_hosts)  # exact, as the SDK compares them
+        self._origins = frozenset(security.allowed_origins)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # lifespan: the SDK's session manager starts and stops with it
@@ -119,11 +119,11 @@ class HttpFront:
         return watched
 
     async def _route(self, scope: Scope, headers: Headers, receive: Receive, send: Send) -> None:
-        if headers.get("host", "").lower() not in self._hosts:
+        if headers.get("host", "") not in self._hosts:
             await PlainTextResponse("Invalid Host header", status_code=421)(scope, receive, send)
             return
         origin = headers.get("origin")
-        if origin is not None and origin.lower() not in self._origins:
+        if origin is not None and origin not in self._origins:
             await PlainTextResponse("Invalid Origin header", status_code=403)(scope, receive, send)
             return
         path = scope["path"]

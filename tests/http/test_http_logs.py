@@ -41,7 +41,7 @@ def debug_log() -> Iterator[io.StringIO]:
 
 @pytest.mark.parametrize("mode", ["legacy", "auto"])
 async def test_revealed_secrets_never_reach_the_debug_log(mode: str, debug_log: io.StringIO, capfd: Any) -> None:
-    callback, prompts = answering("accept")
+    callback, _prompts = answering("accept")
     async with served(two_company_settings(http_tokens={ANY_TOKEN: None}), log_level="debug") as s:
         async with s.client(mode, ANY_TOKEN, callback) as c:
             link = await c.call_tool("get_phpmyadmin_link", {"env_id": ids.ACME_LIVE_ENV_ID})
@@ -49,7 +49,7 @@ async def test_revealed_secrets_never_reach_the_debug_log(mode: str, debug_log: 
             shown = await c.call_tool("get_sftp_password", {"env_id": ids.ACME_LIVE_ENV_ID})
         password = s.sim.state.environments[ids.ACME_LIVE_ENV_ID].sftp_password
     assert not link.is_error and not generated.is_error and not shown.is_error, (text_of(link), text_of(shown))
-    revealed = URL.findall(text_of(link)) + [password]
+    revealed = [*URL.findall(text_of(link)), password]
     assert len(revealed) >= 2 and all(len(value) >= 16 for value in revealed), revealed
     assert password and password in text_of(shown)  # the client did get it
     captured = capfd.readouterr()
