@@ -27,7 +27,7 @@ from typing import Any, cast
 import anyio
 import anyio.lowlevel
 from mcp.server.mcpserver import MCPServer
-from mcp.server.transport_security import TransportSecuritySettings
+from mcp.server.transport_security import DEFAULT_MAX_REQUEST_BODY_SIZE, TransportSecuritySettings
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -49,6 +49,7 @@ HEALTH_PATH = "/healthz"
 _LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 # Headers of a request, a name, an address and a port: far more than any MCP client sends.
 MAX_REQUEST_HEAD = 16 * 1024
+MAX_REQUEST_BODY = DEFAULT_MAX_REQUEST_BODY_SIZE  # the SDK's own limit (4 MiB), enforced before waiting
 KEEP_ALIVE_SECONDS = 5
 
 
@@ -76,6 +77,30 @@ def _has_body(headers: Headers) -> bool:
     return "transfer-encoding" in headers or headers.get("content-length", "0") != "0"
 
 
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole request body (b"" if the client went away), or None when it is over `limit` bytes."""
+    body = bytearray()
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return bytes(body)
+        body += message.get("body", b"")
+        if len(body) > limit:
+            return None
+        if not message.get("more_body", False):
+            return bytes(body)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that hands over the body already read, then waits on the connection as before."""
+    pending = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def replayed() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replayed
+
+
 class HttpFront:
     """The ASGI app uvicorn serves: request bookkeeping for the connection guard, exact Host and
     Origin checks, /healthz, and /mcp through the per-principal session guard into the SDK."""
@@ -99,24 +124,20 @@ class HttpFront:
             return
         key = scope_key(scope)
         headers = Headers(scope=scope)
-        self.connections.request_started(key)
-        if _has_body(headers):
-            receive = self._watch_body(receive, key)
-        else:
-            self.connections.body_done(key)
+        request = self.connections.request_started(key)
         try:
+            if _has_body(headers):
+                # Read it all now, under the connection's deadline: a request waiting for its turn
+                # (a session opening, say) must not count as a slow client.
+                body = await _read_body(receive, MAX_REQUEST_BODY)
+                if body is None:
+                    await PlainTextResponse("Request body too large", status_code=413)(scope, receive, send)
+                    return
+                receive = _replay(body, receive)
+            self.connections.body_done(request)
             await self._route(scope, headers, receive, send)
         finally:
-            self.connections.request_finished(key)
-
-    def _watch_body(self, receive: Receive, key: Any) -> Receive:
-        async def watched() -> Message:
-            message = await receive()
-            if message["type"] != "http.request" or not message.get("more_body", False):
-                self.connections.body_done(key)
-            return message
-
-        return watched
+            self.connections.request_finished(request)
 
     async def _route(self, scope: Scope, headers: Headers, receive: Receive, send: Send) -> None:
         if headers.get("host", "") not in self._hosts:

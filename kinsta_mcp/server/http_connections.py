@@ -10,7 +10,8 @@ HTTP/1.1 protocol so that:
   (`connection_limit`); a connection beyond that closes the oldest one with no request in
   progress, or, when every one is busy, is closed itself at once;
 - a connection must deliver a whole request (head and body) within `request_timeout` seconds of
-  connecting, or of the end of its previous response; otherwise it is closed.
+  connecting, or of the first byte of a later request; otherwise it is closed. Between requests,
+  uvicorn's keep-alive timeout closes it.
 
 The ASGI side reports a request's progress (`request_started`, `body_done`, `request_finished`),
 keyed by the connection's two addresses, which uvicorn puts in the scope as `client` and `server`
@@ -71,8 +72,18 @@ def scope_key(scope: dict[str, Any] | Any) -> ConnectionKey | None:
 class _Connection:
     transport: asyncio.BaseTransport
     deadline: asyncio.TimerHandle | None = None
-    reading: bool = False  # a request head arrived; its body is still coming
-    busy: bool = False  # a whole request arrived; its response is not finished
+    reading: int = 0  # requests whose head arrived and whose body is still coming
+    busy: int = 0  # requests read whole, their response not finished (a keep-alive connection's
+    # next request can start before the previous one's app call has returned)
+
+
+@dataclass(eq=False)
+class Request:
+    """One request's progress on its connection (None: a connection the guard does not know)."""
+
+    key: ConnectionKey | None
+    connection: _Connection | None
+    body_read: bool = False
 
 
 class ConnectionGuard:
@@ -116,7 +127,7 @@ class ConnectionGuard:
 
     def _evict_one(self) -> bool:
         for key, connection in self._open.items():
-            if not connection.busy and not connection.reading:
+            if not connection.busy and not connection.reading:  # idle: between requests, or none yet
                 self._close(key, connection)
                 self.evicted += 1
                 return True
@@ -144,6 +155,12 @@ class ConnectionGuard:
         self._open.pop(key, None)
         connection.transport.close()
 
+    def bytes_arrived(self, key: ConnectionKey) -> None:
+        """The first bytes of a request on a kept-alive connection start its deadline."""
+        connection = self._open.get(key)
+        if connection is not None and connection.deadline is None and not connection.reading and not connection.busy:
+            self._arm(key, connection)
+
     def release(self, key: ConnectionKey, transport: asyncio.BaseTransport) -> None:
         connection = self._open.get(key)
         if connection is not None and connection.transport is transport:
@@ -152,22 +169,34 @@ class ConnectionGuard:
 
     # The ASGI side: a request's progress on its connection.
 
-    def request_started(self, key: ConnectionKey | None) -> None:
-        connection = self._open.get(key) if key is not None else None
-        if connection is not None:
-            connection.reading = True  # the deadline keeps running until the body is in
-
-    def body_done(self, key: ConnectionKey | None) -> None:
-        connection = self._open.get(key) if key is not None else None
-        if connection is not None and connection.reading:
-            self._disarm(connection)
-            connection.reading, connection.busy = False, True
-
-    def request_finished(self, key: ConnectionKey | None) -> None:
+    def request_started(self, key: ConnectionKey | None) -> Request:
         connection = self._open.get(key) if key is not None else None
         if key is not None and connection is not None:
-            connection.reading = connection.busy = False
-            self._arm(key, connection)  # the next request gets the same time
+            connection.reading += 1
+            if connection.deadline is None:  # the deadline runs until the body is in
+                self._arm(key, connection)
+        return Request(key, connection)
+
+    def body_done(self, request: Request) -> None:
+        connection = request.connection
+        if connection is None or request.body_read:
+            return
+        request.body_read = True
+        connection.reading -= 1
+        connection.busy += 1
+        if not connection.reading:
+            self._disarm(connection)
+
+    def request_finished(self, request: Request) -> None:
+        connection = request.connection
+        if connection is None or request.key is None:
+            return
+        if request.body_read:
+            connection.busy -= 1
+        else:
+            connection.reading -= 1
+        if not connection.reading:
+            self._disarm(connection)  # idle now: uvicorn's keep-alive timeout takes over
 
 
 class _GuardedProtocol(asyncio.Protocol):
@@ -189,6 +218,7 @@ class _GuardedProtocol(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         if self._key is not None:
+            self._guard.bytes_arrived(self._key)
             self._inner.data_received(data)
 
     def eof_received(self) -> bool | None:

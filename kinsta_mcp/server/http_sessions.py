@@ -9,7 +9,9 @@ middleware caps them per principal (a bearer token's label; "local" without toke
   the SDK a DELETE for it with the principal's own credentials; when every one of them is busy,
   the request gets 503. A flood thus only ever replaces the flooder's own sessions.
 - a principal may have at most `max_requests` requests in flight at once (an open GET stream
-  counts); more get 503.
+  counts); more get 503. Its session openings (the costly requests a flood is made of) are served
+  `OPENINGS_AT_ONCE` at a time, the rest wait their turn, so a flood of them leaves the event loop
+  to the others.
 - its view of a session follows the SDK's: a session is forgotten when the SDK answers 404 for
   it, when its client deletes it, or once idle for the timeout plus a margin, so it never counts
   fewer sessions than the SDK holds.
@@ -28,6 +30,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import anyio
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
@@ -41,6 +44,7 @@ VERSION_HEADER = "mcp-protocol-version"
 # this count at or above the SDK's.
 IDLE_MARGIN = 5.0
 REQUESTS_PER_SESSION = 4  # in-flight requests allowed per principal, per session it may open
+OPENINGS_AT_ONCE = 2  # session openings served at once per principal
 
 PrincipalResolver = Callable[[Headers], "str | None"]
 
@@ -96,6 +100,7 @@ class SessionGuard:
         self._opening: Counter[str] = Counter()
         self._requests: Counter[str] = Counter()
         self._fairness_keys = itertools.count(1)
+        self._opening_turns: dict[str, anyio.CapacityLimiter] = {}
         self.replaced = 0  # idle sessions ended to make room for a new one of the same principal
         self.refused = 0  # requests answered 503
 
@@ -120,7 +125,9 @@ class SessionGuard:
         try:
             session_id = headers.get(SESSION_HEADER)
             if session_id is None and opens_session(headers):
-                await self._open(principal, headers, scope, receive, send)
+                turns = self._opening_turns.setdefault(principal, anyio.CapacityLimiter(OPENINGS_AT_ONCE))
+                async with turns:
+                    await self._open(principal, headers, scope, receive, send)
             else:
                 await self._use(principal, session_id, scope, receive, send)
         finally:

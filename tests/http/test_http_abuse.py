@@ -172,12 +172,27 @@ async def test_when_every_connection_is_busy_a_new_one_is_closed_at_once() -> No
     first, second, third, fourth = (FakeTransport(p) for p in (1001, 1002, 1003, 1004))
     key = guard.admit(first)  # type: ignore[arg-type]
     guard.admit(second)  # type: ignore[arg-type]
-    guard.request_started(key)
-    guard.body_done(key)  # first: a request in progress
+    guard.body_done(guard.request_started(key))  # first: a request in progress
     assert guard.admit(third) is not None and second.closed and not first.closed  # the idle one made room
     guard.request_started(("127.0.0.1", 1003, "127.0.0.1", 8000))  # third: reading its request
     assert guard.admit(fourth) is None and guard.refused == 1  # nobody idle: refused
     assert not first.closed and not third.closed
+
+
+async def test_a_request_that_starts_before_the_previous_one_ends_keeps_its_connection() -> None:
+    guard = ConnectionGuard(max_connections=1, request_timeout=0.05)
+    first_transport = FakeTransport(1001)
+    key = guard.admit(first_transport)  # type: ignore[arg-type]
+    first = guard.request_started(key)
+    guard.body_done(first)
+    second = guard.request_started(key)  # keep-alive: the next request is in before the first app call returns
+    guard.body_done(second)
+    guard.request_finished(first)
+    await anyio.sleep(0.15)  # bounded: three deadlines
+    assert not first_transport.closed  # the second request is still being answered: no deadline, no eviction
+    assert guard.admit(FakeTransport(1002)) is None  # type: ignore[arg-type]
+    guard.request_finished(second)
+    assert guard.admit(FakeTransport(1003)) is not None and first_transport.closed  # type: ignore[arg-type]
 
 
 def test_the_connection_limit_stays_below_the_file_descriptor_limit() -> None:
