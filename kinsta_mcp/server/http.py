@@ -20,17 +20,17 @@ from __future__ import annotations
 
 import socket
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
 import anyio
 import anyio.lowlevel
 from mcp.server.mcpserver import MCPServer
-from mcp.server.transport_security import DEFAULT_MAX_REQUEST_BODY_SIZE, TransportSecuritySettings
+from mcp.server.transport_security import TransportSecuritySettings
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, PlainTextResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kinsta_mcp import __version__
 from kinsta_mcp.config import Settings
@@ -43,13 +43,15 @@ from kinsta_mcp.server.auth import (
     public_origin,
 )
 from kinsta_mcp.server.http_connections import ConnectionGuard, connection_limit, scope_key
-from kinsta_mcp.server.http_sessions import SessionGuard
+from kinsta_mcp.server.http_sessions import SessionGuard, has_body
 
 HEALTH_PATH = "/healthz"
 _LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 # Headers of a request, a name, an address and a port: far more than any MCP client sends.
 MAX_REQUEST_HEAD = 16 * 1024
-MAX_REQUEST_BODY = DEFAULT_MAX_REQUEST_BODY_SIZE  # the SDK's own limit (4 MiB), enforced before waiting
+# JSON-RPC requests carry tool arguments: kilobytes. The SDK's default (4 MiB) times every connection
+# would be a lot of memory to hand a flood.
+MAX_REQUEST_BODY = 1024 * 1024
 KEEP_ALIVE_SECONDS = 5
 
 
@@ -71,34 +73,6 @@ def security_for(host: str, port: int) -> TransportSecuritySettings:
     hosts = allowed_hosts(host, port)
     origins = [f"{scheme}://{value}" for value in hosts for scheme in ("http", "https")]
     return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins)
-
-
-def _has_body(headers: Headers) -> bool:
-    return "transfer-encoding" in headers or headers.get("content-length", "0") != "0"
-
-
-async def _read_body(receive: Receive, limit: int) -> bytes | None:
-    """The whole request body (b"" if the client went away), or None when it is over `limit` bytes."""
-    body = bytearray()
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            return bytes(body)
-        body += message.get("body", b"")
-        if len(body) > limit:
-            return None
-        if not message.get("more_body", False):
-            return bytes(body)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """A `receive` that hands over the body already read, then waits on the connection as before."""
-    pending = [{"type": "http.request", "body": body, "more_body": False}]
-
-    async def replayed() -> Message:
-        return pending.pop() if pending else await receive()
-
-    return replayed
 
 
 class HttpFront:
@@ -126,20 +100,15 @@ class HttpFront:
         headers = Headers(scope=scope)
         request = self.connections.request_started(key)
         try:
-            if _has_body(headers):
-                # Read it all now, under the connection's deadline: a request waiting for its turn
-                # (a session opening, say) must not count as a slow client.
-                body = await _read_body(receive, MAX_REQUEST_BODY)
-                if body is None:
-                    await PlainTextResponse("Request body too large", status_code=413)(scope, receive, send)
-                    return
-                receive = _replay(body, receive)
-            self.connections.body_done(request)
-            await self._route(scope, headers, receive, send)
+            await self._route(scope, headers, receive, send, lambda: self.connections.body_done(request))
         finally:
             self.connections.request_finished(request)
 
-    async def _route(self, scope: Scope, headers: Headers, receive: Receive, send: Send) -> None:
+    async def _route(
+        self, scope: Scope, headers: Headers, receive: Receive, send: Send, body_read: Callable[[], None]
+    ) -> None:
+        # Nothing is read from the body before the request is known to be for us and from whom: an
+        # unauthenticated client gets its 401 (from the SDK) without us buffering what it sends.
         if headers.get("host", "") not in self._hosts:
             await PlainTextResponse("Invalid Host header", status_code=421)(scope, receive, send)
             return
@@ -148,12 +117,16 @@ class HttpFront:
             await PlainTextResponse("Invalid Origin header", status_code=403)(scope, receive, send)
             return
         path = scope["path"]
-        if path == HEALTH_PATH and scope["method"] in ("GET", "HEAD"):
+        if path == MCP_PATH:
+            await self.sessions.serve(scope, receive, send, body_read)
+        elif has_body(headers):  # /healthz and the OAuth metadata take none
+            await PlainTextResponse("No request body expected here", status_code=413)(scope, receive, send)
+        elif path == HEALTH_PATH and scope["method"] in ("GET", "HEAD"):
+            body_read()
             # For process managers: nothing about profiles, tokens or sessions.
             await JSONResponse({"status": "ok", "version": __version__})(scope, receive, send)
-        elif path == MCP_PATH:
-            await self.sessions(scope, receive, send)
         else:
+            body_read()
             await self.sdk_app(scope, receive, send)
 
 
@@ -170,12 +143,14 @@ def build_http_app(server: MCPServer[Any], settings: Settings, max_connections: 
         host=settings.host,
         session_idle_timeout=settings.http_session_idle,
         max_sessions=per_principal * principals,  # never reached first: each principal is capped below
+        max_request_body_size=MAX_REQUEST_BODY,
     )
     sessions = SessionGuard(
         sdk_app,
         principal_resolver(settings),
         max_per_principal=per_principal,
         idle_timeout=settings.http_session_idle,
+        max_body=MAX_REQUEST_BODY,
     )
     connections = ConnectionGuard(max_connections if max_connections is not None else connection_limit())
     return HttpFront(sdk_app, sessions, connections, security)

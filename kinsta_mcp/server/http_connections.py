@@ -31,7 +31,7 @@ from typing import Any
 # holds up to 100), the audit file, the config, logs.
 _FD_RESERVE = 160
 _MIN_CONNECTIONS = 16
-MAX_CONNECTIONS = 4096
+MAX_CONNECTIONS = 1024  # each may hold uvicorn's read buffer (64 KiB) and a request head (16 KiB)
 REQUEST_TIMEOUT = 15.0
 
 ConnectionKey = tuple[str, int, str, int]  # client host and port, server host and port
@@ -46,7 +46,7 @@ def open_file_descriptors() -> int:
 
 def connection_limit(soft_limit: int | None = None, in_use: int | None = None) -> int:
     """How many inbound connections to allow: what the file-descriptor limit leaves after those in use
-    and a reserve for outbound connections and files, between 16 and 4096."""
+    and a reserve for outbound connections and files, between 16 and 1024."""
     if soft_limit is None:
         soft_limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     if soft_limit == resource.RLIM_INFINITY or soft_limit < 0:

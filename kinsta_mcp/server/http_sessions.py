@@ -57,6 +57,34 @@ class _Session:
     in_flight: int = 0
 
 
+def has_body(headers: Headers) -> bool:
+    return "transfer-encoding" in headers or headers.get("content-length", "0") != "0"
+
+
+async def read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole request body (b"" if the client went away), or None when it is over `limit` bytes."""
+    body = bytearray()
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return bytes(body)
+        body += message.get("body", b"")
+        if len(body) > limit:
+            return None
+        if not message.get("more_body", False):
+            return bytes(body)
+
+
+def replay(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that hands over the body already read, then waits on the connection as before."""
+    pending: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def replayed() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replayed
+
+
 def opens_session(headers: Headers) -> bool:
     """Whether the SDK would open a stateful session for this request: no session id, and a
     2025-era protocol version or none (2026-07-28 requests carry their version and keep no session)."""
@@ -88,9 +116,11 @@ class SessionGuard:
         *,
         max_per_principal: int,
         idle_timeout: float,
+        max_body: int,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.app = app
+        self.max_body = max_body
         self._resolve = resolve_principal
         self.max_per_principal = max_per_principal
         self.max_requests = max_per_principal * REQUESTS_PER_SESSION
@@ -109,9 +139,13 @@ class SessionGuard:
         return sum(1 for s in self._sessions.values() if s.principal == principal)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.serve(scope, receive, send, lambda: None)
+
+    async def serve(self, scope: Scope, receive: Receive, send: Send, body_read: Callable[[], None]) -> None:
+        """Serve one request; `body_read` is called once its body is in (the connection's deadline ends)."""
         headers = Headers(scope=scope)
         principal = self._resolve(headers) if scope["type"] == "http" else None
-        if principal is None:  # no valid token: the SDK answers 401, and nothing is kept for it
+        if principal is None:  # no valid token: the SDK answers 401 unread, and nothing is kept for it
             await self.app(scope, receive, send)
             return
         if self._requests[principal] >= self.max_requests:
@@ -123,6 +157,15 @@ class SessionGuard:
         self._requests[principal] += 1
         principal_token = current_principal.set(principal)
         try:
+            if has_body(headers):
+                # Read it all now, under the connection's deadline: a request that then waits for its
+                # turn (a session opening) must not be taken for a slow client.
+                body = await read_body(receive, self.max_body)
+                if body is None:
+                    await JSONResponse({"error": "Request body too large"}, status_code=413)(scope, receive, send)
+                    return
+                receive = replay(body, receive)
+            body_read()
             session_id = headers.get(SESSION_HEADER)
             if session_id is None and opens_session(headers):
                 turns = self._opening_turns.setdefault(principal, anyio.CapacityLimiter(OPENINGS_AT_ONCE))

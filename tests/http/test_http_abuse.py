@@ -198,8 +198,17 @@ async def test_a_request_that_starts_before_the_previous_one_ends_keeps_its_conn
 def test_the_connection_limit_stays_below_the_file_descriptor_limit() -> None:
     assert connection_limit(soft_limit=1024, in_use=40) == 1024 - 40 - 160
     assert connection_limit(soft_limit=100, in_use=40) == 16  # a floor, for tiny limits
-    assert connection_limit(soft_limit=1_000_000, in_use=40) == 4096
+    assert connection_limit(soft_limit=1_000_000, in_use=40) == 1024
+    assert connection_limit(soft_limit=-1, in_use=40) == 1024  # unlimited
     assert connection_limit() < __import__("resource").getrlimit(__import__("resource").RLIMIT_NOFILE)[0]
+
+
+async def test_request_bodies_are_bounded_and_read_only_for_a_known_principal(s: Served) -> None:
+    big = b"{" + b" " * (1024 * 1024) + b"}"  # over 1 MiB: no MCP request is that large
+    async with httpx2.AsyncClient(timeout=10) as http:
+        assert (await http.post(s.url, content=big, headers=auth(ANY_TOKEN))).status_code == 413
+        assert (await http.post(s.url, content=big, headers=MCP_HEADERS)).status_code == 401  # not read: refused
+        assert (await http.post(f"{s.origin}/healthz", content=b"x")).status_code == 413
 
 
 # ---------------------------------------------------------------------------- hardening
