@@ -16,7 +16,9 @@ each bounded in count and time (the run stops by itself), all on 127.0.0.1:
    keeps a tenth of them for principals other than the busiest). The limiter runs on real time with the window
    compressed `--scale` times (a minute is 60/scale s); figures are also given in Kinsta minutes
    (a larger scale also compresses less: the server's own work stays the same). The other
-   principal called a few times before the flood, as an active user would have.
+   principal called a few times before the flood, as an active user would have. With
+   `--same-principal` the other is one more session of the flooder's token instead (loopback
+   without tokens: every client is one principal, and sessions share fairly within it).
 
 Run: python benchmarks/flood.py [--initialize 2000] [--idle 600] [--calls 360] [--scale 4]
 """
@@ -40,7 +42,7 @@ from pydantic import SecretStr
 
 from kinsta_mcp.api.client import KinstaClient
 from kinsta_mcp.api.clock import SystemClock
-from kinsta_mcp.api.ratelimit import RateLimiter, current_principal
+from kinsta_mcp.api.ratelimit import RateLimiter, current_principal, current_session
 from kinsta_mcp.catalog.spec import RateClass
 from kinsta_mcp.config import Profile, Settings
 from kinsta_mcp.server.app import build_server
@@ -50,7 +52,7 @@ from kinsta_mcp.simulator import DEMO_API_KEY, DEMO_COMPANY_ID, SimClock, Simula
 
 FLOODER_TOKEN = "flood-benchmark-flooder-7c1e9a3b5d2f4e6a8b0c"
 OTHER_TOKEN = "flood-benchmark-other-2b4d6f8a0c1e3a5b7d9f"
-FLOODER, OTHER = "token-1", "token-2"
+FLOODER = "token-1"  # the flooder's principal: its token is the first configured
 INITIALIZE = {
     "jsonrpc": "2.0",
     "id": 1,
@@ -79,12 +81,13 @@ def _summary(values: list[float]) -> str:
 class TimedLimiter(RateLimiter):
     """The limiter, recording how long each principal waited for its slots."""
 
-    waits: dict[str, list[float]]
+    waits: dict[tuple[str, str], list[float]]  # (principal, session) -> seconds in acquire()
 
     async def acquire(self, bucket: str, rate: RateClass = RateClass.STANDARD) -> None:
         started = time.perf_counter()
         await super().acquire(bucket, rate)
-        self.waits.setdefault(current_principal.get(), []).append(time.perf_counter() - started)
+        caller = (current_principal.get(), current_session.get())
+        self.waits.setdefault(caller, []).append(time.perf_counter() - started)
 
 
 @dataclass
@@ -116,11 +119,13 @@ class FloodReport:
     flooder_latencies: list[float] = field(default_factory=list)
     other_latencies: list[float] = field(default_factory=list)
     other_alone: list[float] = field(default_factory=list)  # the same call before the flood: HTTP and MCP cost
-    limiter_waits: dict[str, list[float]] = field(default_factory=dict)  # principal -> time in acquire()
+    same_principal: bool = False  # the other used the flooder's token (another session of it) in flood 3
+    limiter_waits: dict[str, list[float]] = field(default_factory=dict)  # "flooder"/"other" -> time in acquire()
     budget_seconds: float = 0.0
 
     def table(self) -> str:
         minute = 60.0 / self.scale
+        other_waits, flooder_waits = self.limiter_waits.get("other", []), self.limiter_waits.get("flooder", [])
         rows = [
             ("1. initialize sent by the flooder", f"{self.initialize_sent} in {self.session_flood_seconds:.1f} s"),
             ("   answers to the flooder", ", ".join(f"{k}: {v}" for k, v in sorted(self.initialize_statuses.items()))),
@@ -149,15 +154,18 @@ class FloodReport:
                 f"Kinsta minutes (window {minute:.1f} s)",
             ),
             ("   other's call before the flood", _summary(self.other_alone)),
-            ("   other's calls a Kinsta minute", f"{self.other_per_minute:.0f}"),
+            (
+                "   other's calls a Kinsta minute",
+                f"{self.other_per_minute:.0f}" + (" (a session of the flooder's token)" if self.same_principal else ""),
+            ),
             ("   flooder's call during the flood", _summary(self.flooder_latencies)),
             ("   other's call during the flood", _summary(self.other_latencies)),
-            ("   flooder's wait for a slot (limiter)", _summary(self.limiter_waits.get(FLOODER, []))),
-            ("   other's wait for a slot (limiter)", _summary(self.limiter_waits.get(OTHER, []))),
+            ("   flooder's wait for a slot (limiter)", _summary(flooder_waits)),
+            ("   other's wait for a slot (limiter)", _summary(other_waits)),
             (
                 "   other's longest slot wait in Kinsta s",
-                f"{max(self.limiter_waits.get(OTHER, []), default=0.0) * self.scale:.1f} s "
-                f"(flooder's: {max(self.limiter_waits.get(FLOODER, []), default=0.0) * self.scale:.1f} s)",
+                f"{max(other_waits, default=0.0) * self.scale:.1f} s "
+                f"(flooder's: {max(flooder_waits, default=0.0) * self.scale:.1f} s)",
             ),
             (
                 "   other's longest call in Kinsta seconds",
@@ -277,18 +285,22 @@ async def _connection_flood(report: FloodReport, front: HttpFront, port: int, id
     report.slow_lifetimes = [t for index, t in closed_at.items() if index >= idle]
 
 
-async def _budget_flood(report: FloodReport, url: str, calls: int, callers: int, other_every: float) -> None:
+async def _budget_flood(
+    report: FloodReport, limiter: TimedLimiter, url: str, calls: int, callers: int, other_every: float
+) -> None:
     async def session(token: str, mode: str) -> Any:
         http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=httpx2.Timeout(120.0))
         return http, Client(streamable_http_client(url, http_client=http), mode=mode)  # type: ignore[arg-type]
 
-    other_http, other_client = await session(OTHER_TOKEN, "legacy")
+    other_http, other_client = await session(FLOODER_TOKEN if report.same_principal else OTHER_TOKEN, "legacy")
     done = anyio.Event()
     async with other_http, other_client as other:
         for _ in range(3):  # an active user, seen before the flood; and what a call costs without one
             started = time.perf_counter()
             await other.call_tool("list_sites", {})
             report.other_alone.append(time.perf_counter() - started)
+        others = set(limiter.waits)  # the other's (principal, session): the only caller so far
+        limiter.waits.clear()
 
         async def flooder(index: int, share: int) -> None:
             http, client = await session(FLOODER_TOKEN, ("legacy", "auto")[index % 2])
@@ -314,6 +326,8 @@ async def _budget_flood(report: FloodReport, url: str, calls: int, callers: int,
                     floods.start_soon(flooder, index, calls // callers + (1 if index < calls % callers else 0))
             done.set()
         report.budget_seconds = time.perf_counter() - started
+    for caller, waits in limiter.waits.items():
+        report.limiter_waits.setdefault("other" if caller in others else "flooder", []).extend(waits)
 
 
 async def run_flood(
@@ -327,10 +341,11 @@ async def run_flood(
     callers: int = 16,
     scale: float = 4.0,
     other_per_minute: float = 8.0,
+    same_principal: bool = False,
     time_limit: float = 300.0,
 ) -> FloodReport:
     """Run the three floods and return their figures; stops by itself at `time_limit` seconds."""
-    report = FloodReport(scale=scale, other_per_minute=other_per_minute)
+    report = FloodReport(scale=scale, other_per_minute=other_per_minute, same_principal=same_principal)
     sim = Simulator(clock=SimClock(), rate_limits=False)  # the budget is the server's limiter, on real time
     sock = loopback_socket()
     port = sock.getsockname()[1]
@@ -349,9 +364,7 @@ async def run_flood(
                 default_timeout, front.connections.request_timeout = front.connections.request_timeout, request_timeout
                 await _connection_flood(report, front, port, idle, slow)
                 front.connections.request_timeout = default_timeout
-                limiter.waits.clear()  # the budget flood's waits only
-                await _budget_flood(report, url, calls, callers, 60.0 / scale / other_per_minute)
-                report.limiter_waits = limiter.waits
+                await _budget_flood(report, limiter, url, calls, callers, 60.0 / scale / other_per_minute)
     finally:
         sock.close()
         await kinsta.aclose()
@@ -370,6 +383,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--callers", type=int, default=16, help="of those, at a time (one session each)")
     parser.add_argument("--scale", type=float, default=4.0, help="a Kinsta minute lasts 60/scale seconds")
     parser.add_argument("--other-per-minute", type=float, default=8.0, help="the other's calls a Kinsta minute")
+    parser.add_argument(
+        "--same-principal", action="store_true", help="flood 3: the other is another session of the flooder's token"
+    )
     args = parser.parse_args(argv)
     report = anyio.run(
         run_flood,
@@ -383,6 +399,7 @@ def main(argv: list[str] | None = None) -> int:
         args.callers,
         args.scale,
         args.other_per_minute,
+        args.same_principal,
     )
     sys.stdout.write(report.table() + "\n")
     for problem in report.other_failures[:10]:

@@ -14,11 +14,12 @@ Fair share: callers are named by two context variables, `current_principal` (the
 label, "local" without one) and `current_session` (a key per MCP session). Waiting calls are
 served round-robin: a freed slot goes to the principal served least recently, then to its
 session served least recently, then first come first served. Once more than one principal (or
-session) has called in the last `recent` seconds, none may hold more than nine tenths of a
-company window (`limit - limit // 10`: 108 of 120, 32 of 35 logs), so the last tenth stays for
-the others: while one caller floods, another's calls (up to that tenth a minute) do not wait
-for the window at all, and any further call waits only for the next freed slot, which it gets
-before the flooder. A caller alone keeps the whole window.
+session) has called in the last `recent` seconds, the last tenth of every company window
+(`limit // 10`: 12 of 120, 3 of 35 logs) is kept for light callers, those with fewer than that
+many calls in the window: however many callers flood, together they get at most 108 of 120,
+and a light caller's calls go at once while light callers together have not used the tenth;
+any further call waits only for the next freed slot, which it gets before the flooders. A
+caller alone keeps the whole window.
 """
 
 from __future__ import annotations
@@ -196,13 +197,22 @@ class RateLimiter:
         by_principal = self._shared(self._seen_principals, principal, now)
         by_session = self._shared(self._seen_sessions, (principal, session), now)
         for kind, limit in self._company_windows(rate):
-            wait = max(wait, _window_wait(self._log(kind, bucket), limit, now, self.window))
-            share = limit - limit // _RESERVE_DIVISOR
+            log = self._log(kind, bucket)
+            wait = max(wait, _window_wait(log, limit, now, self.window))
+            reserve = limit // _RESERVE_DIVISOR
+            if not reserve or not (by_principal or by_session):
+                continue
+            # The last `reserve` slots of the window are for light callers (fewer than `reserve` calls in
+            # it, as a principal and as a session): a busy one waits for the window to drop below them,
+            # or for its own calls to age out of the window until it is light again.
+            heavy = 0.0
             if by_principal:
-                wait = max(wait, _window_wait(self._log(kind, bucket, principal), share, now, self.window))
+                heavy = _window_wait(self._log(kind, bucket, principal), reserve, now, self.window)
             if by_session:
                 own = self._log(kind, bucket, principal, session)
-                wait = max(wait, _window_wait(own, share, now, self.window))
+                heavy = max(heavy, _window_wait(own, reserve, now, self.window))
+            if heavy > 0:
+                wait = max(wait, min(heavy, _window_wait(log, limit - reserve, now, self.window)))
         return max(0.0, wait)
 
     def wait_time(

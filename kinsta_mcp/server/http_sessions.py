@@ -274,8 +274,8 @@ class SessionGuard:
             current_session.reset(session_token)
             if counted:
                 self._opening[principal] -= 1
-            if self._opening[principal] <= 0:
-                del self._opening[principal]
+            if self._opening.get(principal, 0) <= 0:  # another opening may have dropped it already
+                self._opening.pop(principal, None)
             if registered is not None:
                 registered.in_flight -= 1
                 registered.last_active = self._clock()

@@ -141,8 +141,9 @@ def per_caller(granted: list[tuple[str, float]], at: float) -> dict[str, int]:
 
 
 async def test_a_light_principal_does_not_wait_while_another_floods(clock: FakeClock) -> None:
-    """The bound: once the budget is shared, a flooder holds at most 108 of the 120 slots of a minute,
-    so another principal's calls, up to 12 a minute, go at once however many calls the flooder queues."""
+    """The bound: once the budget is shared, the last 12 of the 120 slots of a minute are for light
+    callers (under 12 calls in it), so another principal's calls, up to 12 a minute, go at once
+    however many calls the flooder queues."""
     limiter = RateLimiter(clock)
     granted: list[tuple[str, float]] = []
     await calls_as(limiter, clock, granted, "light")  # the light caller has been seen
@@ -152,9 +153,31 @@ async def test_a_light_principal_does_not_wait_while_another_floods(clock: FakeC
         group.start_soon(calls_as, limiter, clock, granted, "light", "", 11)
     light = [t for caller, t in granted if caller == "light/"]
     assert light == [0.0] * 12  # not one of them waited
-    assert per_caller(granted, 0.0) == {"light/": 12, "flood/": 108}
+    assert per_caller(granted, 0.0) == {"light/": 12, "flood/": 107}  # 107 + the light caller's first = 108
     flood = sorted(t for caller, t in granted if caller == "flood/")
-    assert flood == [0.0] * 108 + [60.0] * 108 + [120.0] * 84  # the flooder still gets its 108 a minute
+    assert flood == [0.0] * 107 + [60.0] * 108 + [120.0] * 85  # the flooder still gets 108 a minute
+
+
+async def test_several_flooders_together_leave_the_last_tenth_to_a_light_caller(clock: FakeClock) -> None:
+    """Up to 9 flooders (108 / 12): served in turn, each has 12 calls in the window before the last
+    tenth is reached, so none of them counts as light there."""
+    limiter = RateLimiter(clock)
+    granted: list[tuple[str, float]] = []
+    await calls_as(limiter, clock, granted, "light")
+
+    async def light_later() -> None:
+        await clock.sleep(60.0)  # when the first minute's slots come free, all at once
+        await calls_as(limiter, clock, granted, "light", "", 12)
+
+    async with anyio.create_task_group() as group:
+        for flooder in ("flood-a", "flood-b", "flood-c"):
+            for _ in range(100):
+                group.start_soon(calls_as, limiter, clock, granted, flooder)
+        group.start_soon(light_later)
+    assert [t for caller, t in granted if caller == "light/"] == [0.0] + [60.0] * 12
+    at_60 = per_caller(granted, 60.0)
+    assert at_60.pop("light/") == 12
+    assert sum(at_60.values()) <= 108 and max(at_60.values()) - min(at_60.values()) <= 1, at_60
 
 
 async def test_a_newcomer_gets_the_first_freed_slot_and_then_its_tenth(clock: FakeClock) -> None:
@@ -169,7 +192,7 @@ async def test_a_newcomer_gets_the_first_freed_slot_and_then_its_tenth(clock: Fa
     light = [t for caller, t in granted if caller == "light/"]
     assert light == [60.0] * 12  # the first freed slots: none of the flooder's 180 waiting calls went first
     assert per_caller(granted, 0.0) == {"flood/": 120}  # alone, the flooder had the whole window
-    assert per_caller(granted, 60.0) == {"light/": 12, "flood/": 108}
+    assert per_caller(granted, 60.0) == {"light/": 12, "flood/": 107}
 
 
 async def test_waiting_principals_are_served_round_robin(clock: FakeClock) -> None:
@@ -180,11 +203,14 @@ async def test_waiting_principals_are_served_round_robin(clock: FakeClock) -> No
             for _ in range(40):
                 group.start_soon(calls_as, limiter, clock, granted, principal)
     assert per_caller(granted, 0.0) == {"a/": 10}  # a was alone when its first calls came
-    for at in (10.0, 20.0, 30.0, 40.0, 50.0, 60.0):  # then every window is shared: 4/3/3 in turn, not a's 30 first
+    for at in (10.0, 20.0, 30.0, 40.0, 50.0, 60.0):  # then every window is shared: 3 each, not a's 10 first
         counts = per_caller(granted, at)
-        assert sum(counts.values()) == 10 and max(counts.values()) - min(counts.values()) <= 1, (at, counts)
+        # 9: the last slot of the 10 is for a light caller (none here: all have called in the window)
+        assert counts == {"a/": 3, "b/": 3, "c/": 3}, (at, counts)
     finished = {caller: max(t for c, t in granted if c == caller) for caller in ("a/", "b/", "c/")}
-    assert finished["b/"] == finished["c/"] == 110.0  # FIFO would have left c's first call waiting until t=70
+    # b and c, queued at the same time, finish together (a, served alone at first, before them).
+    # First come first served would have left c's first call waiting until t=80.
+    assert finished["b/"] == finished["c/"] == 130.0 and finished["a/"] == 100.0
 
 
 async def test_sessions_of_one_principal_share_its_slots_round_robin(clock: FakeClock) -> None:
