@@ -17,8 +17,9 @@ each bounded in count and time (the run stops by itself), all on 127.0.0.1:
    compressed `--scale` times (a minute is 60/scale s); figures are also given in Kinsta minutes
    (a larger scale also compresses less: the server's own work stays the same). The other
    principal called a few times before the flood, as an active user would have. With
-   `--same-principal` the other is one more session of the flooder's token instead (loopback
-   without tokens: every client is one principal, and sessions share fairly within it).
+   `--same-principal` the other is one more session of the flooder's token instead: it shares
+   its principal's standing (the last tenth of the window is kept for other, light principals),
+   so it is only served in turn with the flooder's sessions.
 
 Run: python benchmarks/flood.py [--initialize 2000] [--idle 600] [--calls 360] [--scale 4]
 """

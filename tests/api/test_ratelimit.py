@@ -180,6 +180,26 @@ async def test_several_flooders_together_leave_the_last_tenth_to_a_light_caller(
     assert sum(at_60.values()) <= 108 and max(at_60.values()) - min(at_60.values()) <= 1, at_60
 
 
+async def test_on_one_principal_a_light_session_does_not_wait_while_other_sessions_flood(clock: FakeClock) -> None:
+    """Loopback without tokens: every client is the principal "local"; its sessions share the same way."""
+    limiter = RateLimiter(clock)
+    granted: list[tuple[str, float]] = []
+    await calls_as(limiter, clock, granted, "local", "light")
+
+    async def light_later() -> None:
+        await clock.sleep(60.0)
+        await calls_as(limiter, clock, granted, "local", "light", 12)
+
+    async with anyio.create_task_group() as group:
+        for session in ("busy-1", "busy-2", "busy-3", "busy-4"):
+            for _ in range(80):
+                group.start_soon(calls_as, limiter, clock, granted, "local", session)
+        group.start_soon(light_later)
+    assert [t for caller, t in granted if caller == "local/light"] == [0.0] + [60.0] * 12
+    at_60 = per_caller(granted, 60.0)
+    assert at_60.pop("local/light") == 12 and sum(at_60.values()) <= 108
+
+
 async def test_a_newcomer_gets_the_first_freed_slot_and_then_its_tenth(clock: FakeClock) -> None:
     """First contact: a principal alone may use the whole window, so a newcomer waits at most until
     the first slot frees (under a minute), and is served before the flooder's queue."""
