@@ -8,7 +8,8 @@ HTTP/1.1 protocol so that:
 
 - at most `max_connections` are open at once, set below the file-descriptor limit
   (`connection_limit`); a connection beyond that closes the oldest one with no request in
-  progress, or, when every one is busy, is closed itself at once;
+  progress (one that never completed a request first), or, when every one is busy, is closed
+  itself at once;
 - a connection must deliver a whole request (head and body) within `request_timeout` seconds of
   connecting, or of the first byte of a later request; otherwise it is closed. Between requests,
   uvicorn's keep-alive timeout closes it.
@@ -75,6 +76,7 @@ class _Connection:
     reading: int = 0  # requests whose head arrived and whose body is still coming
     busy: int = 0  # requests read whole, their response not finished (a keep-alive connection's
     # next request can start before the previous one's app call has returned)
+    answered: int = 0  # requests finished: a connection that has had none is the first to go
 
 
 @dataclass(eq=False)
@@ -126,12 +128,15 @@ class ConnectionGuard:
         return key
 
     def _evict_one(self) -> bool:
-        for key, connection in self._open.items():
-            if not connection.busy and not connection.reading:  # idle: between requests, or none yet
-                self._close(key, connection)
-                self.evicted += 1
-                return True
-        return False
+        """Close the oldest idle connection that never completed a request (a flood's), else the oldest
+        idle one (a client's kept-alive connection: it will open another)."""
+        idle = [(key, c) for key, c in self._open.items() if not c.busy and not c.reading]
+        if not idle:
+            return False
+        key, connection = next(((k, c) for k, c in idle if not c.answered), idle[0])
+        self._close(key, connection)
+        self.evicted += 1
+        return True
 
     def _arm(self, key: ConnectionKey, connection: _Connection) -> None:
         self._disarm(connection)
@@ -191,6 +196,7 @@ class ConnectionGuard:
         connection = request.connection
         if connection is None or request.key is None:
             return
+        connection.answered += 1
         if request.body_read:
             connection.busy -= 1
         else:

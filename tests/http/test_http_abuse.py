@@ -195,6 +195,16 @@ async def test_a_request_that_starts_before_the_previous_one_ends_keeps_its_conn
     assert guard.admit(FakeTransport(1003)) is not None and first_transport.closed  # type: ignore[arg-type]
 
 
+async def test_a_connection_that_never_completed_a_request_is_evicted_before_a_kept_alive_one() -> None:
+    guard = ConnectionGuard(max_connections=2)
+    client, silent = FakeTransport(1001), FakeTransport(1002)
+    key = guard.admit(client)  # type: ignore[arg-type]
+    guard.request_finished(guard.request_started(key))  # the client's connection was used, now idle
+    guard.admit(silent)  # type: ignore[arg-type]  # newer, but never sent a request
+    assert guard.admit(FakeTransport(1003)) is not None  # type: ignore[arg-type]
+    assert silent.closed and not client.closed
+
+
 def test_the_connection_limit_stays_below_the_file_descriptor_limit() -> None:
     assert connection_limit(soft_limit=1024, in_use=40) == 1024 - 40 - 160
     assert connection_limit(soft_limit=100, in_use=40) == 16  # a floor, for tiny limits
