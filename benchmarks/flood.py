@@ -365,6 +365,7 @@ async def run_flood(
                 default_timeout, front.connections.request_timeout = front.connections.request_timeout, request_timeout
                 await _connection_flood(report, front, port, idle, slow)
                 front.connections.request_timeout = default_timeout
+                await anyio.sleep(60.0 / scale)  # the other's calls in floods 1 and 2 leave the window
                 await _budget_flood(report, limiter, url, calls, callers, 60.0 / scale / other_per_minute)
     finally:
         sock.close()
