@@ -3,6 +3,13 @@
 stdout belongs to the MCP protocol on the stdio transport, so every log line goes to stderr.
 The redacting filter sits on the handler, so it sees records from every logger (ours,
 httpx's, the MCP SDK's), including exception tracebacks and stack traces.
+
+Redaction only hides values it knows (the API keys, the HTTP tokens). What a tool reveals (an
+SFTP password, a login link, a confirmation token) travels in response bodies, so no record that
+can carry one is written at any level: the libraries that log bodies, SSE chunks or URLs below
+WARNING (sse_starlette prints every SSE chunk at DEBUG; the MCP SDK, uvicorn, httpx and httpcore
+log messages and requests) are held at WARNING, on their loggers and again at the handler (uvicorn
+resets its loggers' levels when it starts).
 """
 
 from __future__ import annotations
@@ -19,6 +26,19 @@ _BEARER = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+")
 # Shorter values would redact ordinary words; real keys and tokens are long.
 _MIN_SECRET_LENGTH = 6
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# Loggers (and their children) that may print a request or response body, an SSE chunk or a URL.
+QUIET_LOGGERS = ("sse_starlette", "mcp", "uvicorn", "httpx", "httpcore", "h11", "starlette")
+
+
+def _is_quiet(name: str) -> bool:
+    return any(name == quiet or name.startswith(quiet + ".") for quiet in QUIET_LOGGERS)
+
+
+class BodyFilter(logging.Filter):
+    """Drops records below WARNING from the libraries in `QUIET_LOGGERS`, whatever their level says."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or not _is_quiet(record.name)
 
 
 class RedactingFilter(logging.Filter):
@@ -71,11 +91,12 @@ def setup_logging(level: str, secrets: Iterable[str] = (), stream: TextIO | None
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.set_name(_HANDLER_NAME)
     handler.setFormatter(logging.Formatter(_FORMAT))
+    handler.addFilter(BodyFilter())  # first: a dropped record is never even rendered
     redactor = RedactingFilter(secrets)
     handler.addFilter(redactor)
     root.addHandler(handler)
     root.setLevel(level.upper())
-    # httpx logs every request at INFO; that is debug detail for us.
-    logging.getLogger("httpx").setLevel(logging.DEBUG if level.lower() == "debug" else logging.WARNING)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
     logging.captureWarnings(True)
     return redactor

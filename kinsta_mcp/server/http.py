@@ -1,86 +1,183 @@
-"""Streamable HTTP transport: loopback by default, DNS-rebinding protection always on, bearer tokens.
+"""Streamable HTTP transport: loopback by default, DNS-rebinding protection always on, bearer tokens,
+and limits that keep one abusive client from starving the others.
 
-- Host and Origin allow-lists are set explicitly, so they hold for every bind (the SDK would turn
-  them off for a non-loopback bind). A wildcard bind (0.0.0.0, ::) accepts loopback names only;
-  binding a specific address or name adds that one.
+- Host and Origin must match exactly: the loopback names (and the bound address when it is a
+  specific one) with the bound port. They are checked here for every path and handed to the SDK
+  too. A wildcard bind (0.0.0.0, ::) accepts loopback names only.
 - With tokens configured (`http_tokens`), /mcp answers 401 with `WWW-Authenticate` to a request
   without a valid token; beyond loopback tokens are required (`auth.check_http_settings`).
 - `GET /healthz` answers without auth and reveals only the version.
-- Sessions are stateful: each client gets its own, and elicitation works on 2025-11-25 too.
+- Sessions are stateful (each client its own; elicitation works on 2025-11-25 too), capped per
+  principal and ended when idle (`http_sessions`); connections are bounded below the
+  file-descriptor limit and must deliver a request in time (`http_connections`).
 - uvicorn writes no access log (a URL or header could carry a secret) and logs through the root
-  logger, which `kinsta_mcp.logs` sends to stderr with secrets redacted.
+  logger, which `kinsta_mcp.logs` sends to stderr with secrets redacted and bodies never shown.
+
+Only the SDK's public API is used: `MCPServer.streamable_http_app(...)`, wrapped as an ASGI app.
 """
 
 from __future__ import annotations
 
 import socket
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import anyio.lowlevel
 from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kinsta_mcp import __version__
 from kinsta_mcp.config import Settings
-from kinsta_mcp.server.auth import MCP_PATH, WILDCARD_HOSTS, check_http_settings, public_origin
+from kinsta_mcp.server.auth import (
+    MCP_PATH,
+    WILDCARD_HOSTS,
+    check_http_settings,
+    is_loopback,
+    principal_resolver,
+    public_origin,
+)
+from kinsta_mcp.server.http_connections import ConnectionGuard, connection_limit, scope_key
+from kinsta_mcp.server.http_sessions import SessionGuard, has_body
 
 HEALTH_PATH = "/healthz"
 _LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+# Headers of a request, a name, an address and a port: far more than any MCP client sends.
+MAX_REQUEST_HEAD = 16 * 1024
+# JSON-RPC requests carry tool arguments: kilobytes. The SDK's default (4 MiB) times every connection
+# would be a lot of memory to hand a flood.
+MAX_REQUEST_BODY = 1024 * 1024
+KEEP_ALIVE_SECONDS = 5
+
+
+def _url_name(host: str) -> str:
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def allowed_hosts(host: str, port: int) -> list[str]:
+    """Host header values accepted, exactly: each name with the bound port (and bare, on port 80)."""
+    names = list(_LOOPBACK_NAMES)
+    if host not in WILDCARD_HOSTS and _url_name(host) not in names:
+        names.append(_url_name(host))
+    values = [f"{name}:{port}" for name in names]
+    return values + (names if port == 80 else [])
 
 
 def security_for(host: str, port: int) -> TransportSecuritySettings:
-    """Host and Origin allow-lists: loopback names on any port, plus the bound address when it is a specific one."""
-    hosts = [f"{name}:*" for name in _LOOPBACK_NAMES] + list(_LOOPBACK_NAMES)
-    origins = [f"http://{name}:*" for name in _LOOPBACK_NAMES] + [f"http://{name}" for name in _LOOPBACK_NAMES]
-    if host not in WILDCARD_HOSTS and host not in ("127.0.0.1", "localhost", "::1"):
-        name = f"[{host}]" if ":" in host else host
-        hosts += [f"{name}:{port}", name]
-        origins += [f"http://{name}:{port}", f"https://{name}:{port}", f"http://{name}", f"https://{name}"]
+    """Host and Origin allow-lists, exact (no `:*` wildcards: `localhost:PORT@evil.com` must not pass)."""
+    hosts = allowed_hosts(host, port)
+    origins = [f"{scheme}://{value}" for value in hosts for scheme in ("http", "https")]
     return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins)
 
 
-def _add_health_route(server: MCPServer[Any]) -> None:
-    routes = server._custom_starlette_routes  # the SDK's list that custom_route appends to
-    if any(getattr(route, "path", None) == HEALTH_PATH for route in routes):
-        return
+class HttpFront:
+    """The ASGI app uvicorn serves: request bookkeeping for the connection guard, exact Host and
+    Origin checks, /healthz, and /mcp through the per-principal session guard into the SDK."""
 
-    @server.custom_route(HEALTH_PATH, methods=["GET"])  # type: ignore[untyped-decorator]  # the SDK leaves it untyped
-    async def healthz(request: Request) -> Response:
-        # For process managers: nothing about profiles, tokens or sessions.
-        return JSONResponse({"status": "ok", "version": __version__})
+    def __init__(
+        self,
+        sdk_app: ASGIApp,
+        sessions: SessionGuard,
+        connections: ConnectionGuard,
+        security: TransportSecuritySettings,
+    ) -> None:
+        self.sdk_app = sdk_app
+        self.sessions = sessions
+        self.connections = connections
+        self._hosts = frozenset(security.allowed_hosts)  # exact, as the SDK compares them
+        self._origins = frozenset(security.allowed_origins)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # lifespan: the SDK's session manager starts and stops with it
+            await self.sdk_app(scope, receive, send)
+            return
+        key = scope_key(scope)
+        headers = Headers(scope=scope)
+        request = self.connections.request_started(key)
+        try:
+            await self._route(scope, headers, receive, send, lambda: self.connections.body_done(request))
+        finally:
+            self.connections.request_finished(request)
+
+    async def _route(
+        self, scope: Scope, headers: Headers, receive: Receive, send: Send, body_read: Callable[[], None]
+    ) -> None:
+        # Nothing is read from the body before the request is known to be for us and from whom: an
+        # unauthenticated client gets its 401 (from the SDK) without us buffering what it sends.
+        if headers.get("host", "") not in self._hosts:
+            await PlainTextResponse("Invalid Host header", status_code=421)(scope, receive, send)
+            return
+        origin = headers.get("origin")
+        if origin is not None and origin not in self._origins:
+            await PlainTextResponse("Invalid Origin header", status_code=403)(scope, receive, send)
+            return
+        path = scope["path"]
+        if path == MCP_PATH:
+            await self.sessions.serve(scope, receive, send, body_read)
+        elif has_body(headers):  # /healthz and the OAuth metadata take none
+            await PlainTextResponse("No request body expected here", status_code=413)(scope, receive, send)
+        elif path == HEALTH_PATH and scope["method"] in ("GET", "HEAD"):
+            body_read()
+            # For process managers: nothing about profiles, tokens or sessions.
+            await JSONResponse({"status": "ok", "version": __version__})(scope, receive, send)
+        else:
+            body_read()
+            await self.sdk_app(scope, receive, send)
 
 
-def build_http_app(server: MCPServer[Any], settings: Settings) -> Starlette:
+def build_http_app(server: MCPServer[Any], settings: Settings, max_connections: int | None = None) -> HttpFront:
     """The ASGI app: /mcp (stateful Streamable HTTP, auth when tokens are set) and /healthz."""
     check_http_settings(settings.model_copy(update={"transport": "http"}))
-    _add_health_route(server)
-    return server.streamable_http_app(
+    security = security_for(settings.host, settings.port)
+    per_principal = settings.http_max_sessions_per_principal
+    principals = max(1, len(settings.http_tokens))
+    sdk_app = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         stateless_http=False,
-        transport_security=security_for(settings.host, settings.port),
+        transport_security=security,
         host=settings.host,
+        session_idle_timeout=settings.http_session_idle,
+        max_sessions=per_principal * principals,  # never reached first: each principal is capped below
+        max_request_body_size=MAX_REQUEST_BODY,
     )
+    sessions = SessionGuard(
+        sdk_app,
+        principal_resolver(settings),
+        max_per_principal=per_principal,
+        idle_timeout=settings.http_session_idle,
+        max_body=MAX_REQUEST_BODY,
+    )
+    connections = ConnectionGuard(max_connections if max_connections is not None else connection_limit())
+    return HttpFront(sdk_app, sessions, connections, security)
 
 
-def uvicorn_config(app: Starlette, settings: Settings) -> Any:
+def uvicorn_config(app: HttpFront, settings: Settings) -> Any:
     import uvicorn
+    from uvicorn.protocols.http.h11_impl import H11Protocol
 
+    limit = app.connections.max_connections
     return uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
-        log_level=settings.log_level,
+        # uvicorn sets its loggers to this level; below WARNING they would log requests (`kinsta_mcp.logs`).
+        log_level=settings.log_level if settings.log_level in ("warning", "error", "critical") else "warning",
         access_log=False,
         log_config=None,  # keep our stderr handler and its redaction
         lifespan="on",  # the session manager runs in the app's lifespan
         timeout_graceful_shutdown=5,
+        http=cast(Any, app.connections.protocol_factory(H11Protocol)),  # uvicorn accepts a protocol factory
+        proxy_headers=False,  # `client` in the scope is the socket's peer: the connection guard relies on it
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        h11_max_incomplete_event_size=MAX_REQUEST_HEAD,
+        limit_concurrency=limit + 1,  # a backstop: the connection guard keeps connections at `limit`
+        backlog=min(2048, limit),
+        server_header=False,
     )
 
 
@@ -103,11 +200,16 @@ def loopback_socket() -> socket.socket:
 
 
 @asynccontextmanager
-async def running(server: MCPServer[Any], settings: Settings, sock: socket.socket) -> AsyncIterator[None]:
+async def running(
+    server: MCPServer[Any], settings: Settings, sock: socket.socket, max_connections: int | None = None
+) -> AsyncIterator[HttpFront]:
     """Serve on `sock` in the current event loop while the block runs (tests, benchmarks), then stop."""
     import uvicorn
 
-    uv = uvicorn.Server(uvicorn_config(build_http_app(server, settings), settings))
+    if not is_loopback(sock.getsockname()[0]):
+        raise ValueError("tests and benchmarks serve on loopback only")
+    app = build_http_app(server, settings, max_connections)
+    uv = uvicorn.Server(uvicorn_config(app, settings))
     async with anyio.create_task_group() as tg:
         tg.start_soon(uv.serve, [sock])
         while not uv.started:  # startup runs in this loop: yielding lets it finish, nothing waits on a timer
@@ -115,6 +217,6 @@ async def running(server: MCPServer[Any], settings: Settings, sock: socket.socke
                 raise RuntimeError("the HTTP server did not start")
             await anyio.lowlevel.checkpoint()
         try:
-            yield
+            yield app
         finally:
             uv.should_exit = True

@@ -21,7 +21,6 @@ import weakref
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
@@ -42,7 +41,8 @@ from mcp_types import (
 )
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
-from kinsta_mcp.server.guard import CONFIRM_SCHEMA, Ask, HumanAnswer, answer_from
+from kinsta_mcp.server.auth import bound_profile_name, principal_name
+from kinsta_mcp.server.guard import CONFIRM_FIELD, CONFIRM_SCHEMA, Ask, HumanAnswer, answer_from
 from kinsta_mcp.server.pipeline import Outcome
 
 if TYPE_CHECKING:
@@ -50,7 +50,6 @@ if TYPE_CHECKING:
 
 SDK_VERSION_TESTED = "2.3"
 CONFIRM_KEY = "confirm"
-LOCAL_PRINCIPAL = "local"
 
 _connection_keys: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 
@@ -78,9 +77,8 @@ class McpCall:
     def __init__(self, ctx: Context[Any, Any], app: App) -> None:
         self._ctx = ctx
         self._app = app
-        token = get_access_token()
-        self.principal: str = token.client_id if token is not None and token.client_id else LOCAL_PRINCIPAL
-        self.bound_profile: str | None = getattr(token, "profile", None)
+        self.principal: str = principal_name()
+        self.bound_profile: str | None = bound_profile_name()
         self.connection: str = _connection_key(ctx)
         params = getattr(ctx.session, "client_params", None)
         info = getattr(params, "client_info", None)
@@ -98,8 +96,6 @@ class McpCall:
         return self._ctx.protocol_version in MODERN_PROTOCOL_VERSIONS
 
     async def elicit(self, message: str) -> HumanAnswer:
-        from kinsta_mcp.server.guard import CONFIRM_FIELD
-
         result = await self._ctx.session.elicit_form(message, CONFIRM_SCHEMA, related_request_id=self._ctx.request_id)
         content = result.content if isinstance(result.content, Mapping) else None
         return answer_from(result.action, {CONFIRM_FIELD: content.get(CONFIRM_FIELD)} if content else None)
@@ -182,7 +178,7 @@ class KinstaServer(MCPServer[Any]):
 
     def _bound_profile(self) -> Any:
         """Over HTTP a token may be bound to one company profile: resource reads follow it, like tool calls."""
-        bound = getattr(get_access_token(), "profile", None)
+        bound = bound_profile_name()
         return self.app.settings.profile(bound) if bound else None
 
     async def list_prompts(self) -> list[Prompt]:

@@ -9,7 +9,7 @@ import anyio
 import pytest
 
 from kinsta_mcp.api.clock import FakeClock, SystemClock
-from kinsta_mcp.api.ratelimit import RateLimiter, retry_delay
+from kinsta_mcp.api.ratelimit import RateLimiter, current_principal, current_session, retry_delay
 from kinsta_mcp.catalog.spec import RateClass
 
 pytestmark = pytest.mark.anyio
@@ -111,6 +111,148 @@ async def test_limits_are_configurable(clock: FakeClock) -> None:
 def test_a_limit_below_one_is_refused() -> None:
     with pytest.raises(ValueError, match="create"):
         RateLimiter(FakeClock(), create=0)
+
+
+# -- fair share across principals and sessions ------------------------------------------------
+
+
+async def calls_as(
+    limiter: RateLimiter,
+    clock: FakeClock,
+    granted: list[tuple[str, float]],
+    principal: str,
+    session: str = "",
+    n: int = 1,
+) -> None:
+    """n sequential calls for one caller; each grant recorded as (caller, time)."""
+    current_principal.set(principal)
+    current_session.set(session)
+    for _ in range(n):
+        await limiter.acquire("acme", RateClass.STANDARD)
+        granted.append((f"{principal}/{session}", clock.now))
+
+
+def per_caller(granted: list[tuple[str, float]], at: float) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for caller, t in granted:
+        if t == at:
+            counts[caller] = counts.get(caller, 0) + 1
+    return counts
+
+
+async def test_a_light_principal_does_not_wait_while_another_floods(clock: FakeClock) -> None:
+    """The bound: once the budget is shared, the last 12 of the 120 slots of a minute are for light
+    callers (under 12 calls in it), so another principal's calls, up to 12 a minute, go at once
+    however many calls the flooder queues."""
+    limiter = RateLimiter(clock)
+    granted: list[tuple[str, float]] = []
+    await calls_as(limiter, clock, granted, "light")  # the light caller has been seen
+    async with anyio.create_task_group() as group:
+        for _ in range(300):
+            group.start_soon(calls_as, limiter, clock, granted, "flood")
+        group.start_soon(calls_as, limiter, clock, granted, "light", "", 11)
+    light = [t for caller, t in granted if caller == "light/"]
+    assert light == [0.0] * 12  # not one of them waited
+    assert per_caller(granted, 0.0) == {"light/": 12, "flood/": 107}  # 107 + the light caller's first = 108
+    flood = sorted(t for caller, t in granted if caller == "flood/")
+    assert flood == [0.0] * 107 + [60.0] * 108 + [120.0] * 85  # the flooder still gets 108 a minute
+
+
+async def test_several_flooders_together_leave_the_last_tenth_to_a_light_caller(clock: FakeClock) -> None:
+    """Up to 9 flooders (108 / 12): served in turn, each has 12 calls in the window before the last
+    tenth is reached, so none of them counts as light there."""
+    limiter = RateLimiter(clock)
+    granted: list[tuple[str, float]] = []
+    await calls_as(limiter, clock, granted, "light")
+
+    async def light_later() -> None:
+        await clock.sleep(60.0)  # when the first minute's slots come free, all at once
+        await calls_as(limiter, clock, granted, "light", "", 12)
+
+    async with anyio.create_task_group() as group:
+        for flooder in ("flood-a", "flood-b", "flood-c"):
+            for _ in range(100):
+                group.start_soon(calls_as, limiter, clock, granted, flooder)
+        group.start_soon(light_later)
+    assert [t for caller, t in granted if caller == "light/"] == [0.0] + [60.0] * 12
+    at_60 = per_caller(granted, 60.0)
+    assert at_60.pop("light/") == 12
+    assert sum(at_60.values()) <= 108 and max(at_60.values()) - min(at_60.values()) <= 1, at_60
+
+
+async def test_on_one_principal_a_light_session_does_not_wait_while_other_sessions_flood(clock: FakeClock) -> None:
+    """Loopback without tokens: every client is the principal "local"; its sessions share the same way."""
+    limiter = RateLimiter(clock)
+    granted: list[tuple[str, float]] = []
+    await calls_as(limiter, clock, granted, "local", "light")
+
+    async def light_later() -> None:
+        await clock.sleep(60.0)
+        await calls_as(limiter, clock, granted, "local", "light", 12)
+
+    async with anyio.create_task_group() as group:
+        for session in ("busy-1", "busy-2", "busy-3", "busy-4"):
+            for _ in range(80):
+                group.start_soon(calls_as, limiter, clock, granted, "local", session)
+        group.start_soon(light_later)
+    assert [t for caller, t in granted if caller == "local/light"] == [0.0] + [60.0] * 12
+    at_60 = per_caller(granted, 60.0)
+    assert at_60.pop("local/light") == 12 and sum(at_60.values()) <= 108
+
+
+async def test_a_newcomer_gets_the_first_freed_slot_and_then_its_tenth(clock: FakeClock) -> None:
+    """First contact: a principal alone may use the whole window, so a newcomer waits at most until
+    the first slot frees (under a minute), and is served before the flooder's queue."""
+    limiter = RateLimiter(clock)
+    granted: list[tuple[str, float]] = []
+    async with anyio.create_task_group() as group:
+        for _ in range(300):
+            group.start_soon(calls_as, limiter, clock, granted, "flood")
+        group.start_soon(calls_as, limiter, clock, granted, "light", "", 12)
+    light = [t for caller, t in granted if caller == "light/"]
+    assert light == [60.0] * 12  # the first freed slots: none of the flooder's 180 waiting calls went first
+    assert per_caller(granted, 0.0) == {"flood/": 120}  # alone, the flooder had the whole window
+    assert per_caller(granted, 60.0) == {"light/": 12, "flood/": 107}
+
+
+async def test_waiting_principals_are_served_round_robin(clock: FakeClock) -> None:
+    limiter = RateLimiter(clock, per_company=10, per_process=10_000, window=10.0)
+    granted: list[tuple[str, float]] = []
+    async with anyio.create_task_group() as group:
+        for principal in ("a", "b", "c"):  # a queues all its calls first
+            for _ in range(40):
+                group.start_soon(calls_as, limiter, clock, granted, principal)
+    assert per_caller(granted, 0.0) == {"a/": 10}  # a was alone when its first calls came
+    for at in (10.0, 20.0, 30.0, 40.0, 50.0, 60.0):  # then every window is shared: 3 each, not a's 10 first
+        counts = per_caller(granted, at)
+        # 9: the last slot of the 10 is for a light caller (none here: all have called in the window)
+        assert counts == {"a/": 3, "b/": 3, "c/": 3}, (at, counts)
+    finished = {caller: max(t for c, t in granted if c == caller) for caller in ("a/", "b/", "c/")}
+    # b and c, queued at the same time, finish together (a, served alone at first, before them).
+    # First come first served would have left c's first call waiting until t=80.
+    assert finished["b/"] == finished["c/"] == 130.0 and finished["a/"] == 100.0
+
+
+async def test_sessions_of_one_principal_share_its_slots_round_robin(clock: FakeClock) -> None:
+    limiter = RateLimiter(clock, per_company=10, per_process=10_000, window=10.0)
+    granted: list[tuple[str, float]] = []
+    async with anyio.create_task_group() as group:
+        for _ in range(50):
+            group.start_soon(calls_as, limiter, clock, granted, "local", "busy")
+        group.start_soon(calls_as, limiter, clock, granted, "local", "quiet", 3)
+    quiet = [t for caller, t in granted if caller == "local/quiet"]
+    # Each quiet call (one after the other) takes the first slot freed after it is made, ahead of the
+    # busy session's queue: in first-come order the quiet session would wait until t=50.
+    assert quiet == [10.0, 20.0, 30.0]
+
+
+async def test_a_cancelled_waiter_leaves_the_queue(clock: FakeClock) -> None:
+    limiter = RateLimiter(clock, per_company=1, window=10.0)
+    await limiter.acquire("acme")
+    with anyio.move_on_after(0):  # cancelled at its first wait
+        await limiter.acquire("acme")
+    await limiter.acquire("acme")  # not held up by the abandoned call
+    assert clock.now == 10.0
 
 
 # -- Kinsta's headers -----------------------------------------------------------------

@@ -21,14 +21,14 @@ from pydantic import SecretStr
 from kinsta_mcp.config import Profile, Settings
 from kinsta_mcp.server.app import build_server, make_clients
 from kinsta_mcp.server.audit import AuditLog
-from kinsta_mcp.server.http import loopback_socket, running
+from kinsta_mcp.server.http import HttpFront, loopback_socket, running
 from kinsta_mcp.simulator import DEMO_API_KEY, DEMO_COMPANY_ID, KeyInfo, Simulator
 from kinsta_mcp.simulator.clock import SimClock
 
 BETA_API_KEY = "kinsta-beta-key-for-tests"
 BETA_COMPANY_ID = "beta-company-0000-0000-000000000002"
-ANY_TOKEN = "token-any-profile-9f3c1e7a5b"
-BETA_TOKEN = "token-beta-only-4d2a8c6e0f"
+ANY_TOKEN = "token-any-profile-9f3c1e7a5b8d0c2e4f6a"
+BETA_TOKEN = "token-beta-only-4d2a8c6e0f1b3d5c7e9a"
 
 
 def two_company_settings(**overrides: Any) -> Settings:
@@ -59,6 +59,7 @@ class Served:
     origin: str
     sim: Simulator
     settings: Settings
+    front: HttpFront  # the served app: its session and connection guards
 
     @asynccontextmanager
     async def client(self, mode: str, token: str | None = None, elicitation: Any = None) -> AsyncIterator[Client]:
@@ -71,19 +72,21 @@ class Served:
 
 
 @asynccontextmanager
-async def served(settings: Settings, sim: Simulator | None = None) -> AsyncIterator[Served]:
+async def served(
+    settings: Settings, sim: Simulator | None = None, log_level: str = "warning", max_connections: int | None = None
+) -> AsyncIterator[Served]:
     """Serve `settings` over HTTP on 127.0.0.1 (its port replaced by a free one) until the block ends."""
     clock = sim.clock if sim is not None else SimClock()
     sim = sim if sim is not None else two_company_simulator(clock)
     linked = LinkedClock(clock)
     sock = loopback_socket()
     port = sock.getsockname()[1]
-    settings = settings.model_copy(update={"port": port, "api_base_url": sim.base_url, "log_level": "warning"})
+    settings = settings.model_copy(update={"port": port, "api_base_url": sim.base_url, "log_level": log_level})
     clients = make_clients(settings, clock=linked, transport=sim.transport())
     server = build_server(settings, clients, clock=linked, audit=AuditLog(None))
     try:
-        async with running(server, settings, sock):
-            yield Served(f"http://127.0.0.1:{port}/mcp", f"http://127.0.0.1:{port}", sim, settings)
+        async with running(server, settings, sock, max_connections) as front:
+            yield Served(f"http://127.0.0.1:{port}/mcp", f"http://127.0.0.1:{port}", sim, settings, front)
     finally:
         sock.close()
         for client in clients.values():

@@ -14,7 +14,7 @@ from typing import Any
 import anyio
 import pytest
 from harness import MODES, answering, text_of
-from http_world import ANY_TOKEN, Served, served, two_company_settings
+from http_world import ANY_TOKEN, BETA_TOKEN, Served, served, two_company_settings
 
 from kinsta_mcp.catalog import BY_NAME
 from kinsta_mcp.simulator import DEMO_COMPANY_ID
@@ -61,18 +61,35 @@ async def test_tools_work_over_http_under_each_protocol_version(s: Served, mode:
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_a_client_that_cannot_elicit_gets_a_preview_and_a_token(s: Served, mode: str) -> None:
+async def test_by_default_a_client_that_cannot_elicit_is_refused_without_a_token(s: Served, mode: str) -> None:
     args = {"env_id": ids.ACME_LIVE_ENV_ID}
     before = phpmyadmin_requests(s.sim)
     async with s.client(mode, ANY_TOKEN) as c:
         first = await c.call_tool("get_phpmyadmin_link", args)
-        assert first.is_error and "Nothing was sent" in text_of(first)
-        assert phpmyadmin_requests(s.sim) == before
-        token = TOKEN.search(text_of(first))
-        assert token, text_of(first)
-        done = await c.call_tool("get_phpmyadmin_link", {**args, "confirmation_token": token.group(1)})
+    assert first.is_error and "Nothing was sent" in text_of(first) and "confirmation_token" not in text_of(first)
+    assert phpmyadmin_requests(s.sim) == before
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_model_token_is_bound_to_the_bearer_that_asked(mode: str) -> None:
+    """Finding 4: a token minted under bearer B (profile beta) is void for bearer A, and the reverse."""
+    tokens = {ANY_TOKEN: None, BETA_TOKEN: "beta"}
+    settings = two_company_settings(http_tokens=tokens, confirmation="elicit-or-model-token")
+    async with served(settings) as running:
+        args = {"env_id": ids.ACME_LIVE_ENV_ID}
+        async with running.client(mode, ANY_TOKEN) as a:
+            minted = TOKEN.search(text_of(await a.call_tool("get_phpmyadmin_link", args)))
+        assert minted
+        async with running.client(mode, BETA_TOKEN) as b:
+            stolen = await b.call_tool("get_phpmyadmin_link", {**args, "confirmation_token": minted.group(1)})
+        assert stolen.is_error and phpmyadmin_requests(running.sim) == 0
+        async with running.client(mode, ANY_TOKEN) as a:
+            first = await a.call_tool("get_phpmyadmin_link", args)
+            token = TOKEN.search(text_of(first))
+            assert token
+            done = await a.call_tool("get_phpmyadmin_link", {**args, "confirmation_token": token.group(1)})
         assert not done.is_error, text_of(done)
-        assert phpmyadmin_requests(s.sim) == before + 1
+        assert phpmyadmin_requests(running.sim) == 1
 
 
 @pytest.mark.parametrize("mode", MODES)
