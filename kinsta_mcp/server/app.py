@@ -25,7 +25,14 @@ from kinsta_mcp.config import Confirmation, Profile, Settings
 from kinsta_mcp.server.approvals import Approvals
 from kinsta_mcp.server.audit import AuditLog
 from kinsta_mcp.server.auth import auth_settings, check_http_settings, token_verifier
-from kinsta_mcp.server.compiled import FIND_TOOL_NAME, OVERVIEW_TOOL_NAME, ToolDef, compiled_tools, listed_schema, select_tools
+from kinsta_mcp.server.compiled import (
+    FIND_TOOL_NAME,
+    OVERVIEW_TOOL_NAME,
+    ToolDef,
+    compiled_tools,
+    listed_schema,
+    select_tools,
+)
 from kinsta_mcp.server.completions import Completer, register_completions
 from kinsta_mcp.server.find import FindError, check_arguments, find, found_text
 from kinsta_mcp.server.overview import OVERVIEW_URI, company_overview, overview_text
