@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +35,8 @@ from kinsta_mcp.server.reads import Reader
 from kinsta_mcp.untrusted import clean, one_line
 
 MAX_CANDIDATES = 10  # listed in one error; the rest are counted
+# Stands in for each name while the rest of the call is checked, before anything is read.
+PLACEHOLDER_ID = "00000000-0000-4000-8000-000000000000"
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _ID = re.compile(ID_PATTERN)
 _SPACES = re.compile(r"\s+")
@@ -164,13 +166,18 @@ def resolve(kind: Named, value: str, sites_body: Any) -> Place | None:
 
 
 async def resolve_names(
-    tool: ToolDef, arguments: Mapping[str, Any] | None, reader: Reader, profile: Profile | None
+    tool: ToolDef,
+    arguments: Mapping[str, Any] | None,
+    reader: Reader,
+    profile: Profile | None,
+    check: Callable[[Mapping[str, Any]], object],
 ) -> tuple[dict[str, Any], list[Resolution]]:
     """The arguments with each name replaced by its id, and what each name resolved to.
 
     Raises ArgumentError (nothing sent) for a name that names nothing or several things.
-    With no profile (the call names a company that is not available) nothing is looked up:
-    validation then reports the company.
+    Before anything is read, `check` (validation; raises ArgumentError) sees the call with a
+    placeholder id for each name: a call that is wrong anyway costs no lookup. With no profile
+    (the call names a company that is not available) nothing is looked up: validation says why.
     """
     given = dict(arguments or {})
     pending: dict[str, tuple[Named, str]] = {}
@@ -185,6 +192,7 @@ async def resolve_names(
             allowed = f"an id or a name, 1 to {NAME_MAX_LENGTH} characters"
             problems.append(f"- {name}: got {shown(name, value)}; allowed: {allowed}")
     if not problems and pending and profile is not None:
+        check({**given, **dict.fromkeys(pending, PLACEHOLDER_ID)})
         sites_body = await reader.site_list(profile)
         resolved: list[Resolution] = []
         for name, (kind, value) in pending.items():

@@ -17,6 +17,7 @@ This module knows neither httpx nor the MCP SDK: the call's MCP side comes in as
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -161,7 +162,8 @@ async def run_call(tool: ToolDef, arguments: Mapping[str, Any] | None, call: Cal
     settings = backend.settings
     profile = _names_profile(settings, arguments, call.bound_profile)
     try:
-        arguments, resolved = await resolve_names(tool, arguments, backend.reader, profile)  # 0
+        check = functools.partial(parse, tool, settings=settings)
+        arguments, resolved = await resolve_names(tool, arguments, backend.reader, profile, check)  # 0
     except ArgumentError as exc:
         return Outcome(str(exc), is_error=True)
     return _stating(await _run_with_ids(tool, arguments, call, backend), resolved)
