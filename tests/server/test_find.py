@@ -108,9 +108,14 @@ async def test_bad_find_arguments_are_refused_before_any_read(args: dict[str, An
     assert sent(w) == []
 
 
-async def test_find_belongs_to_the_sites_toolset() -> None:
+async def test_find_belongs_to_the_sites_toolset_and_the_instructions_follow() -> None:
     async with world(toolsets=("dns",)) as w, client(w.server, "auto") as c:
         hidden = {t.name for t in (await c.list_tools()).tools}
         refused = await c.call_tool("find", {"query": "acme"})
+        without = c.instructions or ""
+    async with world() as w2, client(w2.server, "auto") as c:
+        with_find = c.instructions or ""
     assert "find" not in hidden and refused.is_error and "sites" in text_of(refused)
     assert sent(w) == []
+    assert "find searches" in with_find and "find searches" not in without
+    assert "Acme Shop/live" in with_find and "Acme Shop/live" in without  # names work in every toolset

@@ -11,11 +11,13 @@ import re
 from typing import Any
 
 import pytest
-from harness import MODES, answering, client, text_of, world
+from harness import MODES, answering, client, settings_for, text_of, world
 from jsonschema import Draft202012Validator
+from pydantic import SecretStr
 
 from kinsta_mcp.catalog import OPERATIONS
 from kinsta_mcp.catalog.spec import ID_MAX_LENGTH, ID_PATTERN, NAME_MAX_LENGTH, Named, named
+from kinsta_mcp.config import Profile
 from kinsta_mcp.server.names import Unresolved, resolve
 from kinsta_mcp.simulator import DEMO_COMPANY_ID, Fault
 from kinsta_mcp.simulator import seed as ids
@@ -162,6 +164,19 @@ async def test_without_a_site_list_an_id_shaped_value_goes_to_kinsta_and_a_name_
     assert "GET /sites/acme-shop" in sent(w)
     assert name.is_error and "could not be read" in text_of(name)
     assert not any(r.endswith("Acme Shop") for r in sent(w))
+
+
+async def test_names_are_looked_up_in_the_company_the_call_names() -> None:
+    demo = settings_for(None).profiles["demo"]
+    other = Profile(name="agency-b", api_key=SecretStr("a-key-the-simulator-refuses"), company_id="c-2")
+    async with world(profiles={"demo": demo, "agency-b": other}) as w, client(w.server, "auto") as c:
+        here = await c.call_tool("get_site", {"site_id": "Acme Shop", "company": "demo"})
+        there = await c.call_tool("get_site", {"site_id": "Acme Shop", "company": "agency-b"})
+        nowhere = await c.call_tool("get_site", {"site_id": "Acme Shop", "company": "nobody"})
+    assert not here.is_error and (here.structured_content or {})["resolved"]["site_id"]["id"] == ids.ACME_SITE_ID
+    assert there.is_error and "could not be read" in text_of(there)  # agency-b's own site list, refused to it
+    assert nowhere.is_error and "company" in text_of(nowhere)
+    assert [r.status for r in w.sim.requests if r.path == "/sites"] == [200, 401]  # one per company, none for "nobody"
 
 
 @pytest.mark.parametrize("mode", MODES)
