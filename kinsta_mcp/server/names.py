@@ -191,21 +191,26 @@ async def resolve_names(
         else:
             allowed = f"an id or a name, 1 to {NAME_MAX_LENGTH} characters"
             problems.append(f"- {name}: got {shown(name, value)}; allowed: {allowed}")
-    if not problems and pending and profile is not None:
-        check({**given, **dict.fromkeys(pending, PLACEHOLDER_ID)})
-        sites_body = await reader.site_list(profile)
-        resolved: list[Resolution] = []
-        for name, (kind, value) in pending.items():
-            try:
-                place = resolve(kind, value, sites_body)
-            except Unresolved as exc:
-                problems.append(f"- {name}: {exc}")
-                continue
-            if place is not None:
-                given[name] = place.id
-                resolved.append(Resolution(name, value, place))
-        if not problems:
-            return given, resolved
     if problems:
-        raise ArgumentError(f"Invalid arguments for {tool.name}; nothing was sent:\n" + "\n".join(problems))
-    return given, []
+        raise _refused(tool, problems)
+    if not pending or profile is None:
+        return given, []
+    check({**given, **dict.fromkeys(pending, PLACEHOLDER_ID)})
+    sites_body = await reader.site_list(profile)
+    resolved: list[Resolution] = []
+    for name, (kind, value) in pending.items():
+        try:
+            place = resolve(kind, value, sites_body)
+        except Unresolved as exc:
+            problems.append(f"- {name}: {exc}")
+            continue
+        if place is not None:
+            given[name] = place.id
+            resolved.append(Resolution(name, value, place))
+    if problems:
+        raise _refused(tool, problems)
+    return given, resolved
+
+
+def _refused(tool: ToolDef, problems: list[str]) -> ArgumentError:
+    return ArgumentError(f"Invalid arguments for {tool.name}; nothing was sent:\n" + "\n".join(problems))
