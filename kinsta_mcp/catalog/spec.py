@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -115,8 +115,23 @@ ID_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9_:-]|\.[A-Za-z0-9_:-])*\.?$"
 ID_MAX_LENGTH = 128
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=ID_MAX_LENGTH)]
 
-SiteId = Annotated[Id, Field(description="Site id (list_sites gives it)")]
-EnvId = Annotated[Id, Field(description="Environment id (list_environments gives it)")]
+
+class Named(enum.StrEnum):
+    """Marker in an id's `Annotated` metadata: the argument also takes this thing's name.
+
+    The server resolves the name to the id through the company's site list before the
+    call is validated (server/names.py); what is validated, confirmed and sent is the id.
+    """
+
+    SITE = "site"  # a site's display name or name
+    ENVIRONMENT = "environment"  # "Site name/environment name"
+
+
+NAME_MAX_LENGTH = 200  # an id, a site name, or "site name/environment name"
+
+
+SiteId = Annotated[Id, Field(description="Site id (list_sites gives it)"), Named.SITE]
+EnvId = Annotated[Id, Field(description="Environment id (list_environments gives it)"), Named.ENVIRONMENT]
 
 
 class Input(BaseModel):
@@ -253,4 +268,19 @@ def location(field_info: Any) -> To | None:
     for meta in getattr(field_info, "metadata", ()):
         if isinstance(meta, To):
             return meta
+    return None
+
+
+def named(field_info: Any) -> Named | None:
+    """What a field's name may stand for (`SiteId`, `EnvId`, also inside `X | None`), or None."""
+    for meta in getattr(field_info, "metadata", ()):
+        if isinstance(meta, Named):
+            return meta
+    stack = [getattr(field_info, "annotation", None)]
+    while stack:
+        node = stack.pop()
+        stack.extend(get_args(node))
+        for meta in getattr(node, "__metadata__", ()):
+            if isinstance(meta, Named):
+                return meta
     return None

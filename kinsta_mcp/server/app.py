@@ -25,8 +25,16 @@ from kinsta_mcp.config import Confirmation, Profile, Settings
 from kinsta_mcp.server.approvals import Approvals
 from kinsta_mcp.server.audit import AuditLog
 from kinsta_mcp.server.auth import auth_settings, check_http_settings, token_verifier
-from kinsta_mcp.server.compiled import OVERVIEW_TOOL_NAME, ToolDef, compiled_tools, listed_schema, select_tools
+from kinsta_mcp.server.compiled import (
+    FIND_TOOL_NAME,
+    OVERVIEW_TOOL_NAME,
+    ToolDef,
+    compiled_tools,
+    listed_schema,
+    select_tools,
+)
 from kinsta_mcp.server.completions import Completer, register_completions
+from kinsta_mcp.server.find import FindError, check_arguments, find, found_text
 from kinsta_mcp.server.overview import OVERVIEW_URI, company_overview, overview_text
 from kinsta_mcp.server.pipeline import Backend, CallContext, Outcome, run_call, wait_tool
 from kinsta_mcp.server.prompts import PROMPT_CHOICES, Prompts
@@ -45,6 +53,9 @@ _INSTRUCTIONS = """\
 Kinsta hosting for WordPress.
 Ids: list_sites gives site ids (include_environments=true also gives environment ids); list_environments(site_id) \
 gives a site's environment ids (live, staging). Most tools take an env_id. Ids are letters, digits and _ . : - only.
+Names work as ids: site_id takes a site's name ("Acme Shop"), env_id (and source_/target_env_id) takes \
+"site name/environment name" ("Acme Shop/live", "Acme Shop/Staging"); the result says what a name resolved to, and \
+an ambiguous or unknown name gets the candidates with their ids.
 Long operations (create, clone, push, backup, cache clears...) are awaited up to a limit and their outcome returned; \
 their `wait` argument (default true) set to false returns at once; wait_for_operation resumes waiting on an \
 operation_id.
@@ -71,8 +82,12 @@ _GUARD_INSTRUCTIONS = {
 }
 
 
+_FIND_INSTRUCTIONS = "find searches sites, environments, domains and DNS zones by part of a name.\n"
+
+
 def instructions(settings: Settings) -> str:
-    return _INSTRUCTIONS + _GUARD_INSTRUCTIONS[settings.confirmation]
+    found = _FIND_INSTRUCTIONS if FIND_TOOL_NAME in select_tools(settings).visible else ""
+    return _INSTRUCTIONS + found + _GUARD_INSTRUCTIONS[settings.confirmation]
 
 
 class App:
@@ -95,7 +110,7 @@ class App:
         self.prompts = Prompts(visible)
         self.completer = Completer(self.resources, PROMPT_CHOICES, self.prompts.names)
         backend.write_listeners.append(self.resources.written)
-        backend.specials.update({"wait": wait_tool, "overview": _overview_tool})
+        backend.specials.update({"wait": wait_tool, "overview": _overview_tool, "find": _find_tool})
         self._listed: list[Tool] | None = None
 
     def tool(self, name: str) -> ToolDef | str | None:
@@ -137,6 +152,15 @@ async def _overview_tool(backend: Backend, parsed: Parsed, profile: Profile, cal
     except ReadFailure as exc:
         return Outcome(f"Company overview failed: could not list sites: {exc}", is_error=True)
     return Outcome(overview_text(overview), overview.model_dump(mode="json"))
+
+
+async def _find_tool(backend: Backend, parsed: Parsed, profile: Profile, call: CallContext) -> Outcome:
+    try:
+        query, kind = check_arguments(parsed.args)
+        found = await find(backend.reader, profile, query, kind)
+    except FindError as exc:
+        return Outcome(str(exc), is_error=True)
+    return Outcome(found_text(found), found.model_dump(mode="json", exclude_none=True))
 
 
 def make_clients(

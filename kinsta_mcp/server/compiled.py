@@ -20,12 +20,12 @@ from typing import Any, Literal
 from mcp_types import ToolAnnotations
 
 from kinsta_mcp.catalog import OPERATIONS
-from kinsta_mcp.catalog.spec import Effect, Operation, Toolset
+from kinsta_mcp.catalog.spec import Effect, Named, Operation, Toolset, named
 from kinsta_mcp.config import Confirmation, Settings
 from kinsta_mcp.server.schema import compact_schema, output_schema
 from kinsta_mcp.server.waiting import OperationOutcome
 
-Special = Literal["wait", "overview"]
+Special = Literal["wait", "overview", "find"]
 
 # Tool-side options: never sent to Kinsta, handled by the pipeline.
 OPTION_FULL = "full"
@@ -45,6 +45,7 @@ _OPTION_SCHEMAS: dict[str, dict[str, Any]] = {
 
 WAIT_TOOL_NAME = "wait_for_operation"
 OVERVIEW_TOOL_NAME = "get_company_overview"
+FIND_TOOL_NAME = "find"
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ class ToolDef:
     selector: str | None = None
     options: tuple[str, ...] = ()  # which of full / wait / confirmation_token apply
     special: Special | None = None
+    # Id arguments that also take a name (catalog.spec.Named), resolved before validation.
+    named: Mapping[str, Named] = field(default_factory=dict)
 
     @property
     def toolsets(self) -> frozenset[str]:
@@ -97,8 +100,13 @@ def _strongest(effects: list[Effect]) -> Effect:
     return max(effects, key=order.index)
 
 
+def _named(ops: list[Operation]) -> dict[str, Named]:
+    """Which arguments take a name as well as an id, over every operation of a tool."""
+    return {name: kind for op in ops for name, info in op.input.model_fields.items() if (kind := named(info))}
+
+
 def _input_schema(op: Operation) -> dict[str, Any]:
-    return compact_schema(op.input.model_json_schema())
+    return compact_schema(op.input.model_json_schema(), _named([op]))
 
 
 def _output_schema(model: Any) -> dict[str, Any] | None:
@@ -137,6 +145,7 @@ def compile_operation(op: Operation) -> ToolDef:
         annotations=_annotations(op.title, op.effect, op.idempotent),
         operations={"": op},
         options=options,
+        named=_named([op]),
     )
 
 
@@ -179,11 +188,13 @@ def compile_group(members: list[Operation]) -> ToolDef:
         operations=dict(zip(values, members, strict=True)),
         selector=spec.selector,
         options=options,
+        named=_named(members),
     )
 
 
 def _special_tools() -> list[ToolDef]:
     from kinsta_mcp.catalog.spec import ID_MAX_LENGTH, ID_PATTERN
+    from kinsta_mcp.server.find import INPUT_SCHEMA, Found
     from kinsta_mcp.server.overview import CompanyOverview
 
     wait = ToolDef(
@@ -222,7 +233,18 @@ def _special_tools() -> list[ToolDef]:
         annotations=_annotations("Company overview", Effect.READ, True),
         special="overview",
     )
-    return [wait, overview]
+    find = ToolDef(
+        name=FIND_TOOL_NAME,
+        title="Find sites, environments, domains",
+        description="Search the company's sites, environments, domains and DNS zones by part of a name or id.",
+        toolset=Toolset.SITES,
+        effect=Effect.READ,
+        input_schema=INPUT_SCHEMA,
+        output_schema=_output_schema(Found),
+        annotations=_annotations("Find sites, environments, domains", Effect.READ, True),
+        special="find",
+    )
+    return [wait, overview, find]
 
 
 @functools.cache
@@ -279,12 +301,13 @@ def select_tools(settings: Settings) -> Selection:
         visible.append(WAIT_TOOL_NAME)
     else:
         hidden[WAIT_TOOL_NAME] = "no tool that starts a long operation is enabled"
-    if OVERVIEW_TOOL_NAME in settings.exclude_tools:
-        hidden[OVERVIEW_TOOL_NAME] = "it is excluded (--exclude-tools)"
-    elif wanted is None or Toolset.SITES.value in wanted:
-        visible.append(OVERVIEW_TOOL_NAME)
-    else:
-        hidden[OVERVIEW_TOOL_NAME] = "its toolset 'sites' is not enabled (--toolsets)"
+    for name in (OVERVIEW_TOOL_NAME, FIND_TOOL_NAME):  # reads of the site list: the sites toolset
+        if name in settings.exclude_tools:
+            hidden[name] = "it is excluded (--exclude-tools)"
+        elif wanted is None or Toolset.SITES.value in wanted:
+            visible.append(name)
+        else:
+            hidden[name] = "its toolset 'sites' is not enabled (--toolsets)"
     return Selection(visible=tuple(visible), hidden=hidden)
 
 

@@ -1,7 +1,10 @@
 """One tool call, top to bottom.
 
+    0. names         names.resolve_names: site and environment names given for ids become the ids
+    0. names         names.resolve_names: site and environment names given as ids become ids
     1. validate      arguments.parse: options, the operation, its input model (once)
-    2. profile       resolve_profile: the company the call acts for (once; an HTTP token may fix it)
+    2. profile       resolve_profile: the company the call acts for (an HTTP token may fix it);
+                     arguments the environment carries are filled in (fill_from_environment)
     3. guard         guard.decide: one Decision (proceed, refuse, or ask the human)
     4. audit         the intent, on disk before anything is sent
     5. send          the Kinsta client (rate limits, retries where safe)
@@ -16,6 +19,7 @@ This module knows neither httpx nor the MCP SDK: the call's MCP side comes in as
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -40,8 +44,9 @@ from kinsta_mcp.config import ConfigError, Profile, Settings
 from kinsta_mcp.server.approvals import Approvals, Binding
 from kinsta_mcp.server.arguments import ArgumentError, Parsed, parse
 from kinsta_mcp.server.audit import AuditLog
-from kinsta_mcp.server.compiled import ToolDef
+from kinsta_mcp.server.compiled import OPTION_COMPANY, ToolDef
 from kinsta_mcp.server.guard import Ask, Confirmer, Proceed, Refuse, decide
+from kinsta_mcp.server.names import Resolution, resolve_names
 from kinsta_mcp.server.previews import Previewer
 from kinsta_mcp.server.reads import Reader
 from kinsta_mcp.server.shaping import shape, shape_outcome
@@ -133,8 +138,41 @@ def resolve_profile(settings: Settings, requested: str | None, bound: str | None
         raise CallRefused(str(exc)) from None
 
 
+def _names_profile(settings: Settings, arguments: Mapping[str, Any] | None, bound: str | None) -> Profile | None:
+    """The profile names are looked up in; None when the call's company is not available (validation says so)."""
+    requested = (arguments or {}).get(OPTION_COMPANY)
+    if requested is not None and not (isinstance(requested, str) and requested in settings.profiles):
+        return None
+    try:
+        return resolve_profile(settings, requested, bound)
+    except CallRefused:
+        return None
+
+
+def _stating(answer: Any, resolved: list[Resolution]) -> Any:
+    """The answer, saying first what each name stood for (text line and `resolved` in structured content)."""
+    if not resolved or not isinstance(answer, Outcome):
+        return answer
+    structured = answer.structured
+    if structured is not None and "resolved" not in structured:
+        structured = {**structured, "resolved": {r.argument: r.as_json() for r in resolved}}
+    text = "\n".join([*(r.line() for r in resolved), answer.text])
+    return Outcome(text, structured, answer.is_error)
+
+
 async def run_call(tool: ToolDef, arguments: Mapping[str, Any] | None, call: CallContext, backend: Backend) -> Any:
     """Run one call; returns an `Outcome`, or a guard `Ask` for the adapter to put to the human."""
+    settings = backend.settings
+    profile = _names_profile(settings, arguments, call.bound_profile)
+    try:
+        check = functools.partial(parse, tool, settings=settings)
+        arguments, resolved = await resolve_names(tool, arguments, backend.reader, profile, check)  # 0
+    except ArgumentError as exc:
+        return Outcome(str(exc), is_error=True)
+    return _stating(await _run_with_ids(tool, arguments, call, backend), resolved)
+
+
+async def _run_with_ids(tool: ToolDef, arguments: Mapping[str, Any], call: CallContext, backend: Backend) -> Any:
     settings = backend.settings
     try:
         parsed = parse(tool, arguments, settings)  # 1

@@ -3,23 +3,38 @@
 Models see every tool's input schema on every turn, and several clients mishandle
 `$ref`/`$defs`. So the schema pydantic generates is rewritten: `$defs` inlined, titles
 dropped, `X | None = None` shown as plain `X`, `examples` kept only where a field has a
-pattern (the one place a model needs to see a valid value). What every tool shares (the
-id rule, where ids come from) is said once, in the server instructions; the server still
-enforces it on every call.
+pattern (the one place a model needs to see a valid value). Every id keeps the id rule
+(pattern, length) that validation enforces, except the site and environment ids that also
+take a name: their schema says so and bounds the length; the names are resolved to ids
+(server/names.py) before the id rule is checked.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from kinsta_mcp.catalog.spec import ID_MAX_LENGTH, ID_PATTERN
+from kinsta_mcp.catalog.spec import NAME_MAX_LENGTH, Named
 
 _DROP = {"title", "additionalProperties"}
-# Said once in the server instructions instead of on every tool; still enforced on every call.
+# The catalog's descriptions of SiteId/EnvId, replaced by what the argument takes. How names
+# are written ("Acme Shop/live") is said once, in the server instructions.
 _SHARED_DESCRIPTIONS = {"Site id (list_sites gives it)", "Environment id (list_environments gives it)"}
+NAME_DESCRIPTIONS = {Named.SITE: "Id or site name", Named.ENVIRONMENT: "Id or site/env name"}
 
 
-def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
+def _takes_a_name(prop: dict[str, Any], kind: Named) -> dict[str, Any]:
+    """An id argument that also takes a name: no id pattern (names have spaces), a name's length."""
+    out = {k: v for k, v in prop.items() if k not in ("pattern", "maxLength", "description")}
+    described = prop.get("description")
+    says = NAME_DESCRIPTIONS[kind]
+    out["description"] = says if described in (None, *_SHARED_DESCRIPTIONS) else f"{described}: {says.lower()}"
+    out["maxLength"] = NAME_MAX_LENGTH
+    return out
+
+
+def compact_schema(schema: dict[str, Any], named: Mapping[str, Named] | None = None) -> dict[str, Any]:
+    """The flat input schema; `named`: top-level arguments that take a name as well as an id."""
     defs = schema.get("$defs", {})
 
     def walk(node: Any, in_properties: bool = False) -> Any:
@@ -46,18 +61,15 @@ def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
                 continue
             if key == "default" and value is None:
                 continue
-            if node.get("pattern") == ID_PATTERN and (
-                key == "pattern" or (key == "maxLength" and value == ID_MAX_LENGTH)
-            ):
-                continue
-            if key == "description" and value in _SHARED_DESCRIPTIONS:
-                continue
             out[key] = walk(value, in_properties=(key == "properties"))
         return out
 
     result: dict[str, Any] = walk(schema)
     result["type"] = "object"
     result.setdefault("properties", {})
+    for name, kind in (named or {}).items():
+        if name in result["properties"]:
+            result["properties"][name] = _takes_a_name(result["properties"][name], kind)
     return result
 
 

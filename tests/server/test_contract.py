@@ -123,8 +123,13 @@ async def test_out_of_enum_is_refused_with_the_allowed_values() -> None:
     assert recorder.sent == []
 
 
-@pytest.mark.parametrize("bad_id", ["../sites", "a/b", "a b", "..", "a..b", "%2e%2e", "", "x" * 129])
-@pytest.mark.parametrize(("tool", "argument"), [("get_site", "site_id"), ("wait_for_operation", "operation_id")])
+PATH_TRICKS = ["../sites", "a/b", "a b", "..", "a..b", "%2e%2e", "", "x" * 129]
+
+
+@pytest.mark.parametrize("bad_id", PATH_TRICKS)
+@pytest.mark.parametrize(
+    ("tool", "argument"), [("list_dns_records", "domain_id"), ("wait_for_operation", "operation_id")]
+)
 async def test_ids_that_could_change_the_path_never_leave(tool: str, argument: str, bad_id: str) -> None:
     recorder, result = await _call(tool, {argument: bad_id}, "auto")
     assert result.is_error and argument in text_of(result)
@@ -132,3 +137,13 @@ async def test_ids_that_could_change_the_path_never_leave(tool: str, argument: s
     assert "letters, digits" in text or "at most 128 characters" in text  # what is allowed, not a crash
     assert "pydantic" not in text and "http" not in text  # no library text, no links
     assert recorder.sent == []
+
+
+@pytest.mark.parametrize("bad_id", PATH_TRICKS)
+async def test_a_name_given_for_an_id_never_reaches_a_path(bad_id: str) -> None:
+    # site_id also takes a site's name: the value is looked up in the site list (a fixed path), never sent itself
+    recorder, result = await _call("get_site", {"site_id": bad_id}, "auto")
+    text = text_of(result)
+    assert result.is_error and "site_id" in text
+    assert "pydantic" not in text and "http" not in text
+    assert [(r.method, r.url.path) for r in recorder.sent] in ([], [("GET", "/v2/sites")])
