@@ -40,6 +40,7 @@ def edge_cache_status(ctx: Ctx) -> Reply:
 
 @handlers.add(
     "POST /sites/cdn/clear-cache",
+    also_required=("cdn_cache_id",),  # the tool fills it in from the environment; Kinsta requires it
     operation="cdn-cache:clear",
     message="Clearing site CDN cache in progress",
     activity="clearCdnCache",
