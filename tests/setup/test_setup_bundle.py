@@ -7,10 +7,10 @@ The test packs the checkout with `mcpb` from npm (`@anthropic-ai/mcpb`), checks 
 its size, unpacks it with `mcpb unpack`, and starts it as the host would: the manifest's command
 and arguments with `${__dirname}` set to the bundle, plus `--demo`, then sends `initialize`.
 
-Needs `mcpb` (npm install -g @anthropic-ai/mcpb, or set MCPB to its path) and `uv`
-(pip install uv; in the dev extra), and uv needs PyPI the first time it installs the dependencies.
-Without them the test skips, saying which is missing; in CI (CI=true, see .ci/run) it fails.
-Marked `slow`: a few seconds with uv's cache warm, up to a minute cold.
+Needs `mcpb` (on PATH, or MCPB set to it; else `npx --yes @anthropic-ai/mcpb@2`, which fetches it from
+npm) and `uv` (in the test extra), and uv needs PyPI the first time it installs the dependencies.
+Without mcpb or npx, or uv, the test skips saying which is missing; in CI (CI=true, see .ci/run) it fails.
+Marked `slow`: a few seconds per Python with uv's cache warm, up to a minute cold.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -47,27 +47,33 @@ INITIALIZE = {
 }
 
 
-def _missing(what: str) -> None:
+def _missing(what: str) -> NoReturn:
     if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{what} (CI must run the bundle test: .ci/run installs mcpb, the dev extra installs uv)")
+        pytest.fail(f"{what} (CI must run the bundle test: .ci/run installs mcpb, the test extra installs uv)")
     pytest.skip(what)
 
 
-def _tool(name: str, env_var: str, how: str) -> str:
-    found = os.environ.get(env_var) or shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
-    if not found:
-        _missing(f"`{name}` not found: {how}, or set {env_var} to its path")
-    return str(found)
+def _tool(name: str, env_var: str) -> str | None:
+    return os.environ.get(env_var) or shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
 
 
 @pytest.fixture(scope="module")
-def mcpb() -> str:
-    return _tool("mcpb", "MCPB", "npm install -g @anthropic-ai/mcpb")
+def mcpb() -> list[str]:
+    found = _tool("mcpb", "MCPB")
+    if found:
+        return [found]
+    npx = shutil.which("npx")
+    if npx:
+        return [npx, "--yes", "@anthropic-ai/mcpb@2"]
+    _missing("neither `mcpb` nor `npx` found: npm install -g @anthropic-ai/mcpb, or set MCPB to its path")
 
 
 @pytest.fixture(scope="module")
 def uv() -> str:
-    return _tool("uv", "UV", "pip install uv (it is in the dev extra)")
+    found = _tool("uv", "UV")
+    if not found:
+        _missing("`uv` not found: pip install -e '.[test]' installs it, or set UV to its path")
+    return str(found)
 
 
 def manifest() -> dict[str, Any]:
@@ -76,9 +82,9 @@ def manifest() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def bundle(mcpb: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def bundle(mcpb: list[str], tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("bundle") / "kinsta-mcp.mcpb"
-    done = subprocess.run([mcpb, "pack", str(ROOT), str(out)], capture_output=True, text=True, timeout=300)
+    done = subprocess.run([*mcpb, "pack", str(ROOT), str(out)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return out
 
@@ -129,10 +135,10 @@ def _pythons() -> list[str]:
 
 @pytest.mark.parametrize("python", _pythons() or ["uv's default"])
 def test_unpacked_bundle_answers_initialize_over_stdio(
-    mcpb: str, uv: str, bundle: Path, tmp_path: Path, python: str
+    mcpb: list[str], uv: str, bundle: Path, tmp_path: Path, python: str
 ) -> None:
     where = tmp_path / "extension"
-    done = subprocess.run([mcpb, "unpack", str(bundle), str(where)], capture_output=True, text=True, timeout=120)
+    done = subprocess.run([*mcpb, "unpack", str(bundle), str(where)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     config = json.loads((where / "manifest.json").read_text(encoding="utf-8"))["server"]["mcp_config"]
     # As the host does: ${__dirname} is the bundle; user settings left empty (the demo needs none).
