@@ -1,9 +1,13 @@
-"""The built wheel: `kinsta-mcp` console script, `--version`, `--demo` answering initialize over stdio,
-and nothing but the package inside (no tests, no benchmarks).
+"""The release artifacts: the sdist and the wheel built from it, as `python -m build` makes them.
 
-This is what `uvx kinsta-mcp` and `pipx run kinsta-mcp` install and run; it is checked offline by
-building the wheel in a temporary copy of the source and installing it into a fresh virtual
-environment. Marked `slow` (about 15 s): it still runs by default and in CI.
+The sdist carries the package, LICENSE, README.md and config.example.json, and no tests (they need
+Kinsta's OpenAPI document and the checkout's layout); the wheel is built from the sdist, which proves
+the sdist is complete. The wheel holds the package and nothing else; installed into a fresh virtual
+environment its `kinsta-mcp` prints the version and `--demo` answers initialize over stdio. The license
+is an SPDX expression, so setuptools builds without deprecation warnings, and `twine check` passes.
+
+Built in a temporary copy of the checkout (setuptools writes build/ and *.egg-info beside the source).
+Marked `slow` (about 20 s): it still runs by default and in CI.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tarfile
 import venv
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -37,26 +43,82 @@ INITIALIZE = {
 }
 
 
+# What a developer's checkout holds besides the source: never part of a build's input here.
+NOT_SOURCE = shutil.ignore_patterns(
+    ".git", ".venv*", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis", "node_modules", "*.mcpb"
+)
+
+
+@dataclass(frozen=True)
+class Built:
+    sdist: Path
+    wheel: Path
+    log: str
+
+
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    # Built from a copy: setuptools writes build/ and *.egg-info beside the source.
-    source = tmp_path_factory.mktemp("source")
-    shutil.copy(ROOT / "pyproject.toml", source)
-    shutil.copy(ROOT / "README.md", source)
-    shutil.copytree(ROOT / "kinsta_mcp", source / "kinsta_mcp", ignore=shutil.ignore_patterns("__pycache__"))
-    # Tests and benchmarks are copied too, so that the test proves they are left out, not merely absent.
-    shutil.copytree(ROOT / "benchmarks", source / "benchmarks", ignore=shutil.ignore_patterns("__pycache__"))
-    (source / "tests").mkdir()
-    shutil.copy(ROOT / "tests" / "harness.py", source / "tests")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    source = tmp_path_factory.mktemp("checkout") / "kinsta-mcp"
+    # The whole checkout, tests and benchmarks included: the test proves they are left out, not merely absent.
+    shutil.copytree(ROOT, source, ignore=NOT_SOURCE)
     dist = source / "dist"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "--quiet", "-w", str(dist)],
-        cwd=source,
-        check=True,
-        timeout=300,
+    done = subprocess.run(  # sdist first, then the wheel from the unpacked sdist
+        [sys.executable, "-m", "build", "--outdir", str(dist), str(source)],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
-    (built,) = dist.glob("kinsta_mcp-*.whl")
-    return built
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    (sdist,) = dist.glob("kinsta_mcp-*.tar.gz")
+    (wheel,) = dist.glob("kinsta_mcp-*.whl")
+    return Built(sdist, wheel, done.stdout + done.stderr)
+
+
+@pytest.fixture(scope="module")
+def wheel(built: Built) -> Path:
+    return built.wheel
+
+
+def _sdist_names(built: Built) -> list[str]:
+    with tarfile.open(built.sdist) as archive:
+        prefix = f"kinsta_mcp-{__version__}/"
+        return [m.name.removeprefix(prefix) for m in archive.getmembers() if m.isfile()]
+
+
+def test_sdist_holds_the_package_license_readme_and_example_config(built: Built) -> None:
+    names = set(_sdist_names(built))
+    assert {"LICENSE", "README.md", "config.example.json", "pyproject.toml", "PKG-INFO"} <= names
+    source = {p.relative_to(ROOT).as_posix() for p in (ROOT / "kinsta_mcp").rglob("*.py")}
+    assert source <= names, sorted(source - names)
+    assert not [n for n in names if n.startswith(("tests/", "benchmarks/", ".ci/")) or "__pycache__" in n]
+
+
+def test_license_is_an_spdx_expression_with_its_file(built: Built) -> None:
+    with tarfile.open(built.sdist) as archive:
+        member = archive.extractfile(f"kinsta_mcp-{__version__}/PKG-INFO")
+        assert member is not None
+        metadata = member.read().decode()
+    assert "License-Expression: MIT" in metadata.splitlines()
+    assert "License-File: LICENSE" in metadata.splitlines()
+    assert f"kinsta_mcp-{__version__}.dist-info/licenses/LICENSE" in zipfile.ZipFile(built.wheel).namelist()
+    # The deprecated license table made setuptools warn on every build.
+    assert not [line for line in built.log.splitlines() if "deprecat" in line.lower()], built.log[-3000:]
+
+
+def test_twine_check_passes(built: Built) -> None:
+    try:
+        import twine  # noqa: F401
+    except ImportError:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("twine is missing: CI installs '.[dev]', which includes it", pytrace=False)
+        pytest.skip("twine is not installed: pip install -e '.[dev]' (docs/releasing.md runs twine check)")
+    done = subprocess.run(
+        [sys.executable, "-m", "twine", "check", "--strict", str(built.sdist), str(built.wheel)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 @pytest.fixture(scope="module")

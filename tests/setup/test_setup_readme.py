@@ -1,124 +1,82 @@
-"""The README's tool table is generated from the catalog; this test fails when they differ.
+"""The README's first screen: what this is, the two commands a fresh clone runs, what to do next.
 
-Regenerate after changing a declaration: python tests/setup/test_setup_readme.py --write
+Everything that lists code (tools, options, resources, prompts, figures) lives in docs/, generated
+and checked by test_setup_docs.py; the README carries no counts that could go stale.
 """
 
 from __future__ import annotations
 
-import sys
+import re
+import tomllib
 from pathlib import Path
-from typing import Any
 
-import anyio
-import pytest
-from pydantic import SecretStr
+from kinsta_mcp.config import OPTIONS
 
-from kinsta_mcp.catalog import BY_NAME
-from kinsta_mcp.catalog.spec import Effect, Toolset
-from kinsta_mcp.config import Profile, Settings
-from kinsta_mcp.server.app import build_server
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+FIRST_SCREEN = "\n".join(README.splitlines()[:60])
 
-README = Path(__file__).resolve().parents[2] / "README.md"
-BEGIN = "<!-- tools:begin -->"
-END = "<!-- tools:end -->"
+DEMO = "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/kinsta-mcp --demo"
+TESTS = "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest -q"
 
 
-def _settings() -> Settings:
-    # Every toolset, writes included: the table lists everything a full configuration offers.
-    return Settings(
-        profiles={"default": Profile(name="default", api_key=SecretStr("x"), company_id="c")},
-        default_profile="default",
-        audit_log=None,
-    )
+def _shell_blocks(text: str) -> list[str]:
+    return [block.strip() for block in re.findall(r"```sh\n(.*?)```", text, flags=re.S)]
 
 
-async def _tools() -> list[Any]:
-    return list(await build_server(_settings(), clients={}).list_tools())
+def test_the_two_commands_come_first_exactly_as_a_fresh_clone_runs_them() -> None:
+    blocks = _shell_blocks(README)
+    assert blocks[0] == DEMO
+    assert TESTS in blocks[1:3]
+    assert FIRST_SCREEN.index(DEMO) < FIRST_SCREEN.index(TESTS)
 
 
-def _kind(tool: Any) -> str:
-    operation = BY_NAME.get(tool.name)
-    hints = tool.annotations
-    if operation is not None and operation.reveals_secret:
-        kind = "reveals a secret: confirmed"
-    elif hints is not None and hints.read_only_hint:
-        kind = "read"
-    elif hints is not None and hints.destructive_hint:
-        kind = "irreversible: confirmed"
-    else:
-        kind = "write"
-    if operation is not None and operation.is_async:
-        kind += ", awaited"
-    return kind
+def test_the_commands_name_what_the_package_provides() -> None:
+    assert PYPROJECT["project"]["scripts"]["kinsta-mcp"] == "kinsta_mcp.cli:main"
+    assert any(dep.startswith("pytest") for dep in PYPROJECT["project"]["optional-dependencies"]["test"])
+    assert "--demo" in {option.flag for option in OPTIONS}
+    assert PYPROJECT["tool"]["pytest"]["ini_options"]["testpaths"] == ["tests"]
 
 
-def _call(tool: Any) -> str:
-    operation = BY_NAME.get(tool.name)
-    return f"`{operation.method} {operation.path}`" if operation is not None else "(several calls)"
+def test_first_screen_says_what_it_is_and_what_to_do_next() -> None:
+    lowered = " ".join(FIRST_SCREEN.lower().split())
+    assert "unofficial" in lowered and "not affiliated with, endorsed or supported by kinsta" in lowered
+    minimum = PYPROJECT["project"]["requires-python"].removeprefix(">=")
+    assert f"Python {minimum} or newer" in FIRST_SCREEN
+    # After --demo: it waits for a client; connecting one is the next step.
+    assert "waits" in FIRST_SCREEN and "MCP client" in FIRST_SCREEN
+    assert ".venv/bin/kinsta-mcp config claude-desktop --demo" in FIRST_SCREEN
+    assert ".venv/bin/kinsta-mcp config claude-code --demo" in FIRST_SCREEN
+    # Where the contract tests' document comes from, and what happens without it.
+    assert "../shared/kinsta-openapi.json" in FIRST_SCREEN and "KINSTA_OPENAPI_SPEC" in FIRST_SCREEN
+    assert "not shipped" in FIRST_SCREEN and "skip" in FIRST_SCREEN
+    # A real account: key and company id from the environment, checked before use.
+    assert "KINSTA_API_KEY" in FIRST_SCREEN and "KINSTA_COMPANY_ID" in FIRST_SCREEN
+    assert ".venv/bin/kinsta-mcp check" in FIRST_SCREEN
 
 
-def tool_table() -> str:
-    """The Markdown between the markers: one table, grouped by toolset in the catalog's order."""
-    tools = anyio.run(_tools)
-    by_set: dict[str, list[Any]] = {}
-    for tool in tools:
-        by_set.setdefault((tool.meta or {}).get("toolset", "?"), []).append(tool)
-    order = [t.value for t in Toolset] + sorted(set(by_set) - {t.value for t in Toolset})
-    lines = [
-        f"{len(tools)} tools. Kind: read, write, or irreversible (the human confirms first); "
-        "awaited: the tool waits for Kinsta's long operation and returns its outcome.",
-        "",
-        "| Toolset | Tool | What it does | Kind | Kinsta API |",
-        "|---|---|---|---|---|",
-    ]
-    for toolset in order:
-        for tool in by_set.get(toolset, []):
-            lines.append(f"| {toolset} | `{tool.name}` | {tool.title or ''} | {_kind(tool)} | {_call(tool)} |")
-    return "\n".join(lines) + "\n"
+def test_shell_commands_use_the_venv_they_created() -> None:
+    # `kinsta-mcp` is on PATH only inside the virtual environment the first command makes.
+    for block in _shell_blocks(README):
+        for line in block.splitlines():
+            assert not line.startswith("kinsta-mcp"), line
 
 
-def readme_with_table(readme: str, table: str) -> str:
-    head, found, rest = readme.partition(BEGIN)
-    _, found_end, tail = rest.partition(END)
-    if not found or not found_end:
-        raise ValueError(f"README.md lacks the {BEGIN} ... {END} markers")
-    return f"{head}{BEGIN}\n{table}{END}{tail}"
+def test_no_hand_written_counts_or_figures() -> None:
+    counted = re.findall(r"\b\d+ (?:tools|operations|resources|templates|prompts|toolsets)\b", README)
+    assert counted == [], "counts belong in docs/, generated: " + ", ".join(counted)
+    assert not re.search(r"\d+(?:\.\d+)? ?(?:ms|bytes|×)", README)
 
 
-def test_readme_tool_table_matches_the_catalog() -> None:
-    readme = README.read_text(encoding="utf-8")
-    assert readme_with_table(readme, tool_table()) == readme, (
-        "README.md's tool table is out of date: run python tests/setup/test_setup_readme.py --write"
-    )
-
-
-def test_table_lists_every_offered_tool_once() -> None:
-    tools = anyio.run(_tools)
-    table = tool_table()
-    for tool in tools:
-        assert table.count(f"| `{tool.name}` |") == 1, tool.name
-    # Every catalog declaration is in it, by the Kinsta call it makes.
-    for operation in BY_NAME.values():
-        assert f"`{operation.method} {operation.path}`" in table, operation.name
-
-
-def test_irreversible_tools_are_marked_confirmed() -> None:
-    rows = {row.split(" | ")[1].strip("`"): row for row in tool_table().splitlines() if row.startswith("| ")}
-    for name, operation in BY_NAME.items():
-        if operation.effect is Effect.IRREVERSIBLE or operation.reveals_secret:
-            assert "confirmed" in rows[name], name
-        elif operation.effect is Effect.READ:
-            assert "| read" in rows[name], name
-
-
-def test_markers_missing_is_an_error() -> None:
-    with pytest.raises(ValueError, match="markers"):
-        readme_with_table("# no markers\n", "x\n")
-
-
-if __name__ == "__main__":
-    if "--write" in sys.argv:
-        text = README.read_text(encoding="utf-8")
-        README.write_text(readme_with_table(text, tool_table()), encoding="utf-8")
-    else:
-        sys.stdout.write(tool_table())
+def test_registry_commands_are_offered_only_as_after_publishing() -> None:
+    # The package is not on PyPI: `uvx kinsta-mcp` and `pipx run kinsta-mcp` fail today.
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    for page in pages:
+        if page.name == "releasing.md":
+            continue
+        for paragraph in page.read_text(encoding="utf-8").split("\n\n"):
+            if re.search(r"uvx kinsta-mcp|pipx run kinsta-mcp", paragraph):
+                assert "published" in paragraph, f"{page.name}: {paragraph}"
+    assert "not on PyPI yet" in README
+    assert "uv tool install ." in README and "pipx install ." in README

@@ -1,0 +1,216 @@
+"""The parts of docs/ that list code, generated from the server a client would see.
+
+Tools, resources, resource templates and prompts are read from a server built with every
+toolset on, exactly as MCP clients list them; the configuration table is
+`config_reference_markdown()`. Each generated part sits in a docs page between
+`<!-- generated:NAME:begin -->` and `<!-- generated:NAME:end -->`; the text around it is
+written by hand. tests/setup/test_setup_docs.py fails when a page is stale.
+
+    python -m kinsta_mcp.docs_gen           # rewrite the generated parts of docs/
+    python -m kinsta_mcp.docs_gen --check   # exit 1 naming each stale page
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kinsta_mcp.catalog import BY_NAME
+from kinsta_mcp.catalog.spec import Toolset
+from kinsta_mcp.config import config_reference_markdown
+
+__all__ = ["PAGES", "Listing", "generated_page", "listing", "replace_generated", "stale_pages", "tool_kind"]
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"  # in a checkout; an installed package has none
+
+KIND_LEGEND = (
+    "Kind: read, write, or irreversible (the human confirms first); awaited: the tool waits for Kinsta's "
+    "long operation and returns its outcome."
+)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What a client lists from a server with every toolset on (and, for a count, in read-only mode)."""
+
+    tools: list[Any]
+    read_only_tools: list[Any]
+    templates: list[Any]
+    resources: list[Any]
+    prompts: list[Any]
+
+
+async def _listed(read_only: bool) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
+    from mcp.client import Client
+    from pydantic import SecretStr
+
+    from kinsta_mcp.config import Profile, Settings
+    from kinsta_mcp.server.app import build_server
+
+    settings = Settings(
+        profiles={"default": Profile(name="default", api_key=SecretStr("docs"), company_id="docs")},
+        default_profile="default",
+        audit_log=None,
+        read_only=read_only,
+    )
+    server = build_server(settings, clients={})
+    async with Client(server) as client:  # a first request hands resources and prompts to the SDK
+        await client.list_prompts()
+    tools = list(await server.list_tools())
+    templates = list(await server.list_resource_templates())
+    resources = list(await server.list_resources())  # the static ones; clients also get per-site ones
+    prompts = list(await server.list_prompts())
+    return tools, templates, resources, prompts
+
+
+@functools.cache  # the code does not change while a process runs
+def listing() -> Listing:
+    import anyio
+
+    tools, templates, resources, prompts = anyio.run(_listed, False)
+    read_only_tools = anyio.run(_listed, True)[0]
+    return Listing(tools, read_only_tools, templates, resources, prompts)
+
+
+def _cell(text: str | None) -> str:
+    return " ".join((text or "").split()).replace("|", "\\|")
+
+
+def tool_kind(tool: Any) -> str:
+    operation = BY_NAME.get(tool.name)
+    hints = tool.annotations
+    if operation is not None and operation.reveals_secret:
+        kind = "reveals a secret: confirmed"
+    elif hints is not None and hints.read_only_hint:
+        kind = "read"
+    elif hints is not None and hints.destructive_hint:
+        kind = "irreversible: confirmed"
+    else:
+        kind = "write"
+    if operation is not None and operation.is_async:
+        kind += ", awaited"
+    return kind
+
+
+def _kinsta_call(tool: Any) -> str:
+    operation = BY_NAME.get(tool.name)
+    return f"`{operation.method} {operation.path}`" if operation is not None else "(several calls)"
+
+
+def _toolset(tool: Any) -> str:
+    return str((tool.meta or {}).get("toolset", "?"))
+
+
+def tools_markdown(listed: Listing) -> str:
+    """Every tool, grouped by toolset in the catalog's order."""
+    by_set: dict[str, list[Any]] = {}
+    for tool in listed.tools:
+        by_set.setdefault(_toolset(tool), []).append(tool)
+    order = [t.value for t in Toolset] + sorted(set(by_set) - {t.value for t in Toolset})
+    lines = [
+        f"{len(listed.tools)} tools in {len(by_set)} toolsets; {len(listed.read_only_tools)} of them "
+        "remain with `--read-only`. " + KIND_LEGEND,
+        "",
+        "| Toolset | Tools | Read-only mode keeps |",
+        "|---|---|---|",
+    ]
+    kept = {tool.name for tool in listed.read_only_tools}
+    for toolset in order:
+        tools = by_set.get(toolset, [])
+        if tools:
+            lines.append(f"| `{toolset}` | {len(tools)} | {sum(t.name in kept for t in tools)} |")
+    for toolset in order:
+        tools = by_set.get(toolset, [])
+        if not tools:
+            continue
+        lines += ["", f"### `{toolset}`", "", "| Tool | What it does | Kind | Kinsta API |", "|---|---|---|---|"]
+        lines += [f"| `{t.name}` | {_cell(t.title)} | {tool_kind(t)} | {_kinsta_call(t)} |" for t in tools]
+    return "\n".join(lines) + "\n"
+
+
+def resources_markdown(listed: Listing) -> str:
+    lines = [
+        f"{len(listed.resources)} resources and {len(listed.templates)} resource templates, all read-only "
+        "(`resources/list` also lists the templates filled in for each of the company's sites and environments).",
+        "",
+        "| Resource | Name | What it holds | Type |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| `{r.uri}` | {_cell(r.title)} | {_cell(r.description)} | {r.mime_type} |" for r in listed.resources]
+    lines += ["", "| Resource template | Name | What it holds | Type |", "|---|---|---|---|"]
+    lines += [
+        f"| `{t.uri_template}` | {_cell(t.title)} | {_cell(t.description)} | {t.mime_type} |" for t in listed.templates
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def prompts_markdown(listed: Listing) -> str:
+    lines = [f"{len(listed.prompts)} prompts.", "", "| Prompt | What it does | Arguments |", "|---|---|---|"]
+    for prompt in listed.prompts:
+        arguments = "; ".join(
+            f"`{a.name}`{'' if a.required else ' (optional)'}: {_cell(a.description)}" for a in prompt.arguments or []
+        )
+        lines.append(f"| `{prompt.name}` | {_cell(prompt.description)} | {arguments or 'none'} |")
+    return "\n".join(lines) + "\n"
+
+
+# page -> generated part -> its text
+PAGES: dict[str, dict[str, Callable[[Listing], str]]] = {
+    "configuration.md": {"options": lambda _listed: config_reference_markdown()},
+    "tools.md": {"tools": tools_markdown},
+    "resources-and-prompts.md": {"resources": resources_markdown, "prompts": prompts_markdown},
+}
+
+
+def replace_generated(text: str, name: str, body: str) -> str:
+    """`text` with the part between the markers of `name` replaced by `body`."""
+    begin, end = f"<!-- generated:{name}:begin -->", f"<!-- generated:{name}:end -->"
+    head, found, rest = text.partition(begin)
+    _, found_end, tail = rest.partition(end)
+    if not found or not found_end:
+        raise ValueError(f"the page lacks the markers {begin} ... {end}")
+    return f"{head}{begin}\n{body}{end}{tail}"
+
+
+def generated_page(page: str, text: str, listed: Listing) -> str:
+    for name, make in PAGES[page].items():
+        text = replace_generated(text, name, make(listed))
+    return text
+
+
+def stale_pages(docs: Path = DOCS, write: bool = False) -> list[str]:
+    """The pages whose generated parts differ from the code (rewritten when `write`)."""
+    listed = listing()
+    stale = []
+    for page in PAGES:
+        path = docs / page
+        text = path.read_text(encoding="utf-8")
+        fresh = generated_page(page, text, listed)
+        if fresh != text:
+            stale.append(page)
+            if write:
+                path.write_text(fresh, encoding="utf-8")
+    return stale
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kinsta_mcp.docs_gen", description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 when a page is stale")
+    parser.add_argument("--docs", type=Path, default=DOCS, help=f"the docs directory (default: {DOCS})")
+    args = parser.parse_args(argv)
+    if not args.docs.is_dir():
+        sys.stderr.write(f"no docs directory at {args.docs}: run this in a checkout of kinsta-mcp, or pass --docs\n")
+        return 2
+    stale = stale_pages(args.docs, write=not args.check)
+    for page in stale:
+        sys.stderr.write(f"{'stale' if args.check else 'updated'}: {args.docs / page}\n")
+    return 1 if stale and args.check else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
