@@ -27,6 +27,7 @@ from kinsta_mcp.server.audit import AuditLog
 from kinsta_mcp.server.auth import auth_settings, check_http_settings, token_verifier
 from kinsta_mcp.server.compiled import OVERVIEW_TOOL_NAME, ToolDef, compiled_tools, listed_schema, select_tools
 from kinsta_mcp.server.completions import Completer, register_completions
+from kinsta_mcp.server.fleet.tool import Fleet
 from kinsta_mcp.server.overview import OVERVIEW_URI, company_overview, overview_text
 from kinsta_mcp.server.pipeline import Backend, CallContext, Outcome, run_call, wait_tool
 from kinsta_mcp.server.prompts import PROMPT_CHOICES, Prompts
@@ -89,7 +90,7 @@ class App:
         self.prompts = Prompts(visible)
         self.completer = Completer(self.resources, PROMPT_CHOICES, self.prompts.names)
         backend.write_listeners.append(self.resources.written)
-        backend.specials.update({"wait": wait_tool, "overview": _overview_tool})
+        backend.specials.update({"wait": wait_tool, "overview": _overview_tool, "batch": Fleet(self.selection.visible)})
         self._listed: list[Tool] | None = None
 
     def tool(self, name: str) -> ToolDef | str | None:
