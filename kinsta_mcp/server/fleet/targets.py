@@ -139,6 +139,11 @@ class EnvironmentPlugins:
         return found
 
 
+def _bare(text: str) -> str:
+    """A short third-party value (a slug, a version) cleaned and on one line, without the quotes."""
+    return one_line(text, 40)[1:-1]
+
+
 def _outdated(plugin: Mapping[str, Any]) -> bool:
     return plugin.get("update") == "available" or bool(plugin.get("update_version"))
 
@@ -155,9 +160,9 @@ async def _filter_by_plugin(targets: list[Target], selection: Selection, source:
         plugin = next((p for p in found if str(p.get("name", "")).lower() == slug), None)
         if plugin is None or (selection.plugin_outdated and not _outdated(plugin)):
             continue
-        version = one_line(str(plugin.get("version") or "?"), 20)
-        newer = f" -> {one_line(str(plugin['update_version']), 20)}" if plugin.get("update_version") else ""
-        out.notes[target.id] = f"{one_line(slug, 60)} {version}{newer}"
+        version = _bare(str(plugin.get("version") or "?"))
+        newer = f" -> {_bare(str(plugin['update_version']))}" if plugin.get("update_version") else ""
+        out.notes[target.id] = f"{_bare(slug)} {version}{newer}"
         kept.append(target)
     targets[:] = kept
 
