@@ -117,7 +117,9 @@ class Watch:
             return self.outcome("succeeded", now, answer)
         if answer.status is PollStatus.FAILED:
             if self.failure is not None:
-                return self.outcome("failed", now, answer, "Kinsta answered that it failed, on two polls a moment apart")
+                return self.outcome(
+                    "failed", now, answer, "Kinsta answered that it failed, on two polls a moment apart"
+                )
             self.failure = answer
             self.message = "Kinsta reported a failure; checking again to be sure"
         elif answer.status is PollStatus.NOT_FOUND:

@@ -182,7 +182,9 @@ async def build_plan(
     try:
         sites_body = await reader.read(BY_NAME["list_sites"], {"include_environments": True}, profile)
     except ReadFailure as exc:
-        raise ArgumentError(f"{BATCH_TOOL_NAME}: could not list the company's sites: {exc}. Nothing was sent.") from None
+        raise ArgumentError(
+            f"{BATCH_TOOL_NAME}: could not list the company's sites: {exc}. Nothing was sent."
+        ) from None
     resolved = await resolve(
         sites_body, selection, level, plugins or EnvironmentPlugins(reader, profile), default_kind=default_kind
     )
@@ -199,9 +201,9 @@ async def build_plan(
                 why = f"{step.tool}: no {', '.join(missing)} in this environment's data"
                 plan.skipped.append((target.label, target.id, why))
                 continue
-            args, why = _validate(step, filled)
+            args, problem = _validate(step, filled)
             if args is None:
-                plan.skipped.append((target.label, target.id, why or "not accepted"))
+                plan.skipped.append((target.label, target.id, problem or "not accepted"))
                 continue
             plan.items.append(Item(step, target, args, resolved.notes.get(target.id)))
     return plan

@@ -29,8 +29,8 @@ def _what(plan: Plan) -> list[str]:
     lines = []
     for step in plan.steps:
         shared = {k: v for k, v in step.shared.items() if k not in ("site_id", "env_id", "cdn_cache_id")}
-        lines.append(render(step.op, {**{k: None for k in everyone if k in step.op.input.model_fields}, **shared},
-                            {k: v for k, v in everyone.items() if k in step.op.input.model_fields}))  # fmt: skip
+        facts = {k: v for k, v in everyone.items() if k in step.op.input.model_fields}
+        lines.append(render(step.op, {**dict.fromkeys(facts), **shared}, facts))
     return lines
 
 
@@ -140,7 +140,11 @@ def preview(plan: Plan, budget: int) -> Outcome:
         )
         for item in plan.items
     ]
-    rows += [BatchRow(target=label, id=i, operation="-", outcome="skipped", message=why) for label, i, why in plan.skipped]
+    rows += [
+        BatchRow(target=label, id=i, operation="-", outcome="skipped", message=why) for label, i, why in plan.skipped
+    ]
     ask = " The human will be asked once for the whole batch." if plan.guarded else ""
-    header = "\n".join([*_what(plan), f"To run it: call {BATCH_TOOL_NAME} again with the same arguments and dry_run=false.{ask}"])
+    header = "\n".join(
+        [*_what(plan), f"To run it: call {BATCH_TOOL_NAME} again with the same arguments and dry_run=false.{ask}"]
+    )
     return result(plan.title, rows, budget, dry_run=True, header=header)

@@ -6,7 +6,8 @@ requests are in flight at once (`CONCURRENCY`). Long operations are started, the
 together: each poll's answer is judged by `waiting.Watch` (the same rules as one call's
 wait), and polls are spent where they can tell something: one probe per tick while nothing
 has finished, then every operation started no later than one that finished (operations
-started together finish together) and a doubling wave of the rest, so a batch of N operations costs about N polls, not N per tick.
+started together finish together) and a doubling wave of the rest: a batch of N operations
+costs about N polls, not N per tick.
 The call stays within `operation_wait`; what is still running is returned with its operation
 id and remembered for `run_batch(resume=...)`.
 """
@@ -123,8 +124,7 @@ class Runner:
         start = self.clock.monotonic()
         self._total = len(items)
         rows = [
-            BatchRow(target=i.target.label, id=i.target.id, operation=i.step.tool, outcome="not_started")
-            for i in items
+            BatchRow(target=i.target.label, id=i.target.id, operation=i.step.tool, outcome="not_started") for i in items
         ]
         pending: list[Pending] = []
         limit = anyio.CapacityLimiter(CONCURRENCY)
@@ -196,12 +196,22 @@ class Runner:
         for operation_id in dict.fromkeys(operation_ids):
             known = self.memory.get(self.profile.name, operation_id)
             if known is None:
-                row = BatchRow(target="(not from a batch this server remembers)", id=operation_id, operation="?",
-                               outcome="running", operation_id=operation_id)  # fmt: skip
+                row = BatchRow(
+                    target="(not from a batch this server remembers)",
+                    id=operation_id,
+                    operation="?",
+                    outcome="running",
+                    operation_id=operation_id,
+                )
                 pending.append(Pending(row, Watch(operation_id, start), None))
             else:
-                row = BatchRow(target=known.target, id=known.target_id, operation=known.tool, outcome="running",
-                               operation_id=operation_id)  # fmt: skip
+                row = BatchRow(
+                    target=known.target,
+                    id=known.target_id,
+                    operation=known.tool,
+                    outcome="running",
+                    operation_id=operation_id,
+                )
                 op = BY_NAME[known.op_name]
                 pending.append(Pending(row, Watch(operation_id, start), op, known.args, known.call_id))
             rows.append(row)
@@ -222,11 +232,13 @@ class Runner:
             confirming = [p for p in pending if p.watch.failure is not None]
             delay = min(interval, policy.confirm_after) if confirming else interval
             await self.clock.sleep(min(delay, remaining))
-            others = sorted((p for p in pending if p.watch.failure is None), key=lambda p: (p.last_polled, p.watch.started))
+            others = sorted(
+                (p for p in pending if p.watch.failure is None), key=lambda p: (p.last_polled, p.watch.started)
+            )
             asked = confirming + others[:wave]
             finished: list[Pending] = []
 
-            async def ask(p: Pending) -> None:
+            async def ask(p: Pending, finished: list[Pending] = finished) -> None:
                 async with limit:
                     await self._slot(OPERATION_STATUS)
                     answer = await self._poll(p.watch.operation_id)
@@ -273,7 +285,7 @@ class Runner:
         for p in pending:
             ended = p.watch.ended(now)
             p.row.outcome = "running"
-            p.row.message = ended.message + (f" ({ended.basis})" if ended.basis else "")
+            p.row.message = (ended.message or "running") + (f" ({ended.basis})" if ended.basis else "")
             if p.op is not None and p.call_id is not None:
                 self.backend.audit.outcome(p.call_id, p.op.name, "running", operation_id=p.watch.operation_id)
                 remembered = Remembered(

@@ -56,30 +56,22 @@ class BatchResult(BaseModel):
 _SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
-        "operation": {"type": "string", "description": "Tool to run on every target, e.g. create_backup, restart_php"},
+        "operation": {"type": "string", "description": "Tool to run per target, e.g. create_backup"},
         "preset": {
             "type": "string",
             "enum": ["clear_all_caches", "backup_live", "update_plugin"],
-            "description": "Instead of operation: site+edge+CDN cache clear; create_backup on live environments; "
-            "bulk_update_plugins of `plugin` wherever it is outdated",
+            "description": "Instead of operation: site+edge+CDN clear; create_backup on live; update `plugin` where "
+            "outdated",
         },
-        "arguments": {
-            "type": "object",
-            "description": "The operation's other arguments, shared by all targets (site_id, env_id, cdn_cache_id "
-            "are filled in per target)",
-        },
-        "environments": {"type": "string", "enum": ["live", "staging", "all"], "description": "Kind of environment"},
-        "name": {"type": "string", "description": "Glob on site name or display name; 'site/env' picks environments"},
+        "arguments": {"type": "object", "description": "Shared arguments (target ids are filled in)"},
+        "environments": {"type": "string", "enum": ["live", "staging", "all"]},
+        "name": {"type": "string", "description": "Site name glob; 'site/env' for environments"},
         "ids": {"type": "array", "items": {"type": "string"}, "description": "Site or environment ids"},
-        "plugin": {"type": "string", "description": "Only environments with this plugin (slug) installed"},
-        "plugin_outdated": {"type": "boolean", "description": "With plugin: only where an update is available"},
-        "dry_run": {"type": "boolean", "description": "List targets and send nothing (default true for writes)"},
-        "resume": {
-            "type": "array",
-            "items": {"type": "string"},
-            "description": "Operation ids a batch left running: wait for them",
-        },
-        OPTION_WAIT: {"type": "boolean", "description": "Wait for Kinsta to finish (default true, up to a limit)"},
+        "plugin": {"type": "string", "description": "Only where this plugin slug is installed"},
+        "plugin_outdated": {"type": "boolean"},
+        "dry_run": {"type": "boolean", "description": "Default true for writes: list targets, send nothing"},
+        "resume": {"type": "array", "items": {"type": "string"}, "description": "Operation ids left running"},
+        OPTION_WAIT: {"type": "boolean"},
     },
 }
 
@@ -90,9 +82,8 @@ def batch_tool() -> ToolDef:
         name=BATCH_TOOL_NAME,
         title=title,
         description=(
-            "Run one tool on many sites/environments in one call, paced within Kinsta's rate limits: targets by "
-            "kind, name, ids or installed plugin. Writes are previewed first (dry_run); a guarded tool asks "
-            "the human once for the whole batch. Returns a table of target -> outcome and created ids."
+            "Run one tool on many sites or environments in one call, within Kinsta's rate limits. Writes preview "
+            "first (dry_run); a guarded tool asks once for the whole batch. Returns target -> outcome, created ids."
         ),
         toolset=Toolset.FLEET,
         effect=Effect.IRREVERSIBLE,  # the strongest operation it can run

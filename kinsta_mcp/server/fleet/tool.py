@@ -19,7 +19,7 @@ from kinsta_mcp.server.arguments import ArgumentError, Parsed, describe_validati
 from kinsta_mcp.server.fleet import report
 from kinsta_mcp.server.fleet.plan import BatchIn, Plan, build_plan
 from kinsta_mcp.server.fleet.run import Memory, Runner
-from kinsta_mcp.server.fleet.schema import BATCH_TOOL_NAME
+from kinsta_mcp.server.fleet.schema import BATCH_TOOL_NAME, BatchRow
 from kinsta_mcp.server.guard import Ask, Refuse, decide
 from kinsta_mcp.server.pipeline import Backend, CallContext, Outcome
 
@@ -72,8 +72,14 @@ class Fleet:
             return decision
         if isinstance(decision, Refuse):
             backend.audit.write(
-                {"tool": BATCH_TOOL_NAME, "phase": "refused", **who, "operations": operations,
-                 "targets": targets, "reason": decision.text}  # fmt: skip
+                {
+                    "tool": BATCH_TOOL_NAME,
+                    "phase": "refused",
+                    **who,
+                    "operations": operations,
+                    "targets": targets,
+                    "reason": decision.text,
+                }
             )
             return Outcome(decision.text, is_error=True)
         batch_id = backend.audit.new_call_id()
@@ -91,8 +97,10 @@ class Fleet:
                 }
             )
         rows = await runner.run(plan.items, wait=parsed.wait, batch_id=batch_id)
-        skipped = [report.BatchRow(target=label, id=i, operation="-", outcome="skipped", message=why)
-                   for label, i, why in plan.skipped]  # fmt: skip
+        skipped = [
+            BatchRow(target=label, id=i, operation="-", outcome="skipped", message=why)
+            for label, i, why in plan.skipped
+        ]
         outcome = report.result(plan.title, [*rows, *skipped], backend.settings.result_budget, dry_run=False)
         if plan.writes or plan.guarded:
             totals = outcome.structured.get("totals") if outcome.structured else None
