@@ -8,6 +8,7 @@ virtual clock.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from kinsta_mcp.simulator import seed as ids
 pytestmark = pytest.mark.anyio
 LIMITED = {"rate_limits": True}
 BACKUP_PATH = "/sites/environments/{env_id}/manual-backups"
+TOKEN = re.compile(r'confirmation_token="([^"]+)"')
 
 
 def posts(w: Any, suffix: str) -> list[Any]:
@@ -57,6 +59,8 @@ async def test_a_backup_of_every_live_environment_in_one_call_returns_every_back
     assert {row["id"]: row["created"]["backup_id"] for row in rows} == made  # every new backup's id, right target
     assert len(posts(w, "/manual-backups")) == 53  # one request per target, none repeated
     assert all(r.status != 429 for r in w.sim.requests) and busiest_minute(w) <= 120
+    polls = [r for r in w.sim.requests if r.path.startswith("/operations/")]
+    assert len(polls) <= 2 * 53  # one polling loop: about one poll per operation, not one per operation per tick
 
 
 async def test_backup_ids_are_found_by_the_batch_label_when_kinsta_does_not_name_them() -> None:
@@ -297,3 +301,23 @@ async def test_a_large_result_stays_within_the_budget_and_says_what_was_left_out
     assert data["totals"] == {"done": 52, "failed": 1}  # totals count every target
     assert data["rows"][0]["outcome"] == "failed"  # what needs acting on is kept
     assert "left out" in data["left_out"] and "name= or ids=" in data["left_out"]
+
+
+async def test_in_token_mode_the_token_approves_exactly_the_previewed_batch() -> None:
+    arguments = {"operation": "run_wp_cli", "arguments": {"wp_command": "wp cache flush"}, "name": "client-0[1-2]"}
+    async with world(sim_options=LIMITED, confirmation="elicit-or-model-token") as w:
+        add_sites(w.sim, 50)
+        async with client(w.server, "legacy") as c:
+            asked = await c.call_tool("run_batch", {**arguments, "environments": "live", "dry_run": False})
+            token = TOKEN.search(text_of(asked)).group(1)  # type: ignore[union-attr]
+            other = await c.call_tool(
+                "run_batch", {**arguments, "environments": "all", "dry_run": False, "confirmation_token": token}
+            )
+            assert other.is_error and w.writes() == []  # a token for two targets does not cover four
+            asked = await c.call_tool("run_batch", {**arguments, "environments": "live", "dry_run": False})
+            token = TOKEN.search(text_of(asked)).group(1)  # type: ignore[union-attr]
+            done = await c.call_tool(
+                "run_batch", {**arguments, "environments": "live", "dry_run": False, "confirmation_token": token}
+            )
+    assert '"Client 01" / "Live"' in text_of(asked) and '"Client 02" / "Live"' in text_of(asked)
+    assert done.structured_content["totals"] == {"done": 2} and len(w.writes()) == 2

@@ -105,6 +105,9 @@ def result(title: str, rows: Sequence[BatchRow], budget: int, *, dry_run: bool, 
             f"Still running: resume with {BATCH_TOOL_NAME}(resume={json.dumps(resume)}) or wait_for_operation per id. "
             "Do not start these again."
         )
+    waiting = [r.id for r in ordered if r.outcome == "not_started"]
+    if waiting:
+        lines.append(f"Not started (nothing was sent for them): run the batch again with ids={json.dumps(waiting)}.")
     if left_out:
         lines.append(left_out)
     structured = BatchResult(

@@ -144,7 +144,7 @@ class Runner:
         async with limit:
             if not await self._slot(op, by):
                 row.message = "not started: the time for this call ran out while requests were paced within Kinsta's "
-                row.message += "rate limits; run the batch again for these targets (ids=...)"
+                row.message += "rate limits"
                 return
             call_id = self.backend.audit.new_call_id()
             audited = op.effect is not Effect.READ or op.guarded

@@ -39,6 +39,12 @@ class Fleet:
         budget = backend.settings.result_budget
         runner = Runner(backend, profile, call, self.memory)
         if req.resume:
+            if req.operation or req.preset:
+                return Outcome(
+                    f"Invalid arguments for {BATCH_TOOL_NAME}; nothing was sent:\n- resume: give it alone (the "
+                    "operation ids a batch left running), without operation or preset",
+                    is_error=True,
+                )
             rows = await runner.resume(req.resume)
             return report.result("Resumed batch operations", rows, budget, dry_run=False)
         try:
