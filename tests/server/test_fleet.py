@@ -12,8 +12,11 @@ import re
 from typing import Any
 
 import pytest
+from anyio.from_thread import start_blocking_portal
 from fleet_seed import add_sites, live_env_ids
 from harness import MODES, answering, client, text_of, world
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kinsta_mcp.simulator import seed as ids
 
@@ -321,3 +324,45 @@ async def test_in_token_mode_the_token_approves_exactly_the_previewed_batch() ->
             )
     assert '"Client 01" / "Live"' in text_of(asked) and '"Client 02" / "Live"' in text_of(asked)
     assert done.structured_content["totals"] == {"done": 2} and len(w.writes()) == 2
+
+
+_ANY = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.text(max_size=12), st.lists(st.text(max_size=5), max_size=2)
+)
+BATCH_ARGUMENTS = st.fixed_dictionaries(
+    {},
+    optional={
+        "operation": st.sampled_from(["create_backup", "restart_php", "list_plugins", "delete_site", "get_site", "x"]),
+        "preset": st.one_of(st.sampled_from(["clear_all_caches", "backup_live", "update_plugin"]), st.text(max_size=8)),
+        "arguments": st.one_of(_ANY, st.dictionaries(st.sampled_from(["tag", "env_id", "name", "zz"]), _ANY)),
+        "environments": st.one_of(st.sampled_from(["live", "staging", "all"]), _ANY),
+        "name": st.one_of(st.sampled_from(["acme*", "*/staging", "[", "*"]), _ANY),
+        "ids": st.one_of(st.lists(st.sampled_from([ids.ACME_SITE_ID, ids.ACME_LIVE_ENV_ID, "../x", ""])), _ANY),
+        "plugin": st.one_of(st.sampled_from(["akismet", "woocommerce", "a b"]), _ANY),
+        "plugin_outdated": _ANY,
+        "dry_run": st.one_of(st.booleans(), _ANY),
+        "resume": st.one_of(st.lists(st.sampled_from(["op-1", "x/y"]), max_size=2), _ANY),
+        "wait": _ANY,
+    },
+)
+
+
+def test_any_arguments_give_a_result_or_a_short_error() -> None:
+    with (
+        start_blocking_portal() as portal,
+        portal.wrap_async_context_manager(world(confirmation="off", operation_wait=5)) as w,
+        portal.wrap_async_context_manager(client(w.server, "auto")) as c,
+    ):
+
+        @settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(BATCH_ARGUMENTS)
+        def run(arguments: dict[str, Any]) -> None:
+            before = len(w.sim.requests)
+            result = portal.call(c.call_tool, "run_batch", arguments)
+            text = text_of(result)
+            assert text.strip() and "Traceback" not in text and "Error executing tool" not in text, text
+            if result.is_error and "nothing was sent" in text.lower():
+                assert all(r.method == "GET" for r in w.sim.requests[before:])
+            assert all(".." not in r.raw_path for r in w.sim.requests[before:])
+
+        run()
