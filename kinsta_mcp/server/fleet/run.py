@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
+from pydantic_core import to_jsonable_python
 
 from kinsta_mcp.api.errors import KinstaError
 from kinsta_mcp.api.request import RequestBuildError
@@ -157,7 +158,7 @@ class Runner:
                         "tool": op.name,
                         **self.who,
                         "target": item.target.id,
-                        "arguments": dict(item.args),
+                        "arguments": to_jsonable_python(dict(item.args)),
                     }
                 )
             try:
