@@ -9,10 +9,11 @@ per tool call (a real assistant also spends a model turn on every call, which th
 calls" column counts).
 
 - batch: run_batch(preset=backup_live) as a dry run, then with dry_run=false (2 calls);
-- per site, waiting: list_sites, then create_backup per live environment (the server waits
-  for each), then list_backups per environment to find the new backup's id (101 calls);
-- per site, started first: list_sites, create_backup(wait=false) for all, then
-  wait_for_operation per id, then list_backups per environment (151 calls).
+- per site, waiting: list_sites (in pages: a long list is cut to the result budget), then
+  create_backup per live environment (the server waits for each), then list_backups per
+  environment to find the new backup's id;
+- per site, started first: list_sites pages, create_backup(wait=false) for all, then
+  wait_for_operation per id, then list_backups per environment.
 
 Run: python benchmarks/fleet.py [--sites 50]
 """
@@ -71,9 +72,17 @@ def simulator(sites: int, clock: SimClock) -> Simulator:
     return sim
 
 
-def live_ids(body: Any) -> list[str]:
-    sites = body["company"]["sites"]
-    return [e["id"] for s in sites for e in s.get("environments") or [] if e.get("name") == "live"]
+async def live_ids(c: Client) -> list[str]:
+    """Every live environment, from list_sites pages (a long list is cut to the result budget)."""
+    found: list[str] = []
+    offset = 0
+    while True:
+        body = (await c.call_tool("list_sites", {"include_environments": True, "offset": offset})).structured_content
+        sites = body["company"]["sites"]
+        found += [e["id"] for s in sites for e in s.get("environments") or [] if e.get("name") == "live"]
+        if not body.get("_truncated"):
+            return found
+        offset += len(sites)
 
 
 async def batch(c: Client) -> int:
@@ -91,7 +100,7 @@ async def newest_backup(c: Client, env_id: str) -> Any:
 
 
 async def per_site_waiting(c: Client) -> int:
-    envs = live_ids((await c.call_tool("list_sites", {"include_environments": True})).structured_content)
+    envs = await live_ids(c)
     for env_id in envs:
         outcome = await c.call_tool("create_backup", {"env_id": env_id})
         assert outcome.structured_content["state"] == "succeeded", outcome.structured_content
@@ -99,7 +108,7 @@ async def per_site_waiting(c: Client) -> int:
 
 
 async def per_site_started_first(c: Client) -> int:
-    envs = live_ids((await c.call_tool("list_sites", {"include_environments": True})).structured_content)
+    envs = await live_ids(c)
     started = [await c.call_tool("create_backup", {"env_id": e, "wait": False}) for e in envs]
     for result in started:
         outcome = await c.call_tool("wait_for_operation", {"operation_id": result.structured_content["operation_id"]})

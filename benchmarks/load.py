@@ -71,7 +71,7 @@ def call_for(client_index: int, call_index: int, write_every: int = 4) -> tuple[
     """The mix: reads, and every `write_every`-th call a long-running write (cache clear, awaited)."""
     site = SITES[(client_index + call_index) % len(SITES)]
     if call_index % write_every == write_every - 1:
-        return "clear_site_cache", {"env_id": ENVS[client_index % len(ENVS)]}
+        return "clear_cache", {"cache": "site", "env_id": ENVS[client_index % len(ENVS)]}
     kind = call_index % 3
     if kind == 0:
         return "list_sites", {}

@@ -1,6 +1,6 @@
 """Operation waiting: requests per awaited operation, and the delay from completion to the answer.
 
-A tool that starts a long Kinsta operation (`clear_site_cache`) polls `GET /operations/{id}`
+A tool that starts a long Kinsta operation (`clear_cache`) polls `GET /operations/{id}`
 until it finishes. Against the in-process simulator on the real clock, with operations taking
 `--durations` seconds, this counts the polls and measures how long after the operation
 finished (the simulator's completion time) the tool answered. Run: python benchmarks/operation_wait.py
@@ -36,7 +36,7 @@ async def one(duration: float) -> tuple[int, float, float]:
         server = build_server(settings, clients)
         async with Client(server, mode="legacy") as mcp:
             started = sim.clock.time()
-            result = await mcp.call_tool("clear_site_cache", {"env_id": ACME_LIVE_ENV_ID})
+            result = await mcp.call_tool("clear_cache", {"cache": "site", "env_id": ACME_LIVE_ENV_ID})
             answered = sim.clock.time()
     finally:
         for client in clients.values():

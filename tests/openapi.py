@@ -1,8 +1,17 @@
 """Kinsta's OpenAPI document as a judge of requests and responses.
 
-The document is reference data: it is read from `$KINSTA_OPENAPI_SPEC` or from
-`../shared/kinsta-openapi.json` beside the checkout, never copied into the repo.
-Outside CI a test that needs it skips with the reason; in CI (`CI=true`) it fails.
+The document is reference data: Kinsta's 1.87.0 document from `$KINSTA_OPENAPI_SPEC` or
+`../shared/kinsta-openapi.json`, laid under the reconstructed additions (newer operations)
+from `$KINSTA_OPENAPI_ADDITIONS` or `../shared/kinsta-openapi-additions.json`; never copied
+into the repo. Outside CI a test that needs them skips with the reason; in CI (`CI=true`)
+it fails.
+
+The judge is the MERGED document (`load_document`, the one loader): base + additions, the
+additions winning on the operations they replace (`x-replaces`: add domain, logs). The
+additions are OpenAPI 3.0.3 (`nullable: true`), the base 3.1 (`type: [X, "null"]`); the
+additions are rewritten to 3.1 on load, so one JSON Schema 2020-12 validator judges both.
+The merged document lists the additions' operation keys under `x-additions` (see
+`additions_keys`).
 
 `Contract.check_request` and `Contract.check_response` return a list of problems
 (empty when the document accepts the message), so a failing test says exactly what
@@ -32,36 +41,118 @@ from referencing.jsonschema import DRAFT202012
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_LOCATION = REPO.parent / "shared" / "kinsta-openapi.json"
+ADDITIONS_LOCATION = REPO.parent / "shared" / "kinsta-openapi-additions.json"
 _BASE = "urn:kinsta-openapi"
 METHODS = ("get", "post", "put", "delete", "patch")
 
 
 # Read once, at import: tests that clear KINSTA_* variables must not lose the document.
 _CONFIGURED = os.environ.get("KINSTA_OPENAPI_SPEC")
+_CONFIGURED_ADDITIONS = os.environ.get("KINSTA_OPENAPI_ADDITIONS")
 
 
 def document_path() -> Path:
     return Path(_CONFIGURED or DEFAULT_LOCATION)
 
 
-@functools.cache
-def _load(path: str) -> dict[str, Any]:
+def additions_path() -> Path:
+    return Path(_CONFIGURED_ADDITIONS or ADDITIONS_LOCATION)
+
+
+def _read(path: str) -> dict[str, Any]:
     with open(path, encoding="utf-8") as f:
         return json.load(f)  # type: ignore[no-any-return]
 
 
+def as_openapi_31(node: Any) -> Any:
+    """A 3.0 schema tree rewritten as 3.1: `nullable: true` becomes a "null" type (and enum value)."""
+    if isinstance(node, list):
+        return [as_openapi_31(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: as_openapi_31(value) for key, value in node.items() if key != "nullable"}
+    if node.get("nullable") is True:
+        if "type" in out:
+            kinds = out["type"] if isinstance(out["type"], list) else [out["type"]]
+            out["type"] = [*kinds, "null"] if "null" not in kinds else kinds
+            if "enum" in out and None not in out["enum"]:
+                out["enum"] = [*out["enum"], None]
+        else:  # a $ref or a composition: null is one more alternative
+            out = {"anyOf": [out, {"type": "null"}]}
+    return out
+
+
+_SCHEMA_REF = "#/components/schemas/"
+
+
+def _renamed_refs(node: Any, renames: dict[str, str]) -> Any:
+    if isinstance(node, list):
+        return [_renamed_refs(item, renames) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _renamed_refs(value, renames) for key, value in node.items()}
+    ref = out.get("$ref")
+    if isinstance(ref, str) and ref.startswith(_SCHEMA_REF) and ref[len(_SCHEMA_REF) :] in renames:
+        out["$ref"] = _SCHEMA_REF + renames[ref[len(_SCHEMA_REF) :]]
+    return out
+
+
+def merge(base: dict[str, Any], additions: dict[str, Any]) -> dict[str, Any]:
+    """Base + additions: new operations added, replaced ones (same path and method) swapped.
+
+    The additions copy some base component schemas; a copy that differs from the base's
+    is kept under `additions.<name>` so neither document's operations change meaning.
+    """
+    additions = as_openapi_31(additions)
+    merged = json.loads(json.dumps(base))  # a deep copy the caller may keep
+    schemas = merged.setdefault("components", {}).setdefault("schemas", {})
+    own = additions.get("components", {}).get("schemas", {})
+    renames = {name: f"additions.{name}" for name, schema in own.items() if name in schemas and schemas[name] != schema}
+    additions = _renamed_refs(additions, renames)
+    for name, schema in additions.get("components", {}).get("schemas", {}).items():
+        schemas[renames.get(name, name)] = schema
+    keys: list[str] = []
+    for path, item in additions["paths"].items():
+        target = merged["paths"].setdefault(path, {})
+        for method in METHODS:
+            if method in item:
+                target[method] = item[method]
+                keys.append(f"{method.upper()} {path}")
+    merged["x-additions"] = keys
+    return merged
+
+
+@functools.cache
+def _load(path: str, additions: str) -> dict[str, Any]:
+    return merge(_read(path), _read(additions))
+
+
+def _missing(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
 def load_document() -> dict[str, Any]:
-    """The document, or a skip (outside CI) / failure (in CI) that says where it was looked for."""
+    """The merged document, or a skip (outside CI) / failure (in CI) that says where it was looked for."""
     where = document_path()
     if not where.is_file():
-        reason = (
+        _missing(
             f"Kinsta's OpenAPI document not found at {where}; "
             "set KINSTA_OPENAPI_SPEC or place it at ../shared/kinsta-openapi.json"
         )
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
-    return _load(str(where))
+    extra = additions_path()
+    if not extra.is_file():
+        _missing(
+            f"The additions document not found at {extra}; "
+            "set KINSTA_OPENAPI_ADDITIONS or place it at ../shared/kinsta-openapi-additions.json"
+        )
+    return _load(str(where), str(extra))
+
+
+def additions_keys() -> set[str]:
+    """'METHOD /template' of every operation the additions document adds or replaces."""
+    return set(load_document()["x-additions"])
 
 
 @dataclass(frozen=True)
@@ -202,7 +293,7 @@ class Contract:
             if name not in qparams:
                 problems.append(f"query {name} is not a parameter of {op.key}")
                 continue
-            problems += self._check_scalar(qparams[name].get("schema", {}), value, f"query {name}")
+            problems += self._check_parameter(qparams[name], value, f"query {name}")
         for name, p in qparams.items():
             if p.get("required") and name not in seen:
                 problems.append(f"required query parameter {name} missing")
@@ -217,6 +308,17 @@ class Contract:
             pointer = f"{op.pointer}/requestBody/content/application~1json/schema"
             problems += self._schema_errors(pointer, body, "body")
         return op, problems
+
+    def _check_parameter(self, parameter: dict[str, Any], raw: str, label: str) -> list[str]:
+        """A parameter is described by `schema` (a scalar as text) or by `content` (a JSON-encoded value)."""
+        if "content" not in parameter:
+            return self._check_scalar(parameter.get("schema", {}), raw, label)
+        schema = parameter["content"].get("application/json", {}).get("schema", {})
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            return [f"{label}={raw!r} is not JSON (the document says it is JSON-encoded)"]
+        return [f"{label}: {e.message}" for e in Draft202012Validator(self.resolve(schema)).iter_errors(value)]
 
     def _check_scalar(self, schema: dict[str, Any], raw: str, label: str) -> list[str]:
         """A path or query value arrives as text: coerce it as the schema's type says, then validate."""
@@ -253,10 +355,10 @@ class Contract:
 
 
 @functools.cache
-def _contract(path: str) -> Contract:
-    return Contract(_load(path))
+def _contract(path: str, additions: str) -> Contract:
+    return Contract(_load(path, additions))
 
 
 def contract() -> Contract:
     load_document()  # skip or fail with the reason first
-    return _contract(str(document_path()))
+    return _contract(str(document_path()), str(additions_path()))

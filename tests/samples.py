@@ -16,6 +16,12 @@ from kinsta_mcp.catalog.spec import Operation
 
 FALLBACK_ID = "54fb80af-576c-4fdc-ba4f-b596c83f15a1"
 
+# Where "every field set" is not a valid call: one argument chosen so the rest can stay set.
+OVERRIDES: dict[str, dict[str, Any]] = {
+    # add_with_www_subdomain cannot be true with is_wildcardless: keep www, drop wildcardless
+    "add_site_domain": {"is_wildcardless": False},
+}
+
 
 def _deref(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
     while "$ref" in schema:
@@ -82,6 +88,6 @@ def valid_arguments(
     op: Operation, ids: Callable[[str], str | None] | Mapping[str, str] | None = None
 ) -> dict[str, Any]:
     """Sample arguments checked by the operation's own input model."""
-    args = sample_arguments(op.input, ids)
+    args = {**sample_arguments(op.input, ids), **OVERRIDES.get(op.name, {})}
     op.input.model_validate(args)
     return args

@@ -6,6 +6,7 @@ what this builds against Kinsta's OpenAPI document.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -48,6 +49,8 @@ def _wire_value(value: Any) -> Any:
 
 def _query_text(value: Any) -> str:
     value = _wire_value(value)
+    if isinstance(value, dict | list):  # an object in a query parameter goes JSON-encoded (order_by)
+        return json.dumps(value, separators=(",", ":"))
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():

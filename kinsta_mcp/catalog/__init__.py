@@ -15,6 +15,7 @@ from kinsta_mcp.catalog import (
     domains,
     edge,
     environments,
+    inventory,
     logs,
     operations,
     plugins,
@@ -22,6 +23,8 @@ from kinsta_mcp.catalog import (
     sftp,
     sites,
     tools,
+    traffic,
+    wordpress,
 )
 from kinsta_mcp.catalog.spec import Effect, Operation, Toolset
 
@@ -29,7 +32,9 @@ _AREAS = (
     sites,
     environments,
     tools,
+    wordpress,
     plugins,
+    inventory,
     domains,
     dns,
     edge,
@@ -38,6 +43,7 @@ _AREAS = (
     sftp,
     redirects,
     analytics,
+    traffic,
     company,
     operations,
 )

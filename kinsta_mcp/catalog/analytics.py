@@ -1,6 +1,10 @@
 """Analytics and usage: this month's usage of a site, and an environment's analytics over time.
 
 The environment analytics answer 202 with the data itself (no operation to wait for).
+Operations of one input shape that differ only by what they measure are members of one
+grouped tool: `ANALYTICS` (visits, bandwidth, CDN bandwidth and the traffic breakdowns of
+`traffic.py`, selected by `metric`) and `USAGE` (this month's visits, bandwidth, CDN
+bandwidth). A member's value is its path segment, the same word the resources use.
 """
 
 from __future__ import annotations
@@ -13,12 +17,40 @@ from kinsta_mcp.catalog.spec import (
     Effect,
     EnvId,
     Input,
+    Member,
     Operation,
     Output,
     SiteId,
+    ToolGroup,
     Toolset,
     path,
     query,
+)
+
+# -- groups -------------------------------------------------------------------------
+
+ANALYTICS = ToolGroup(
+    name="get_analytics",
+    title="Environment analytics",
+    description=(
+        "An environment's analytics over time_span or from/to dates: visits, bandwidth and CDN "
+        "bandwidth over time, or a traffic breakdown (countries, cities, client IPs, devices, "
+        "response codes, user agents, browsers, referrers, hosts, networks)."
+    ),
+    selector="metric",
+    selector_description=(
+        "visits, bandwidth, cdn-bandwidth; breakdowns: top-countries, top-cities, top-client-ips, "
+        "visits-dispersion (devices), response-codes, top-uas (user agents), top-browsers, "
+        "top-referrers, top-hosts, top-asns (networks)"
+    ),
+)
+
+USAGE = ToolGroup(
+    name="get_usage",
+    title="Usage this month",
+    description="A site's usage so far this month: visits, server bandwidth or CDN bandwidth.",
+    selector="metric",
+    selector_description="visits, bandwidth or cdn-bandwidth",
 )
 
 # -- inputs -------------------------------------------------------------------------
@@ -118,6 +150,7 @@ class AnalyticsOut(Output):
 OPERATIONS = [
     Operation(
         name="get_visits_usage",
+        member=Member(USAGE, "visits"),
         title="Visits this month",
         description="A site's visits so far this month.",
         method="GET",
@@ -130,6 +163,7 @@ OPERATIONS = [
     ),
     Operation(
         name="get_bandwidth_usage",
+        member=Member(USAGE, "bandwidth"),
         title="Server bandwidth this month",
         description="A site's server bandwidth so far this month.",
         method="GET",
@@ -142,6 +176,7 @@ OPERATIONS = [
     ),
     Operation(
         name="get_cdn_bandwidth_usage",
+        member=Member(USAGE, "cdn-bandwidth"),
         title="CDN bandwidth this month",
         description="A site's CDN bandwidth so far this month.",
         method="GET",
@@ -154,6 +189,7 @@ OPERATIONS = [
     ),
     Operation(
         name="get_visits",
+        member=Member(ANALYTICS, "visits"),
         title="Visits",
         description="An environment's visits over time_span or from/to dates.",
         method="GET",
@@ -167,6 +203,7 @@ OPERATIONS = [
     ),
     Operation(
         name="get_bandwidth",
+        member=Member(ANALYTICS, "bandwidth"),
         title="Server bandwidth",
         description="An environment's server bandwidth over time_span or from/to dates.",
         method="GET",
@@ -180,6 +217,7 @@ OPERATIONS = [
     ),
     Operation(
         name="get_cdn_bandwidth",
+        member=Member(ANALYTICS, "cdn-bandwidth"),
         title="CDN bandwidth",
         description="An environment's CDN bandwidth over time_span or from/to dates.",
         method="GET",

@@ -1,4 +1,10 @@
-"""Backups: list, downloadable backups, restore, manual backup, delete."""
+"""Backups: list, downloadable backups, restore, manual backup, delete.
+
+Requesting a downloadable backup and asking when the next may be requested are newer than
+Kinsta's 1.87.0 document: they come from the reconstructed additions document
+(docs/kinsta-api-additions.md). The request answers with no link (list_downloadable_backups
+shows links once the archive is ready), so it reveals nothing.
+"""
 
 from __future__ import annotations
 
@@ -152,5 +158,36 @@ OPERATIONS = [
         toolset=Toolset.BACKUPS,
         is_async=True,
         consequence="Delete {backup_id} for good.",
+    ),
+    Operation(
+        name="request_downloadable_backup",
+        risk=Risk.NONE,
+        risk_reason="creates a downloadable archive; nothing existing changes and no link is returned",
+        title="Request downloadable backup",
+        description=(
+            "Start generating a downloadable backup of an environment; Kinsta limits how often "
+            "(check_downloadable_backup_available). The link appears in list_downloadable_backups."
+        ),
+        method="POST",
+        path="/sites/environments/{env_id}/downloadable-backups",
+        input=EnvIdIn,
+        output=OperationStarted,
+        effect=Effect.WRITE,
+        toolset=Toolset.BACKUPS,
+        is_async=True,
+    ),
+    Operation(
+        name="check_downloadable_backup_available",
+        title="When is the next downloadable backup available",
+        description=(
+            "When an environment's next downloadable backup may be requested "
+            "(returned as Kinsta sends it; its shape is not documented)."
+        ),
+        method="GET",
+        path="/sites/environments/{env_id}/next-downloadable-backup-available",
+        input=EnvIdIn,
+        output=Output,
+        effect=Effect.READ,
+        toolset=Toolset.BACKUPS,
     ),
 ]

@@ -1,10 +1,15 @@
-"""Site domains of an environment: list, add, delete, verification records, primary domain."""
+"""Site domains of an environment: list, add, delete, verification records, primary domain, Force HTTPS.
+
+Adding a domain takes two fields newer than Kinsta's 1.87.0 document
+(`add_with_www_subdomain`, `setup_type`), and Force HTTPS is newer too: both come from the
+reconstructed additions document (docs/kinsta-api-additions.md).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from kinsta_mcp.catalog.environments import EnvIdIn
 from kinsta_mcp.catalog.spec import (
@@ -32,6 +37,20 @@ class AddSiteDomainIn(Input):
     is_wildcardless: Annotated[bool | None, body(), Field(description="No *. wildcard")] = None
     custom_ssl_key: Annotated[str | None, body()] = None
     custom_ssl_cert: Annotated[str | None, body()] = None
+    add_with_www_subdomain: Annotated[
+        bool | None, body(), Field(description="Also add www.<domain_name>; not with is_wildcardless")
+    ] = None
+    setup_type: Annotated[
+        Literal["quick", "avoid_downtime"] | None,
+        body(),
+        Field(description="quick (default) or avoid_downtime: prepared before traffic switches"),
+    ] = None
+
+    @model_validator(mode="after")
+    def _www_needs_the_wildcard(self) -> AddSiteDomainIn:
+        if self.add_with_www_subdomain and self.is_wildcardless:
+            raise ValueError("add_with_www_subdomain cannot be true when is_wildcardless is true: choose one")
+        return self
 
 
 class DeleteSiteDomainsIn(Input):
@@ -41,6 +60,18 @@ class DeleteSiteDomainsIn(Input):
 
 class SiteDomainIdIn(Input):
     site_domain_id: Annotated[SiteDomainId, path()]
+
+
+ForceHttpsMode = Literal["ENABLED_FOR_ALL", "ENABLED_REDIRECT_TO_PRIMARY", "DISABLED"]
+
+
+class SetForceHttpsIn(Input):
+    env_id: Annotated[EnvId, path()]
+    mode: Annotated[
+        ForceHttpsMode,
+        body("type"),
+        Field(description="ENABLED_FOR_ALL, ENABLED_REDIRECT_TO_PRIMARY (HTTPS and the primary domain), DISABLED"),
+    ]
 
 
 class SetPrimaryDomainIn(Input):
@@ -103,7 +134,7 @@ OPERATIONS = [
         risk_reason="the environment starts serving a domain",
         consequence="Make {env_id} serve the domain {domain_name}.",
         title="Add site domain",
-        description="Add a domain to an environment, optionally with custom SSL.",
+        description="Add a domain to an environment, optionally with www., custom SSL, or avoid_downtime setup.",
         method="POST",
         path="/sites/environments/{env_id}/domains",
         input=AddSiteDomainIn,
@@ -152,6 +183,39 @@ OPERATIONS = [
         output=OperationStarted,
         effect=Effect.WRITE,
         toolset=Toolset.DOMAINS,
+        is_async=True,
+        idempotent=True,
+    ),
+    Operation(
+        name="get_force_https",
+        title="Get Force HTTPS",
+        description=(
+            "An environment's Force HTTPS mode: ENABLED_FOR_ALL, ENABLED_REDIRECT_TO_PRIMARY or DISABLED "
+            "(returned as Kinsta sends it; the field name is not documented)."
+        ),
+        method="GET",
+        path="/sites/environments/{env_id}/force-https-status",
+        input=EnvIdIn,
+        output=Output,
+        effect=Effect.READ,
+        toolset=Toolset.DOMAINS,
+        resource="kinsta://environments/{env_id}/force-https",
+    ),
+    Operation(
+        name="set_force_https",
+        risk=Risk.REDIRECTS_TRAFFIC,
+        risk_reason="changes where visitors are sent: to HTTPS, or to the primary domain",
+        consequence="Set Force HTTPS of {env_id} to {mode}; visitors are redirected accordingly.",
+        title="Set Force HTTPS",
+        description="Set an environment's Force HTTPS mode (all domains, redirect to the primary domain, or off).",
+        method="POST",
+        path="/sites/environments/{env_id}/force-https-status",
+        input=SetForceHttpsIn,
+        output=OperationStarted,
+        effect=Effect.WRITE,
+        toolset=Toolset.DOMAINS,
+        # Kinsta's answer is not documented (200, or 202 perhaps with an operation_id);
+        # the waiting copes with either.
         is_async=True,
         idempotent=True,
     ),

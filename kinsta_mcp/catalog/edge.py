@@ -1,4 +1,9 @@
-"""Edge cache and CDN of an environment: clear, switch on/off, image optimization."""
+"""Edge cache, CDN and bot protection of an environment: clear, switch on/off, image optimization, bot level.
+
+Bot protection (Kinsta API November 2026) comes from the reconstructed additions document
+(docs/kinsta-api-additions.md); its other operations (AI crawlers, exception rules, ...)
+are not known well enough to declare.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +16,16 @@ from kinsta_mcp.catalog.spec import (
     EnvId,
     Id,
     Input,
+    Member,
     Operation,
     OperationStarted,
+    Output,
     Risk,
     Toolset,
     body,
+    path,
 )
+from kinsta_mcp.catalog.tools import CLEAR_CACHE
 
 # -- inputs -------------------------------------------------------------------------
 
@@ -34,12 +43,45 @@ class SetEdgeCacheIn(Input):
 
 class ClearCdnCacheIn(Input):
     env_id: Annotated[EnvId, body("environment_id")]
-    cdn_cache_id: Annotated[Id, body(), Field(description="From list_environments")]
+    cdn_cache_id: Annotated[Id | None, body(), Field(description="Filled in from the environment when omitted")] = None
 
 
 class SetImageOptimizationIn(Input):
     env_id: Annotated[EnvId, body("environment_id")]
     image_optimization_type: Annotated[Literal["off", "lossy", "lossless"], body()]
+
+
+BotLevel = Literal["block-malicious-traffic", "block-automations", "challenge-bots", "challenge-everyone"]
+
+
+class EnvIdIn(Input):
+    env_id: Annotated[EnvId, path()]
+
+
+class SetBotProtectionIn(Input):
+    env_id: Annotated[EnvId, path()]
+    level: Annotated[
+        BotLevel,
+        body(),
+        Field(
+            description=(
+                "block-malicious-traffic (the baseline), block-automations, challenge-bots, "
+                "challenge-everyone (every visitor is challenged)"
+            )
+        ),
+    ]
+
+
+# -- outputs -------------------------------------------------------------------------
+
+
+class BotProtection(Output):
+    id: str | None = None
+    level: str | None = None
+
+
+class BotProtectionOut(Output):
+    bot_protection: BotProtection | None = None
 
 
 # -- declarations ------------------------------------------------------------------------
@@ -54,6 +96,7 @@ OPERATIONS = [
         method="POST",
         path="/sites/edge-caching/clear",
         input=ClearEdgeCacheIn,
+        member=Member(CLEAR_CACHE, "edge"),
         output=OperationStarted,
         effect=Effect.WRITE,
         toolset=Toolset.EDGE,
@@ -84,6 +127,8 @@ OPERATIONS = [
         method="POST",
         path="/sites/cdn/clear-cache",
         input=ClearCdnCacheIn,
+        from_environment={"cdn_cache_id": "cdn_cache_id"},
+        member=Member(CLEAR_CACHE, "cdn"),
         output=OperationStarted,
         effect=Effect.WRITE,
         toolset=Toolset.EDGE,
@@ -99,6 +144,36 @@ OPERATIONS = [
         method="PUT",
         path="/sites/cdn/image-optimization",
         input=SetImageOptimizationIn,
+        output=OperationStarted,
+        effect=Effect.WRITE,
+        toolset=Toolset.EDGE,
+        is_async=True,
+        idempotent=True,
+    ),
+    Operation(
+        name="get_bot_protection",
+        title="Get bot protection level",
+        description="An environment's bot protection level.",
+        method="GET",
+        path="/sites/environments/{env_id}/bot-protection/level",
+        input=EnvIdIn,
+        output=BotProtectionOut,
+        effect=Effect.READ,
+        toolset=Toolset.EDGE,
+        resource="kinsta://environments/{env_id}/bot-protection",
+    ),
+    Operation(
+        name="set_bot_protection",
+        # Guarded like traffic changes rather than NONE (as denied IPs are): the level applies
+        # to ALL visitors, and a stricter one challenges or blocks real people and crawlers.
+        risk=Risk.REDIRECTS_TRAFFIC,
+        risk_reason="changes how all visitors are served: a stricter level challenges or blocks people and crawlers",
+        consequence="Set the bot protection of {env_id} to {level}; every visitor is served under it.",
+        title="Set bot protection level",
+        description="Set an environment's bot protection level.",
+        method="PUT",
+        path="/sites/environments/{env_id}/bot-protection/level",
+        input=SetBotProtectionIn,
         output=OperationStarted,
         effect=Effect.WRITE,
         toolset=Toolset.EDGE,

@@ -1,20 +1,103 @@
-"""Logs: the tail of an environment's error, access or cache log."""
+"""Logs: the newest lines of an environment's error, access or cache log, filtered on request."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import Field
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from kinsta_mcp.catalog.spec import Effect, EnvId, Input, Operation, Output, RateClass, Toolset, path, query
+from kinsta_mcp.logfilter import SEVERITIES, LogFilterError, compile_pattern, iso, logs_post, parse_moment
+
+MAX_LINES = 20_000  # Kinsta's ceiling for `lines`
+_Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+def _moment(name: str) -> AfterValidator:
+    def check(value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return iso(parse_moment(name, value))  # sent to Kinsta normalised: 2026-01-15T10:00:00Z
+        except LogFilterError as exc:
+            raise ValueError(str(exc)) from None
+
+    return AfterValidator(check)
+
+
+def _pattern(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            compile_pattern(value)
+        except LogFilterError as exc:
+            raise ValueError(str(exc)) from None
+    return value
+
 
 # -- inputs -------------------------------------------------------------------------
 
 
 class GetLogsIn(Input):
     env_id: Annotated[EnvId, path()]
-    file_name: Annotated[Literal["error", "access", "kinsta-cache-perf"], query()]
-    lines: Annotated[int, query(), Field(ge=1, le=20000)] = 1000
+    file_name: Annotated[
+        Literal["error", "access", "kinsta-cache-perf"],
+        query(),
+        Field(description="error (PHP and nginx errors), access, or kinsta-cache-perf"),
+    ]
+    lines: Annotated[
+        int,
+        query(),
+        Field(
+            ge=1,
+            le=MAX_LINES,
+            description=f"How many of the newest lines Kinsta reads (max {MAX_LINES}); filters apply to those",
+        ),
+    ] = 100
+    since: Annotated[
+        str | None,
+        query("from"),
+        _moment("since"),
+        Field(
+            description="Only entries at or after this time, ISO-8601 (UTC when no zone), e.g. 2026-01-15T10:00:00Z",
+            examples=["2026-01-15T10:00:00Z"],
+        ),
+    ] = None
+    until: Annotated[
+        str | None,
+        query("to"),
+        _moment("until"),
+        Field(
+            description="Only entries at or before this time, ISO-8601 (UTC when no zone)",
+            examples=["2026-01-15T12:00:00Z"],
+        ),
+    ] = None
+    contains: Annotated[
+        _Text | None,
+        query("search"),
+        Field(description="Only entries containing this text (any case)", examples=["wp-content/plugins"]),
+    ] = None
+    # Tool-side options (no request marker): applied to what Kinsta returned.
+    severity: Annotated[
+        Literal["notice", "warning", "error", "fatal"] | None,
+        Field(description="Error log only: entries of this level or worse (" + " < ".join(SEVERITIES) + ")"),
+    ] = None
+    pattern: Annotated[
+        _Text | None,
+        AfterValidator(_pattern),
+        Field(
+            description="Only entries with a line matching this regular expression (case-sensitive; (?i) for any case)",
+            examples=["(?i)fatal|warning"],
+        ),
+    ] = None
+
+    @model_validator(mode="after")
+    def _severity_needs_the_error_log(self) -> Self:
+        if self.severity is not None and self.file_name != "error":
+            raise ValueError(
+                f"severity applies to the error log only (file_name={self.file_name!r} has no levels); "
+                "use contains or pattern instead, e.g. pattern=' 5[0-9][0-9] ' for server errors in the access log"
+            )
+        return self
 
 
 # -- outputs -------------------------------------------------------------------------
@@ -38,7 +121,7 @@ OPERATIONS = [
     Operation(
         name="get_logs",
         title="Get logs",
-        description="Last lines of an environment's error, access or cache log.",
+        description="Newest lines of an error, access or cache log; filter by time, level, text or regex.",
         method="GET",
         path="/sites/environments/{env_id}/logs",
         input=GetLogsIn,
@@ -48,5 +131,6 @@ OPERATIONS = [
         resource="kinsta://environments/{env_id}/logs/{file_name}",
         untrusted=True,
         rate=RateClass.LOGS,
+        post=logs_post,
     ),
 ]

@@ -37,5 +37,6 @@ OPERATIONS = [
         output=OperationStatus,
         effect=Effect.READ,
         toolset=Toolset.OPERATIONS,
+        untrusted=True,  # the message and data are relayed from the operation (WP-CLI output, errors)
     ),
 ]

@@ -32,6 +32,8 @@ AdminPassword = Annotated[
 
 class ListSitesIn(Input):
     include_environments: Annotated[bool, query(), Field(description="Also return each site's environments")] = False
+    # Tool-side (Kinsta returns every site at once): the result says which offset continues a cut list.
+    offset: Annotated[int, Field(ge=0, description="Skip this many sites (when a result says it was cut)")] = 0
 
 
 class SiteIdIn(Input):

@@ -14,6 +14,7 @@ Fields without a marker are tool-side options that never reach Kinsta.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -213,8 +214,14 @@ class Operation:
     # The result carries third-party text (log lines, WP-CLI output, plugin names):
     # shown fenced as untrusted data, cleaned and capped.
     untrusted: bool = False
+    # Arguments the server fills in when omitted, from the environment named by `env_id` in
+    # the (cached) site list: argument -> the environment's field (e.g. the CDN cache id).
+    from_environment: dict[str, str] = field(default_factory=dict)
     # Offered as one value of a grouped tool instead of a tool of its own.
     member: Member | None = None
+    # Pure post-processing of Kinsta's answer before the result is shaped, given the call's
+    # validated arguments: where tool-side options act (e.g. get_logs' filters). Keeps the shape.
+    post: Callable[[Any, Mapping[str, Any]], Any] | None = None
     # Free-form extras for generic layers; keep it small.
     extras: dict[str, Any] = field(default_factory=dict)
 

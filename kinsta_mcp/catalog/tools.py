@@ -1,4 +1,11 @@
-"""Site tools: cache, PHP (restart, version, allocation), denied IPs, WP-CLI, phpMyAdmin."""
+"""Site tools: cache, PHP (restart, version, allocation), denied IPs, WP-CLI, phpMyAdmin, search and replace.
+
+Database search and replace (Kinsta API July 2026, from the reconstructed additions
+document, docs/kinsta-api-additions.md) is one Kinsta operation offered as two tools, as
+the redirect rules are: the preview (`perform_replacement: false`, a read) and the
+replacement (`perform_replacement: true`, overwrites the database and is guarded). The
+flag is a constant of each tool, so the guarded one can never run as a preview or back.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +18,13 @@ from kinsta_mcp.catalog.spec import (
     Effect,
     EnvId,
     Input,
+    Member,
     Operation,
     OperationStarted,
     Output,
     Risk,
     SiteId,
+    ToolGroup,
     Toolset,
     body,
     path,
@@ -68,6 +77,13 @@ class RunWpCliIn(Input):
     ]
 
 
+class SearchReplaceIn(Input):
+    env_id: Annotated[EnvId, body("environment_id")]
+    search: Annotated[str, body(), Field(min_length=1, examples=["http://old.example.com"])]
+    replace: Annotated[str, body(), Field(examples=["https://new.example.com"])]
+    is_clear_cache: Annotated[bool | None, body(), Field(description="Clear the site cache afterwards")] = None
+
+
 # -- outputs -------------------------------------------------------------------------
 
 
@@ -93,6 +109,17 @@ class PhpMyAdminLink(Output):
 
 # -- declarations ------------------------------------------------------------------------
 
+CLEAR_CACHE = ToolGroup(
+    name="clear_cache",
+    title="Clear a cache",
+    description=(
+        "Clear one cache of an environment: site (the server's page cache), edge (Kinsta's edge cache, "
+        "whole or one URL) or cdn (the CDN's cache)."
+    ),
+    selector="cache",
+    selector_description="site, edge or cdn",
+)
+
 OPERATIONS = [
     Operation(
         name="clear_site_cache",
@@ -103,6 +130,7 @@ OPERATIONS = [
         method="POST",
         path="/sites/tools/clear-cache",
         input=EnvInBody,
+        member=Member(CLEAR_CACHE, "site"),
         output=OperationStarted,
         effect=Effect.WRITE,
         toolset=Toolset.TOOLS,
@@ -224,5 +252,41 @@ OPERATIONS = [
         effect=Effect.WRITE,
         toolset=Toolset.TOOLS,
         consequence="Create a login link that opens the database of {env_id} in phpMyAdmin.",
+    ),
+    Operation(
+        name="preview_search_replace",
+        title="Preview database search and replace",
+        description=(
+            "Preview a search and replace in an environment's database: reports matches, changes nothing. "
+            "Returned as Kinsta sends it (its shape is not documented)."
+        ),
+        method="POST",
+        path="/sites/tools/search-and-replace",
+        input=SearchReplaceIn,
+        output=Output,
+        effect=Effect.READ,
+        toolset=Toolset.TOOLS,
+        untrusted=True,
+        constants={"body": {"perform_replacement": False}},
+    ),
+    Operation(
+        name="search_replace",
+        risk=Risk.DESTROYS_DATA,
+        risk_reason="rewrites the database in place; only a backup brings the old values back",
+        consequence=(
+            "Replace every '{search}' with '{replace}' in the database of {env_id}. "
+            "Take a manual backup first (create_backup) and check the matches with preview_search_replace."
+        ),
+        title="Search and replace in the database",
+        description="Replace text throughout an environment's database (preview_search_replace first).",
+        method="POST",
+        path="/sites/tools/search-and-replace",
+        input=SearchReplaceIn,
+        output=OperationStarted,
+        effect=Effect.IRREVERSIBLE,
+        toolset=Toolset.TOOLS,
+        # Kinsta's answer is not documented (probably 202 with an operation_id); the waiting copes with either.
+        is_async=True,
+        constants={"body": {"perform_replacement": True}},
     ),
 ]

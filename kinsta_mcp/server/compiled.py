@@ -33,12 +33,10 @@ OPTION_WAIT = "wait"
 OPTION_COMPANY = "company"
 OPTION_TOKEN = "confirmation_token"
 
+# `full` and `wait` mean the same on every tool: said once, in the server instructions (app.py).
 _OPTION_SCHEMAS: dict[str, dict[str, Any]] = {
-    OPTION_FULL: {"type": "boolean", "description": "Every field of each item (default: the main fields)"},
-    OPTION_WAIT: {
-        "type": "boolean",
-        "description": "Wait for Kinsta to finish (default true, up to the server's limit); false returns at once",
-    },
+    OPTION_FULL: {"type": "boolean"},
+    OPTION_WAIT: {"type": "boolean"},
     OPTION_TOKEN: {
         "type": "string",
         "description": "Only from a preview the human approved in this chat; never invent one",
@@ -66,6 +64,11 @@ class ToolDef:
     selector: str | None = None
     options: tuple[str, ...] = ()  # which of full / wait / confirmation_token apply
     special: Special | None = None
+
+    @property
+    def toolsets(self) -> frozenset[str]:
+        """Enabling any of these shows the tool (a group may span toolsets, e.g. the cache clears)."""
+        return frozenset(op.toolset.value for op in self.operations.values()) or frozenset({self.toolset.value})
 
     @property
     def guarded(self) -> bool:
@@ -265,7 +268,7 @@ def select_tools(settings: Settings) -> Selection:
             continue
         if settings.read_only and tool.effect is not Effect.READ:
             hidden[tool.name] = "the server runs in read-only mode"
-        elif wanted is not None and tool.toolset.value not in wanted:
+        elif wanted is not None and not tool.toolsets & wanted:
             hidden[tool.name] = f"its toolset '{tool.toolset.value}' is not enabled (--toolsets)"
         elif tool.name in settings.exclude_tools:
             hidden[tool.name] = "it is excluded (--exclude-tools)"

@@ -18,7 +18,7 @@ from kinsta_mcp.catalog import BY_NAME
 from kinsta_mcp.catalog.responses import dig as _dig
 from kinsta_mcp.config import Profile
 from kinsta_mcp.server.reads import Reader, ReadFailure
-from kinsta_mcp.server.summaries import clean_text, fence_untrusted
+from kinsta_mcp.untrusted import clean_text, fence_untrusted
 
 __all__ = ["CONCURRENCY", "OVERVIEW_URI", "CompanyOverview", "company_overview", "overview_text"]
 

@@ -34,16 +34,17 @@ from kinsta_mcp.api.errors import (
 )
 from kinsta_mcp.api.request import RequestBuildError
 from kinsta_mcp.catalog import BY_NAME
+from kinsta_mcp.catalog.responses import find_environment
 from kinsta_mcp.catalog.spec import Effect, Operation
 from kinsta_mcp.config import ConfigError, Profile, Settings
 from kinsta_mcp.server.approvals import Approvals, Binding
 from kinsta_mcp.server.arguments import ArgumentError, Parsed, parse
-from kinsta_mcp.server.audit import AuditLog, redact_secret_values
+from kinsta_mcp.server.audit import AuditLog
 from kinsta_mcp.server.compiled import ToolDef
 from kinsta_mcp.server.guard import Ask, Confirmer, Proceed, Refuse, decide
 from kinsta_mcp.server.previews import Previewer
 from kinsta_mcp.server.reads import Reader
-from kinsta_mcp.server.summaries import project, summarize_result
+from kinsta_mcp.server.shaping import shape, shape_outcome
 from kinsta_mcp.server.waiting import OperationOutcome, PollAnswer, PollStatus, wait_for
 
 log = logging.getLogger("kinsta_mcp.pipeline")
@@ -145,6 +146,10 @@ async def run_call(tool: ToolDef, arguments: Mapping[str, Any] | None, call: Cal
     op = parsed.op
     assert op is not None
     kinsta = Kinsta(backend, profile)
+    if op.from_environment:
+        missing = await fill_from_environment(op, parsed.args, backend.reader, profile)
+        if missing:
+            return Outcome(missing, is_error=True)
 
     binding = Binding(tool.name, parsed.given, profile.name, call.principal, call.connection)
     decision = await decide(  # 3
@@ -175,6 +180,7 @@ async def run_call(tool: ToolDef, arguments: Mapping[str, Any] | None, call: Cal
                 "call": call_id,
                 "phase": "intent",
                 "tool": tool.name,
+                "operation": op.name,
                 **who,
                 "arguments": parsed.given,
                 "confirmed_by": decision.confirmed_by,
@@ -187,17 +193,42 @@ async def run_call(tool: ToolDef, arguments: Mapping[str, Any] | None, call: Cal
             backend.audit.outcome(call_id, tool.name, "error", status=getattr(exc, "status", None), message=str(exc))
         return Outcome(f"{op.title} failed: {exc}", is_error=True)
 
+    budget = settings.result_budget
     if op.is_async:
-        outcome = await _await_operation(op, kinsta, call, response.data, parsed.wait)  # 6
-        result = outcome_result(op.title, outcome)  # 7
-        backend.audit.outcome(call_id, tool.name, outcome.state, operation_id=outcome.operation_id)  # 8
+        try:
+            outcome = await _await_operation(op, kinsta, call, response.data, parsed.wait)  # 6
+        except KinstaError as exc:  # e.g. the key lost its rights meanwhile: the operation itself was started
+            result = unfollowed(op.title, response.data, exc)  # 7
+            backend.audit.outcome(call_id, tool.name, "unknown", message=str(exc))  # 8
+        else:
+            result = outcome_result(op.title, outcome, op, budget)  # 7
+            backend.audit.outcome(call_id, tool.name, outcome.state, operation_id=outcome.operation_id)  # 8
     else:
-        result = shape(op, response.data, full=parsed.full)  # 7
+        shaped = shape(op, response.data, full=parsed.full, budget=budget, args=parsed.args)  # 7
+        result = Outcome(shaped.text, shaped.structured)
         if audited:
             backend.audit.outcome(call_id, tool.name, "ok", status=response.status)  # 8
     if writes:
         await backend.written(op, parsed.args, profile.name, call)  # 9
     return result
+
+
+async def fill_from_environment(op: Operation, args: dict[str, Any], reader: Reader, profile: Profile) -> str | None:
+    """Fill omitted arguments the environment carries (e.g. its CDN cache id); a message when it cannot."""
+    wanted = [name for name in op.from_environment if args.get(name) is None]
+    if not wanted:
+        return None
+    found = find_environment(await reader.site_list(profile), str(args.get("env_id")))
+    env = found[1] if found else {}
+    for name in wanted:
+        value = env.get(op.from_environment[name])
+        if value is None:
+            return (
+                f"Invalid arguments for {op.name}; nothing was sent:\n- {name}: not given, and environment "
+                f"{args.get('env_id')} has none to fill it in (list_environments with full=true shows it)"
+            )
+        args[name] = str(value)
+    return None
 
 
 # -- talking to Kinsta for one call -----------------------------------------------------------
@@ -249,7 +280,9 @@ async def _await_operation(op: Operation, kinsta: Kinsta, call: CallContext, bod
     max_wait = kinsta.backend.settings.operation_wait
     if not (operation_id and wait and max_wait > 0):
         state = "running" if operation_id else "accepted"
-        return OperationOutcome(operation_id=operation_id, state=state, message=body.get("message"))
+        # Kinsta may answer a long operation at once, with data and no id to follow: keep what it said.
+        rest = {k: v for k, v in body.items() if k not in ("operation_id", "message", "status")}
+        return OperationOutcome(operation_id=operation_id, state=state, message=body.get("message"), data=rest or None)
 
     async def progress(elapsed: float, message: str) -> None:
         await call.progress(elapsed, max_wait, f"{op.title}: {message} ({elapsed:.0f}s)")
@@ -260,31 +293,19 @@ async def _await_operation(op: Operation, kinsta: Kinsta, call: CallContext, bod
 # -- shaping ------------------------------------------------------------------------------------
 
 
-def shape(op: Operation, data: Any, *, full: bool) -> Outcome:
-    if not op.reveals_secret:  # a secret reaches the model only through the guard of a revealing tool
-        data = redact_secret_values(data)
-    if op.brief and not full:
-        data = project(data, op.brief)
-    if not isinstance(data, dict):
-        data = {"result": data}
-    return Outcome(summarize_result(op, data), data)
+def outcome_result(title: str, outcome: OperationOutcome, op: Operation | None, budget: int) -> Outcome:
+    shaped = shape_outcome(title, outcome.model_dump(mode="json"), op=op, budget=budget)
+    return Outcome(shaped.text, shaped.structured, is_error=outcome.state in ("failed", "not_found"))
 
 
-def outcome_result(title: str, outcome: OperationOutcome) -> Outcome:
-    msg = f" Kinsta says: {outcome.message}" if outcome.message else ""
-    basis = f" ({outcome.basis})" if outcome.basis else ""
-    text = {
-        "succeeded": f"{title}: done.{msg}",
-        "failed": f"{title}: FAILED.{msg}{basis}",
-        "running": (
-            f"{title}: still running after {outcome.waited_seconds:.0f}s.{msg}{basis} "
-            f"Resume with wait_for_operation(operation_id={outcome.operation_id!r})."
-        ),
-        "accepted": f"{title}: accepted by Kinsta (no operation id to follow).{msg}",
-        "not_found": f"{title}: Kinsta no longer knows operation {outcome.operation_id}.{msg}",
-    }[outcome.state]
-    structured = redact_secret_values(outcome.model_dump(mode="json"))
-    return Outcome(text, structured, is_error=outcome.state in ("failed", "not_found"))
+def unfollowed(title: str, body: Any, exc: KinstaError) -> Outcome:
+    """Kinsta accepted the operation but asking about it failed for a reason polling cannot ride out."""
+    operation_id = body.get("operation_id") if isinstance(body, dict) else None
+    return Outcome(
+        f"{title}: Kinsta started it (operation {operation_id}), but following it failed: {exc} "
+        f"Do not start it again; check with wait_for_operation(operation_id={str(operation_id)!r}).",
+        is_error=True,
+    )
 
 
 # -- the special tools ----------------------------------------------------------------------------
@@ -309,5 +330,8 @@ async def wait_tool(backend: Backend, parsed: Parsed, profile: Profile, call: Ca
     async def progress(elapsed: float, message: str) -> None:
         await call.progress(elapsed, max_wait, f"{operation_id}: {message} ({elapsed:.0f}s)")
 
-    outcome = await wait_for(operation_id, kinsta.poll, backend.clock, max_wait, progress)
-    return outcome_result(f"Operation {operation_id}", outcome)
+    try:
+        outcome = await wait_for(operation_id, kinsta.poll, backend.clock, max_wait, progress)
+    except KinstaError as exc:  # a refusal (403, 401...) is not "not known yet": say it, stop waiting
+        return Outcome(f"Waiting for {operation_id} failed: {exc}", is_error=True)
+    return outcome_result(f"Operation {operation_id}", outcome, None, backend.settings.result_budget)

@@ -6,6 +6,7 @@ data, fixed choices from `PROMPT_CHOICES`) and renders one user message.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Annotated, Any
 
@@ -14,7 +15,7 @@ from mcp_types import GetPromptResult, PromptArgument, PromptMessage, TextConten
 from mcp_types import Prompt as MCPPrompt
 from pydantic import Field
 
-from kinsta_mcp.server.summaries import clean_text
+from kinsta_mcp.untrusted import clean_text
 
 __all__ = ["PROMPTS", "PROMPT_CHOICES", "Prompts", "tools_named"]
 
@@ -43,13 +44,13 @@ def push_staging_to_live(
     return f"""Push staging to live for site {_arg(site_id, "(ask which site)")}, safely. Call these tools in order \
 and stop at the first failure, telling the user what happened:
 1. `list_environments` with site_id={_arg(site_id, "?")}: confirm the source ({source}) and target ({target}); \
-note the target's name and its cdn_cache_id.
+note the target's name.
 2. `create_backup` with env_id={target} and tag "before push from staging". Wait for it to succeed \
 (`wait_for_operation` if it is still running). Do not push without a successful backup.
 3. `push_environment` with site_id, source_env_id={source}, target_env_id={target}; ask the user whether to push \
 the database, the files or both (push_db, push_files) before calling. It needs the human's confirmation.
-4. Clear caches on the target: `clear_site_cache` (env_id={target}), then `clear_edge_cache` (env_id={target}), \
-then `clear_cdn_cache` (env_id={target}, cdn_cache_id from step 1).
+4. Clear caches on the target: `clear_cache` with env_id={target} and cache="site", then cache="edge", \
+then cache="cdn".
 5. Verify: `get_logs` with env_id={target}, file_name="error", lines=200 for new errors since the push; \
 `list_plugins` with env_id={target} to compare versions with staging.
 6. Report: the backup id, the push outcome, caches cleared, and anything suspicious in the logs. \
@@ -97,7 +98,7 @@ def diagnose_site(
     site_id: SiteArg,
     env_id: Annotated[str, Field(description="Environment id (default: the live environment)")] = "",
 ) -> str:
-    """Diagnose a site from its error log, PHP version and recent activity."""
+    """Diagnose a site from its error log, traffic, plugins and recent activity; block an abusive IP."""
     env = _arg(env_id, "<live env id>")
     return f"""Diagnose site {_arg(site_id, "(ask which site)")}. Read only; change nothing without asking. \
 Call these tools in order:
@@ -107,9 +108,15 @@ environment {env}, note its PHP version (container_info.php_engine_version), Wor
 with the newest time of each.
 3. `list_activity_logs` with site_id={_arg(site_id, "?")} and limit=20: recent changes (pushes, updates, PHP \
 changes) that line up with the errors.
-4. `list_plugins` and `list_themes` with env_id={env}: pending updates, and the plugins named in the errors.
-5. Report: the likely cause, the evidence (quote log lines briefly), and fixes ranked by risk \
-(e.g. `update_plugin`, `set_php_version`, `clear_site_cache`), each needing the user's go-ahead.
+4. `list_plugins` and `list_themes` with env_id={env}: pending updates, and the plugins named in the errors; \
+`filter_plugins` with env_id={env} and column="vulnerable": plugins with a known vulnerability.
+5. Traffic over the last day: `get_analytics` with metric="response-codes", env_id={env} and \
+time_span="24_hours" (spikes of 5xx or 404), then `get_analytics` with metric="top-client-ips" and the same \
+arguments (one IP far above the rest, e.g. hammering /wp-login.php).
+6. Report: the likely cause, the evidence (quote log lines briefly), and fixes ranked by risk \
+(e.g. `update_plugin`, `set_php_version`, `clear_cache` (cache="site")), each needing the user's go-ahead. If an IP is \
+clearly abusive, offer to block it: `get_denied_ips` with env_id={env}, then `set_denied_ips` with that list plus \
+the IP (the list replaces the old one).
 {UNTRUSTED_RULE}"""
 
 
@@ -120,7 +127,7 @@ def monthly_usage_report(
     key = sort_by.strip().lower() if sort_by.strip().lower() in ("visits", "bandwidth", "cdn-bandwidth") else "visits"
     return f"""Build this month's usage report for every site of the company. Call these tools in order:
 1. `list_sites`: every site's id and name.
-2. For each site: `get_visits_usage`, `get_bandwidth_usage` and `get_cdn_bandwidth_usage` with its site_id. \
+2. For each site: `get_usage` with its site_id and metric="visits", then "bandwidth", then "cdn-bandwidth". \
 If one fails, mark that cell as unavailable and go on.
 3. Report a table with one row per site (name, visits, server bandwidth, CDN bandwidth), sorted by {key}, \
 descending, with totals, and point out the sites with the highest usage.
@@ -146,7 +153,7 @@ point traffic to Kinsta.
 If the zone is elsewhere, give the user the exact records to add at their DNS provider and wait for them.
 5. Call `get_domain_verification_records` again until the domain verifies (DNS can take a while; do not loop fast).
 6. Ask the user whether it should become the primary domain; if yes, `set_primary_domain` with env_id={env} and \
-domain_id=site_domain_id, then `clear_site_cache` with env_id={env}.
+domain_id=site_domain_id, then `clear_cache` (cache="site") with env_id={env}.
 7. Report the records created, the verification state and the primary domain."""
 
 
@@ -179,14 +186,23 @@ def tools_named(text: str) -> list[str]:
     return seen
 
 
+@functools.cache
+def _compiled() -> tuple[tuple[Prompt, frozenset[str]], ...]:
+    """Every prompt with the tools it names, built once per process (the SDK's pydantic work costs
+    milliseconds a prompt: per server it was most of the build time)."""
+    return tuple(
+        (Prompt.from_function(fn, name=fn.__name__, title=title), frozenset(tools_named(_sample_text(fn))))
+        for fn, title in PROMPTS
+    )
+
+
 class Prompts:
     """The prompts this server offers: those whose every named tool is shown (scope is the tools')."""
 
     def __init__(self, visible_tools: set[str]) -> None:
-        self._prompts: dict[str, Prompt] = {}
-        for fn, title in PROMPTS:
-            if set(tools_named(_sample_text(fn))) <= visible_tools:
-                self._prompts[fn.__name__] = Prompt.from_function(fn, name=fn.__name__, title=title)
+        self._prompts: dict[str, Prompt] = {
+            prompt.name: prompt for prompt, named in _compiled() if named <= visible_tools
+        }
 
     @property
     def names(self) -> list[str]:

@@ -16,7 +16,7 @@ import itertools
 import json
 import logging
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +27,7 @@ from kinsta_mcp.catalog.responses import dig, display_name, environments_of, sit
 from kinsta_mcp.catalog.spec import Effect, Operation
 from kinsta_mcp.config import Profile
 from kinsta_mcp.server.reads import Reader, ReadFailure
-from kinsta_mcp.server.summaries import clean_text, fence_untrusted
+from kinsta_mcp.untrusted import clean_text, fence_untrusted
 
 log = logging.getLogger("kinsta_mcp.resources")
 
@@ -217,6 +217,19 @@ def render(op: Operation, data: Any, mime_type: str) -> str:
     return json.dumps(data, indent=2)
 
 
+@dataclass(frozen=True)
+class StaticResource:
+    """A resource served by a function rather than one operation (the company overview)."""
+
+    read: Callable[[Profile], Awaitable[str]]  # JSON text for the profile
+    name: str
+    title: str
+    description: str
+
+    def entry(self, uri: str) -> dict[str, Any]:
+        return {"uri": uri, "name": self.name, "title": self.title, "description": self.description, "mimeType": JSON}
+
+
 @dataclass
 class Resources:
     """The served resources: reading, the live listing, and what a write changed."""
@@ -225,7 +238,7 @@ class Resources:
     profile: Profile  # resources read as the default profile (or the token's, when bound)
     specs: list[ResourceSpec]
     bus: SubscriptionBus
-    extra: dict[str, Any] = field(default_factory=dict)  # static URI -> async reader returning JSON text
+    extra: dict[str, StaticResource] = field(default_factory=dict)  # by URI
     _read_by: dict[str, set[str]] = field(default_factory=dict)  # connection -> URIs it has read
 
     def templates(self) -> list[dict[str, Any]]:
@@ -234,7 +247,7 @@ class Resources:
     async def read(self, uri: str, profile: Profile | None) -> tuple[str, str]:
         """(text, mime type) of `uri`; LookupError when no resource has it, ValueError when reading fails."""
         if uri in self.extra:
-            return await self.extra[uri](profile or self.profile), JSON
+            return await self.extra[uri].read(profile or self.profile), JSON
         for spec in self.specs:
             params = match_uri(spec.template, uri)
             if params is None:
@@ -253,7 +266,7 @@ class Resources:
     async def listing(self) -> list[dict[str, Any]]:
         """Static resources, then concrete ones for the company's sites and environments, bounded."""
         out = [spec.entry() for spec in self.specs if not spec.variables]
-        out += [{"uri": uri, "name": uri.removeprefix(SCHEME), "mimeType": JSON} for uri in self.extra]
+        out += [static.entry(uri) for uri, static in self.extra.items()]
         per_site = [s for s in self.specs if not s.is_family and s.variables == ["site_id"]]
         per_env = [
             s

@@ -29,7 +29,8 @@ Adding an endpoint is its declaration in `kinsta_mcp/catalog/` plus one handler 
    `message=` (Kinsta's 202 text), and answer `ctx.started(effect)`: `effect` changes the
    state when the operation finishes on the clock. Give `activity=` for any change (the
    activity log), `creates_site=True` when the operation makes a site, and
-   `also_required=(...)` for wire fields Kinsta requires although the tool defaults them.
+   `also_required=(...)` for wire fields Kinsta requires although the tool defaults them,
+   `also_optional=(...)` for ones Kinsta accepts left out although every tool sends them.
 4. Add a valid request for it to `tests/simulator/sim_requests.py`. The simulator refuses to
    start when a catalog operation has no handler or a handler has no operation.
 """

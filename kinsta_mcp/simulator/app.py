@@ -25,6 +25,7 @@ from .handling import ApiError, Ctx, KeyInfo, Reply
 from .ratelimit import Allowance, RateLimiter
 from .routing import Route, RouteTable, build_routes
 from .seed import DEMO_API_KEY, DEMO_API_KEY_ID, DEMO_COMPANY_ID, seed
+from .seed_extras import seed_extras
 from .state import SimState
 from .transport import FAULT_HEADER, IN_PROCESS, SimulatorTransport
 
@@ -54,7 +55,7 @@ _DEFAULT_MESSAGES = {
 }
 
 # Every catalog operation with its handler, checked once per process (a missing or orphaned handler fails here).
-ROUTES: tuple[Route, ...] = tuple(build_routes(HANDLERS))
+ROUTES = RouteTable(build_routes(HANDLERS))
 
 
 @dataclass
@@ -102,7 +103,7 @@ class Simulator:
         self.not_visible_seconds = not_visible_seconds
         self.rate_limits = rate_limits
         self.base_url = "http://kinsta.simulator" + BASE_PATH
-        self.routes = RouteTable(ROUTES)
+        self.routes = ROUTES
         self.faults = FaultSet()
         self.requests: list[RecordedRequest] = []
         self.limiter = RateLimiter()
@@ -113,6 +114,7 @@ class Simulator:
         state = SimState(operation_seconds=self.operation_seconds, not_visible_seconds=self.not_visible_seconds)
         if self.seeded:
             seed(state, self.clock.time())
+            seed_extras(state, self.clock.time())
         return state
 
     def reset(self) -> None:

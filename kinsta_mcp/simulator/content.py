@@ -44,40 +44,67 @@ def _n(*parts: object) -> int:
     return int.from_bytes(hashlib.sha256("|".join(map(str, parts)).encode()).digest()[:8], "big")
 
 
-def log_lines(kind: str, site: Site, env: Environment, lines: int, now: float) -> str:
-    """The last `lines` lines of a log, newest last."""
+LOG_INTERVAL = 37  # seconds between two simulated log lines
+_LOG_SCAN = 400_000  # how far back (in lines) a search or time window looks
+
+
+def log_lines(
+    kind: str,
+    site: Site,
+    env: Environment,
+    lines: int,
+    now: float,
+    start: float | None = None,
+    end: float | None = None,
+    search: str | None = None,
+) -> str:
+    """The last `lines` lines of a log within [start, end] that contain `search` (any case), newest last.
+
+    A line belongs to a fixed moment (one every LOG_INTERVAL seconds), so the same moment always
+    shows the same line, whatever window or count is asked for.
+    """
     count = max(0, min(int(lines), 20_000))
+    newest = int(min(now, end) if end is not None else now) // LOG_INTERVAL
+    needle = search.casefold() if search else None
+    out: list[str] = []
+    slot = newest
+    while len(out) < count and newest - slot < _LOG_SCAN:
+        t = slot * LOG_INTERVAL
+        if start is not None and t < start:
+            break
+        line = _log_line(kind, site, env, slot, t)
+        if needle is None or needle in line.casefold():
+            out.append(line)
+        slot -= 1
+    return "\n".join(reversed(out))
+
+
+def _log_line(kind: str, site: Site, env: Environment, slot: int, t: float) -> str:
     host = env.primary_domain.name
     root = f"/www/{site.usr or site.name}_{_n(site.id) % 900 + 100}/public"
-    theme = next((t.name for t in env.themes if t.status == "active"), "twentytwentyfive")
-    out = []
-    for i in range(count):
-        t = now - (count - i) * 37
-        seed = _n(env.id, kind, i)
-        client = _CLIENTS[seed % len(_CLIENTS)]
-        page = _PAGES[seed % len(_PAGES)]
-        if kind == "error":
-            stamp = time.strftime("%Y/%m/%d %H:%M:%S", time.gmtime(t))
-            message = _PHP_ERRORS[seed % len(_PHP_ERRORS)].format(root=root, theme=theme)
-            out.append(
-                f"{stamp} [error] {seed % 900 + 100}#{seed % 900 + 100}: *{seed % 99_999} FastCGI sent in stderr: "
-                f'"PHP message: {message}" while reading response header from upstream, client: {client}, '
-                f'server: {host}, request: "GET {page} HTTP/2.0", upstream: '
-                f'"fastcgi://unix:/var/run/php{env.php_version}-fpm-{site.name}.sock:", host: "{host}"'
-            )
-        elif kind == "access":
-            stamp = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(t))
-            status = (200, 200, 200, 301, 304, 404, 200, 502)[seed % 8]
-            agent = _AGENTS[seed % len(_AGENTS)].format(host=host)
-            out.append(
-                f'{host} {client} [{stamp}] GET "{page}" HTTP/2.0 {status} "-" "{agent}" {client} "{page}" - - '
-                f"{seed % 50_000 + 300} {(seed % 900) / 1000:.3f} {(seed % 700) / 1000:.3f}"
-            )
-        else:
-            stamp = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(t))
-            cache = ("HIT", "MISS", "BYPASS", "HIT", "EXPIRED")[seed % 5]
-            out.append(f'{stamp} {host} "{page}" {cache} {(seed % 1200) / 1000:.3f} {seed % 40_000 + 500}')
-    return "\n".join(out)
+    theme = next((th.name for th in env.themes if th.status == "active"), "twentytwentyfive")
+    seed = _n(env.id, kind, slot)
+    client = _CLIENTS[seed % len(_CLIENTS)]
+    page = _PAGES[seed % len(_PAGES)]
+    if kind == "error":
+        stamp = time.strftime("%Y/%m/%d %H:%M:%S", time.gmtime(t))
+        message = _PHP_ERRORS[seed % len(_PHP_ERRORS)].format(root=root, theme=theme)
+        return (
+            f"{stamp} [error] {seed % 900 + 100}#{seed % 900 + 100}: *{seed % 99_999} FastCGI sent in stderr: "
+            f'"PHP message: {message}" while reading response header from upstream, client: {client}, '
+            f'server: {host}, request: "GET {page} HTTP/2.0", upstream: '
+            f'"fastcgi://unix:/var/run/php{env.php_version}-fpm-{site.name}.sock:", host: "{host}"'
+        )
+    stamp = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(t))
+    if kind == "access":
+        status = (200, 200, 200, 301, 304, 404, 200, 502)[seed % 8]
+        agent = _AGENTS[seed % len(_AGENTS)].format(host=host)
+        return (
+            f'{host} {client} [{stamp}] GET "{page}" HTTP/2.0 {status} "-" "{agent}" {client} "{page}" - - '
+            f"{seed % 50_000 + 300} {(seed % 900) / 1000:.3f} {(seed % 700) / 1000:.3f}"
+        )
+    cache = ("HIT", "MISS", "BYPASS", "HIT", "EXPIRED")[seed % 5]
+    return f'{stamp} {host} "{page}" {cache} {(seed % 1200) / 1000:.3f} {seed % 40_000 + 500}'
 
 
 ANALYTICS_KEYS = {"visits": "uniqueip", "bandwidth": "bandwidth", "cdn-bandwidth": "cdn-bandwidth"}

@@ -105,6 +105,8 @@ class Handler:
     creates_site: bool = False  # its operation stays invisible for a moment, as Kinsta's do
     # Wire fields Kinsta requires although the tool fills in a default (so the catalog marks them optional).
     also_required: tuple[str, ...] = ()
+    # Wire fields Kinsta accepts left out although every tool sends them (a constant such as perform_replacement).
+    also_optional: tuple[str, ...] = ()
 
 
 class Handlers(list[Handler]):
@@ -120,9 +122,14 @@ class Handlers(list[Handler]):
         activity: str | None = None,
         creates_site: bool = False,
         also_required: tuple[str, ...] = (),
+        also_optional: tuple[str, ...] = (),
     ) -> Callable[[HandlerFn], HandlerFn]:
         def register(fn: HandlerFn) -> HandlerFn:
-            self.append(Handler(key, fn, operation, message, success_status, activity, creates_site, also_required))
+            self.append(
+                Handler(
+                    key, fn, operation, message, success_status, activity, creates_site, also_required, also_optional
+                )
+            )
             return fn
 
         return register

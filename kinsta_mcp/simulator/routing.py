@@ -67,7 +67,9 @@ class Route:
         # Built on first use and kept for the process: the catalog does not change.
         spec = _WIRE_SPECS.get(self.key)
         if spec is None:
-            spec = _WIRE_SPECS[self.key] = build_wire_spec(self.declarations, self.handler.also_required)
+            spec = _WIRE_SPECS[self.key] = build_wire_spec(
+                self.declarations, self.handler.also_required, self.handler.also_optional
+            )
         return spec
 
 

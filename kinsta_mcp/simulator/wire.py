@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, Field, Json, ValidationError, create_model
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
@@ -67,7 +67,9 @@ def _validated(model: type[BaseModel], values: dict[str, Any], *, strict: bool) 
     return checked.model_dump(by_alias=True, exclude_unset=True)
 
 
-def build_wire_spec(ops: Sequence[Operation], also_required: Iterable[str] = ()) -> WireSpec:
+def build_wire_spec(
+    ops: Sequence[Operation], also_required: Iterable[str] = (), also_optional: Iterable[str] = ()
+) -> WireSpec:
     """The wire checks of one Kinsta operation, from its declaration(s) (several when tools share it)."""
     if not ops or len({op.key for op in ops}) != 1:
         raise ValueError("build_wire_spec takes the declarations of exactly one Kinsta operation")
@@ -83,25 +85,48 @@ def build_wire_spec(ops: Sequence[Operation], also_required: Iterable[str] = ())
         for where, values in op.constants.items():
             for wire, value in values.items():
                 fields[Where(where)].setdefault(wire, []).append(FieldInfo.from_annotation(type(value)))
-    forced = set(also_required)
-    unknown = forced - {wire for by_name in fields.values() for wire in by_name}
-    if unknown:
-        raise ValueError(f"{ops[0].key}: also_required names no wire field: {sorted(unknown)}")
+    forced, optional = set(also_required), set(also_optional)
+    wires = {wire for by_name in fields.values() for wire in by_name}
+    for option, names in (("also_required", forced), ("also_optional", optional)):
+        if names - wires:
+            raise ValueError(f"{ops[0].key}: {option} names no wire field: {sorted(names - wires)}")
     label = re.sub(r"\W+", "_", ops[0].key).strip("_")
-    models = {where: _model(f"{label}_{where.value}", by_name, len(ops), forced) for where, by_name in fields.items()}
+    models = {
+        where: _model(f"{label}_{where.value}", by_name, len(ops), forced, optional, json=where is Where.QUERY)
+        for where, by_name in fields.items()
+    }
     return WireSpec(path=models[Where.PATH], query=models[Where.QUERY], body=models[Where.BODY])
 
 
-def _model(name: str, by_name: dict[str, list[FieldInfo]], declarations: int, forced: set[str]) -> type[BaseModel]:
+def _model(
+    name: str,
+    by_name: dict[str, list[FieldInfo]],
+    declarations: int,
+    forced: set[str],
+    optional: set[str],
+    *,
+    json: bool,
+) -> type[BaseModel]:
     # Wire names become aliases of neutral attribute names: "from", "json" or "schema" would
     # clash with Python or with BaseModel.
     definitions: dict[str, Any] = {}
     for index, (wire, infos) in enumerate(by_name.items()):  # declaration order: the first error is the first field
-        required = wire in forced or (len(infos) == declarations and all(i.is_required() for i in infos))
+        every = len(infos) == declarations and all(i.is_required() for i in infos)
+        required = wire in forced or (every and wire not in optional)
         default = Field(alias=wire) if required else Field(None, alias=wire)
-        definitions[f"field_{index}"] = (_merged_annotation(infos), default)
+        annotation = _merged_annotation(infos)
+        if json and any(_is_model(i.annotation) for i in infos):  # an object in a query parameter: JSON text
+            annotation = Json[annotation]  # type: ignore[misc,valid-type]
+        definitions[f"field_{index}"] = (annotation, default)
     model: type[BaseModel] = create_model(name, __config__=ConfigDict(extra="forbid"), **definitions)
     return model
+
+
+def _is_model(annotation: Any) -> bool:
+    members = (
+        typing.get_args(annotation) if typing.get_origin(annotation) in (Union, types.UnionType) else (annotation,)
+    )
+    return any(isinstance(m, type) and issubclass(m, BaseModel) for m in members)
 
 
 def _annotation(info: FieldInfo) -> Any:
@@ -117,8 +142,13 @@ def _merged_annotation(infos: list[FieldInfo]) -> Any:
     literals = [_literal_values(a) for a in annotations]
     if all(values is not None for values in literals):
         merged = tuple(dict.fromkeys(v for values in literals if values is not None for v in values))
-        return Literal[merged]
+        nullable = any(_allows_none(a) for a in annotations)
+        return Literal[merged] | None if nullable else Literal[merged]
     return Union[tuple(annotations)]  # noqa: UP007 - built at runtime from a tuple
+
+
+def _allows_none(annotation: Any) -> bool:
+    return typing.get_origin(annotation) in (Union, types.UnionType) and type(None) in typing.get_args(annotation)
 
 
 def _literal_values(annotation: Any) -> tuple[Any, ...] | None:

@@ -7,6 +7,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from .extras import EnvironmentExtras
+
 
 def ms(seconds: float) -> int:
     return int(seconds * 1000)
@@ -50,6 +52,8 @@ class Component:
     status: str = "active"
     update_version: str | None = None
     update_status: str | None = None
+    vulnerable: bool = False  # this installed version has a known vulnerability
+    latest_vulnerable: bool = False  # so does the latest version (no fixed release yet)
 
 
 @dataclass
@@ -162,6 +166,7 @@ class Environment:
     restored_from_backup: int | None = None
     cache_cleared_at: float | None = None
     php_restarted_at: float | None = None
+    extras: EnvironmentExtras = field(default_factory=EnvironmentExtras)
 
     @property
     def is_live(self) -> bool:

@@ -11,7 +11,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from harness import client, text_of, world
+from harness import answering, call_of, client, text_of, world
 from server.test_end_to_end import arguments_for
 
 from kinsta_mcp.api.client import KinstaClient
@@ -114,7 +114,7 @@ async def test_a_write_is_never_sent_twice_whatever_the_fault(kind: str, status:
             w.sim.faults.clear()
             w.sim.faults.add(fault(op.method, op.path, kind, status, 1))
             before = len(w.writes())
-            result = await c.call_tool(op.name, {**arguments_for(op), **({"wait": False} if op.is_async else {})})
+            result = await c.call_tool(*call_of(op, {**arguments_for(op), **({"wait": False} if op.is_async else {})}))
             sent = w.writes()[before:]
             assert sent, op.name
             assert set(processed_per_path(sent).values()) <= {1}, f"{op.name} processed twice under {kind}"
@@ -132,7 +132,8 @@ async def test_a_write_is_never_sent_twice_whatever_the_fault(kind: str, status:
 
 
 async def test_a_write_applied_but_answered_500_is_reported_as_maybe_applied_and_not_repeated() -> None:
-    async with world() as w, client(w.server, MODE) as c:
+    accept, prompts = answering("accept")  # adding an SFTP login grants access: the human says yes
+    async with world() as w, client(w.server, MODE, accept) as c:
         path = "/sites/environments/{env_id}/additional-sftp-accounts"
         w.sim.faults.add(Fault(method="POST", path=path, kind="status", status=500, after=True))
         args = {"env_id": LIVE, "username": "deploy-bot", "password": "Zq8rT2vLx9Wm4kPa7"}
@@ -141,7 +142,7 @@ async def test_a_write_applied_but_answered_500_is_reported_as_maybe_applied_and
         text = text_of(result)
         assert "may or may not have been applied" in text and "check before retrying" in text
         posts = [r for r in w.writes() if r.method == "POST" and r.raw_path.endswith("/additional-sftp-accounts")]
-        assert len(posts) == 1
+        assert len(posts) == 1 and len(prompts) == 1
         await still_serving(c)
 
 
@@ -171,7 +172,7 @@ async def test_polling_that_keeps_failing_ends_as_still_running_with_a_way_to_re
         outcome = result.structured_content
         assert outcome["state"] == "running", text_of(result)
         text = text_of(result)
-        assert "could not be asked" in text and "wait_for_operation" in text
+        assert "the last poll could not tell" in text and "wait_for_operation" in text
         # Bounded: the last poll may run over by its own retries (a 429 storm waits out Kinsta's 60 s window).
         overrun = ATTEMPTS * 60 if kind == "rate_limit" else 60
         assert outcome["waited_seconds"] <= w.settings.operation_wait + overrun
@@ -201,6 +202,9 @@ async def test_a_refusal_while_polling_says_the_operation_was_started_and_how_to
         text = text_of(result)
         assert "started it" in text and "Do not start it again" in text and "wait_for_operation" in text
         assert "403" in text
+        operation_id = text.split("wait_for_operation(operation_id='", 1)[1].split("'", 1)[0]
+        waited = await c.call_tool("wait_for_operation", {"operation_id": operation_id})
+        assert waited.is_error and operation_id in text_of(waited) and "403" in text_of(waited)
         assert len(w.writes()) == 1
         w.sim.faults.clear()
         await still_serving(c)

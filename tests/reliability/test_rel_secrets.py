@@ -19,19 +19,19 @@ from typing import Any
 
 import httpx
 import pytest
-from harness import LinkedClock, World, answering, client, settings_for, text_of
+from harness import LinkedClock, World, answering, call_of, client, settings_for, text_of
 from hypothesis import given
 from hypothesis import strategies as st
-from kinsta_mcp.server.tools import WAIT_TOOL_NAME
 from pydantic import SecretStr
 from server.test_end_to_end import arguments_for
 
-from kinsta_mcp.catalog import OPERATIONS
+from kinsta_mcp.catalog import BY_NAME, OPERATIONS
 from kinsta_mcp.catalog.spec import Effect
 from kinsta_mcp.config import Profile
 from kinsta_mcp.logs import setup_logging
 from kinsta_mcp.server.app import build_server, make_clients
 from kinsta_mcp.server.audit import REDACTED, AuditLog, redact
+from kinsta_mcp.server.compiled import WAIT_TOOL_NAME
 from kinsta_mcp.simulator import DEMO_COMPANY_ID, Fault, KeyInfo, SimClock, Simulator
 from kinsta_mcp.simulator import seed as ids
 
@@ -167,7 +167,7 @@ async def test_the_api_key_never_leaves_the_process(
             if op.name == "get_operation":
                 started = await c.call_tool("clear_site_cache", {"env_id": LIVE, "wait": False})
                 args["operation_id"] = started.structured_content["operation_id"]
-            result = await c.call_tool(op.name, args)
+            result = await c.call_tool(*call_of(op, args))
             outputs.setdefault(op.name, []).append(dump(result))
             passwords |= sim_secrets(w.sim)  # tools change and delete them: keep every one ever held
             if result.is_error:
@@ -222,7 +222,8 @@ async def test_a_secret_is_shown_only_after_the_human_confirmed(tool: str, metho
         return [r for r in w.sim.requests if r.method == method and r.path.endswith(suffix)]
 
     declined, _ = answering("decline")
-    async with keyed_world(None) as w:
+    # The opt-in token mode: the one where a preview reaches the model, so the one to check for leaks.
+    async with keyed_world(None, confirmation="elicit-or-model-token") as w:
         async with client(w.server, MODE, declined) as c:
             refused = await c.call_tool(tool, {"env_id": LIVE})
             assert refused.is_error and "Nothing was sent" in text_of(refused)
@@ -284,6 +285,7 @@ PASSED = {
 SHORT = "Short1-CANARY"  # too short for an SFTP account: rejected by the tool's schema
 NO_DIGITS = "NoDigitsHere-CANARY-xyzw"  # Kinsta rejects it (400)
 LOST = "Pw5-lost-CANARY-6f2a8c40"  # applied, but answered 500
+SFTP_ADD = BY_NAME["add_sftp_account"]
 
 
 async def test_a_password_passed_in_never_comes_back(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -292,11 +294,12 @@ async def test_a_password_passed_in_never_comes_back(tmp_path: Path, caplog: pyt
     seen: list[str] = []
     accept, prompts = answering("accept")
     decline, declined_prompts = answering("decline")
-    async with keyed_world(audit) as w:
+    # Token mode (opt-in) has every path: the human asked (accept, decline) and a preview for the model.
+    async with keyed_world(audit, confirmation="elicit-or-model-token") as w:
         async with client(w.server, MODE, accept) as c:
             for tool, (field, password) in PASSED.items():
                 op = next(o for o in OPERATIONS if o.name == tool)
-                result = await c.call_tool(tool, {**arguments_for(op), field: password})
+                result = await c.call_tool(*call_of(op, {**arguments_for(op), field: password}))
                 assert not result.is_error, text_of(result)
                 seen.append(dump(result))
                 operation_id = result.structured_content.get("operation_id")
@@ -306,20 +309,22 @@ async def test_a_password_passed_in_never_comes_back(tmp_path: Path, caplog: pyt
             seen.append(dump(await c.call_tool("list_sftp_accounts", {"env_id": LIVE, "full": True})))
             base = {"env_id": LIVE, "username": "probe-user"}
             for password in (SHORT, NO_DIGITS):
-                result = await c.call_tool("add_sftp_account", {**base, "password": password})
+                result = await c.call_tool(*call_of(SFTP_ADD, {**base, "password": password}))
                 assert result.is_error
                 seen.append(dump(result))
             path = "/sites/environments/{env_id}/additional-sftp-accounts"
             w.sim.faults.add(Fault(method="POST", path=path, kind="status", status=500, after=True))
-            lost = await c.call_tool("add_sftp_account", {**base, "username": "lost-user", "password": LOST})
+            lost = await c.call_tool(*call_of(SFTP_ADD, {**base, "username": "lost-user", "password": LOST}))
             assert lost.is_error
             seen.append(dump(lost))
         reset = next(o for o in OPERATIONS if o.name == "reset_site")
         reset_args = {**arguments_for(reset), "admin_password": PASSED["reset_site"][1]}
         async with client(w.server, MODE, decline) as c:  # refused: audited as "refused"
-            seen.append(dump(await c.call_tool("reset_site", reset_args)))
+            seen.append(dump(await c.call_tool(*call_of(reset, reset_args))))
         async with client(w.server, MODE) as c:  # no elicitation: a preview with a token
-            seen.append(dump(await c.call_tool("reset_site", reset_args)))
+            previewed = await c.call_tool(*call_of(reset, reset_args))
+            assert "confirmation_token" in text_of(previewed)
+            seen.append(dump(previewed))
 
     accounts = w.sim.state.environments[LIVE].additional_sftp_accounts
     assert PASSED["add_sftp_account"][1] in {a.password for a in accounts}  # it did reach Kinsta

@@ -1,14 +1,18 @@
-"""Completions from live data (ids matched by name too) and workflow prompts, under both protocol versions."""
+"""Completions from live data (ids matched by name too) and workflow prompts.
+
+Completing and listing run under both protocol versions once (what goes over the wire);
+the rest is the same logic whichever version asks, so it runs once (MODE) or as units.
+"""
 
 from __future__ import annotations
 
 import pytest
 from harness import MODES, client, world
-from kinsta_mcp.server.tools import WAIT_TOOL_NAME
 from mcp_types import PromptReference, ResourceTemplateReference
 
 from kinsta_mcp.catalog import BY_NAME
-from kinsta_mcp.server.prompts import PROMPT_CHOICES, PROMPTS, tools_named
+from kinsta_mcp.server.compiled import compiled_tools
+from kinsta_mcp.server.prompts import PROMPT_CHOICES, PROMPTS, Prompts, tools_named
 from kinsta_mcp.simulator import seed as ids
 
 pytestmark = pytest.mark.anyio
@@ -18,6 +22,7 @@ PLUGINS = ResourceTemplateReference(uri="kinsta://environments/{env_id}/plugins"
 LOGS = ResourceTemplateReference(uri="kinsta://environments/{env_id}/logs/{file_name}")
 ANALYTICS = ResourceTemplateReference(uri="kinsta://environments/{env_id}/analytics/{metric}/{time_span}")
 RECORDS = ResourceTemplateReference(uri="kinsta://dns-domains/{domain_id}/records")
+MODE = "auto"  # where the protocol version does not matter
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -32,9 +37,8 @@ async def test_site_ids_complete_by_name_and_by_id(mode: str) -> None:
     assert everything.completion.total == 3
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_environment_ids_complete_within_the_chosen_site(mode: str) -> None:
-    async with world() as w, client(w.server, mode) as c:
+async def test_environment_ids_complete_within_the_chosen_site() -> None:
+    async with world() as w, client(w.server, MODE) as c:
         staging = await c.complete(
             PLUGINS, {"name": "env_id", "value": "stag"}, context_arguments={"site_id": ids.ACME_SITE_ID}
         )
@@ -43,9 +47,8 @@ async def test_environment_ids_complete_within_the_chosen_site(mode: str) -> Non
     assert set(by_site_name.completion.values) == {ids.NORTHWIND_LIVE_ENV_ID, ids.NORTHWIND_STAGING_ENV_ID}
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_a_new_site_completes_after_the_cache_expires(mode: str) -> None:
-    async with world() as w, client(w.server, mode) as c:
+async def test_a_new_site_completes_after_the_cache_expires() -> None:
+    async with world() as w, client(w.server, MODE) as c:
         before = await c.complete(SITE, {"name": "site_id", "value": ""})
         w.sim.state.sites[ids.ACME_SITE_ID].display_name = "Renamed Storefront"
         w.sim.clock.advance(31)
@@ -54,10 +57,9 @@ async def test_a_new_site_completes_after_the_cache_expires(mode: str) -> None:
     assert after.completion.values == [ids.ACME_SITE_ID]
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_fixed_choices_come_from_the_declarations(mode: str) -> None:
+async def test_fixed_choices_come_from_the_declarations() -> None:
     file_names = list(BY_NAME["get_logs"].input.model_fields["file_name"].annotation.__args__)
-    async with world() as w, client(w.server, mode) as c:
+    async with world() as w, client(w.server, MODE) as c:
         logs = await c.complete(LOGS, {"name": "file_name", "value": ""})
         metric = await c.complete(ANALYTICS, {"name": "metric", "value": "cdn"})
         spans = await c.complete(ANALYTICS, {"name": "time_span", "value": "30"})
@@ -68,9 +70,8 @@ async def test_fixed_choices_come_from_the_declarations(mode: str) -> None:
     assert domains.completion.values == [ids.ACME_DNS_ZONE_ID]
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_prompt_arguments_complete(mode: str) -> None:
-    async with world() as w, client(w.server, mode) as c:
+async def test_prompt_arguments_complete() -> None:
+    async with world() as w, client(w.server, MODE) as c:
         site = await c.complete(PromptReference(name="push_staging_to_live"), {"name": "site_id", "value": "north"})
         target = await c.complete(
             PromptReference(name="push_staging_to_live"),
@@ -87,6 +88,8 @@ async def test_prompt_arguments_complete(mode: str) -> None:
 
 
 # -- prompts -------------------------------------------------------------------------------------
+
+EVERY_PROMPT = Prompts(set(compiled_tools()))  # a server that shows every tool offers every prompt
 
 ARGUMENTS = {
     "push_staging_to_live": {
@@ -125,24 +128,22 @@ async def test_prompts_are_listed_with_their_arguments(mode: str) -> None:
         assert all(a.description for a in prompt.arguments or [])
 
 
-@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("name", sorted(ARGUMENTS))
-async def test_prompts_render_with_their_arguments_naming_real_tools_in_order(mode: str, name: str) -> None:
-    async with world() as w, client(w.server, mode) as c:
-        result = await c.get_prompt(name, ARGUMENTS[name])
+async def test_prompts_render_with_their_arguments_naming_real_tools_in_order(name: str) -> None:
+    result = await EVERY_PROMPT.render(name, ARGUMENTS[name])
     text = "\n".join(getattr(m.content, "text", "") for m in result.messages)
     for value in ARGUMENTS[name].values():
         if value not in ("both", "subdomain"):  # choices are rendered as tool arguments, not quoted
             assert value in text, value
     named = tools_named(text)
     for tool in named:
-        assert tool in BY_NAME or tool == WAIT_TOOL_NAME, tool
+        assert tool in compiled_tools(), tool  # a tool a server can show
     positions = [named.index(tool) for tool in ORDER[name]]
     assert positions == sorted(positions), named
 
 
 async def test_site_creation_prompt_turns_choices_into_create_site_arguments() -> None:
-    async with world() as w, client(w.server, "auto") as c:
+    async with world() as w, client(w.server, MODE) as c:  # through the server: get_prompt renders it
         both = await c.get_prompt("create_wordpress_site", ARGUMENTS["create_wordpress_site"])
         plain = await c.get_prompt("create_wordpress_site", {"display_name": "Plain"})
     both_text = getattr(both.messages[0].content, "text", "")

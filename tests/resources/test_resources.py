@@ -1,8 +1,9 @@
-"""Resources and templates against the simulator, under both protocol versions.
+"""Resources and templates against the simulator.
 
 Also: the read cache (hits counted in the simulator's request log) and its invalidation
 after a write, and the change announcements (subscription bus on 2026-07-28, notifications
-on the calling session on 2025-11-25).
+on the calling session on 2025-11-25). Only reading every resource and the announcements
+depend on the protocol version; the rest runs once (MODE).
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ import anyio
 import pytest
 from harness import MODES, client, known_ids, world
 from mcp.client import Client
+from mcp.shared.exceptions import MCPError
 from mcp.shared.subscriptions import ResourcesListChanged, ResourceUpdated
 from mcp_types import ResourceListChangedNotification, ResourceUpdatedNotification
 
 from kinsta_mcp.catalog import OPERATIONS
+from kinsta_mcp.server.reads import FIXED_ARGUMENTS
 from kinsta_mcp.server.resources import (
     FAMILIES,
     FAMILY_VARIABLE,
-    FIXED_ARGUMENTS,
     MAX_LISTED,
     resource_specs,
     template_variables,
@@ -40,6 +42,7 @@ SEEDED_ENVS = (
     ids.CONTOSO_STAGING_ENV_ID,
 )
 DECLARED = [op for op in OPERATIONS if op.resource]
+MODE = "auto"  # where the protocol version does not matter
 
 
 def fill(template: str) -> str:
@@ -80,10 +83,9 @@ def test_families_merge_operations_by_metric() -> None:
             assert op.resource == template.replace("{" + FAMILY_VARIABLE + "}", metric)
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_templates_listed_with_title_description_and_mime(mode: str) -> None:
+async def test_templates_listed_with_title_description_and_mime() -> None:
     expected = {s.template: s for s in resource_specs() if s.variables}
-    async with world() as w, client(w.server, mode) as c:
+    async with world() as w, client(w.server, MODE) as c:
         templates = (await c.list_resource_templates()).resource_templates
     assert {t.uri_template for t in templates} == set(expected)
     for t in templates:
@@ -94,9 +96,8 @@ async def test_templates_listed_with_title_description_and_mime(mode: str) -> No
     assert logs.mime_type == "text/plain"
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_list_names_live_sites_and_environments(mode: str) -> None:
-    async with world() as w, client(w.server, mode) as c:
+async def test_list_names_live_sites_and_environments() -> None:
+    async with world() as w, client(w.server, MODE) as c:
         listed = (await c.list_resources()).resources
     uris = {str(r.uri) for r in listed}
     assert {"kinsta://sites", "kinsta://overview", "kinsta://dns-domains", "kinsta://users"} <= uris
@@ -108,6 +109,8 @@ async def test_list_names_live_sites_and_environments(mode: str) -> None:
     assert len(listed) <= MAX_LISTED + 10
     acme = next(r for r in listed if str(r.uri) == f"kinsta://sites/{ids.ACME_SITE_ID}")
     assert "Acme Shop" in (acme.title or "")
+    overview = next(r for r in listed if str(r.uri) == "kinsta://overview")
+    assert (overview.name, overview.title) == ("company_overview", "Company overview")
     for r in listed:
         assert r.title and r.description and r.mime_type in ("application/json", "text/plain")
 
@@ -127,9 +130,8 @@ async def test_every_listed_resource_reads(mode: str) -> None:
                 assert text.startswith("<<<UNTRUSTED"), resource.uri
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_every_template_reads_with_seeded_ids(mode: str) -> None:
-    async with world() as w, client(w.server, mode) as c:
+async def test_every_template_reads_with_seeded_ids() -> None:
+    async with world() as w, client(w.server, MODE) as c:
         for spec in resource_specs():
             if not spec.variables:
                 continue
@@ -139,20 +141,13 @@ async def test_every_template_reads_with_seeded_ids(mode: str) -> None:
             assert text, uri
             if spec.mime_type == "application/json":
                 json.loads(text)
-    site = json.loads(await _read_text(ids.ACME_SITE_ID))
-    assert site["site"]["id"] == ids.ACME_SITE_ID
+        site = await c.read_resource(f"kinsta://sites/{ids.ACME_SITE_ID}")
+    assert json.loads(getattr(site.contents[0], "text", ""))["site"]["id"] == ids.ACME_SITE_ID
 
 
-async def _read_text(site_id: str) -> str:
-    async with world() as w, client(w.server, "auto") as c:
-        result = await c.read_resource(f"kinsta://sites/{site_id}")
-    return getattr(result.contents[0], "text", "")
-
-
-@pytest.mark.parametrize("mode", MODES)
-async def test_each_metric_reads_its_own_operation(mode: str) -> None:
+async def test_each_metric_reads_its_own_operation() -> None:
     env = ids.ACME_LIVE_ENV_ID
-    async with world() as w, client(w.server, mode) as c:
+    async with world() as w, client(w.server, MODE) as c:
         await c.read_resource(f"kinsta://environments/{env}/analytics/cdn-bandwidth/7_days")
         await c.read_resource(f"kinsta://sites/{ids.ACME_SITE_ID}/usage/bandwidth")
         paths = [r.path for r in w.sim.requests]
@@ -162,10 +157,9 @@ async def test_each_metric_reads_its_own_operation(mode: str) -> None:
             await c.read_resource(f"kinsta://environments/{env}/analytics/nonsense/7_days")
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_unknown_site_is_an_error_not_an_empty_resource(mode: str) -> None:
-    async with world() as w, client(w.server, mode) as c:
-        with pytest.raises(Exception, match="not found"):
+async def test_unknown_site_is_an_error_not_an_empty_resource() -> None:
+    async with world() as w, client(w.server, MODE) as c:
+        with pytest.raises(MCPError, match=r"(?i)not found.*Kinsta said"):
             await c.read_resource("kinsta://sites/no-such-site")
 
 
@@ -176,12 +170,11 @@ def gets(w: Any, path: str) -> int:
     return sum(1 for r in w.sim.requests if r.method == "GET" and r.path == path)
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_reads_are_cached_until_the_ttl_passes(mode: str) -> None:
+async def test_reads_are_cached_until_the_ttl_passes() -> None:
     env = ids.ACME_LIVE_ENV_ID
     uri = f"kinsta://environments/{env}/plugins"
     path = f"/sites/environments/{env}/plugins"
-    async with world() as w, client(w.server, mode) as c:
+    async with world() as w, client(w.server, MODE) as c:
         first = await c.read_resource(uri, cache_mode="bypass")
         second = await c.read_resource(uri, cache_mode="bypass")
         assert gets(w, path) == 1
@@ -191,10 +184,9 @@ async def test_reads_are_cached_until_the_ttl_passes(mode: str) -> None:
         assert gets(w, path) == 2
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_a_write_invalidates_what_it_affects(mode: str) -> None:
+async def test_a_write_invalidates_what_it_affects() -> None:
     live, staging = ids.ACME_LIVE_ENV_ID, ids.ACME_STAGING_ENV_ID
-    async with world() as w, client(w.server, mode) as c:
+    async with world() as w, client(w.server, MODE) as c:
         for env in (live, staging):
             await c.read_resource(f"kinsta://environments/{env}/plugins", cache_mode="bypass")
         await c.read_resource(f"kinsta://environments/{ids.NORTHWIND_LIVE_ENV_ID}/plugins", cache_mode="bypass")

@@ -46,11 +46,11 @@ async def test_intent_is_on_disk_before_the_request_and_outcome_after(tmp_path: 
     clients = make_clients(settings, clock=linked, transport=peek)
     server = build_server(settings, clients, clock=linked, audit=AuditLog(audit))
     async with Client(server, mode="auto") as c:  # type: ignore[arg-type]
-        result = await c.call_tool("clear_site_cache", {"env_id": seed.ACME_LIVE_ENV_ID})
+        result = await c.call_tool("clear_cache", {"cache": "site", "env_id": seed.ACME_LIVE_ENV_ID})
     assert not result.is_error, text_of(result)
     intent_at_send = peek.seen_at_send[0]
     assert [r["phase"] for r in intent_at_send] == ["intent"]
-    assert intent_at_send[0]["tool"] == "clear_site_cache"
+    assert intent_at_send[0]["tool"] == "clear_cache" and intent_at_send[0]["operation"] == "clear_site_cache"
     final = records(audit)
     assert [r["phase"] for r in final] == ["intent", "outcome"]
     assert final[0]["call"] == final[1]["call"]
@@ -114,7 +114,7 @@ async def test_a_failed_write_records_kinsta_message(tmp_path: Path) -> None:
     audit = tmp_path / "audit.jsonl"
     async with world(audit) as w, client(w.server, "auto") as c:
         w.sim.faults.add(Fault(method="POST", path="/sites/tools/clear-cache", kind="status", status=500, times=1))
-        result = await c.call_tool("clear_site_cache", {"env_id": seed.ACME_LIVE_ENV_ID})
+        result = await c.call_tool("clear_cache", {"cache": "site", "env_id": seed.ACME_LIVE_ENV_ID})
     assert result.is_error
     rows = records(audit)
     assert [r["phase"] for r in rows] == ["intent", "outcome"]
@@ -124,7 +124,7 @@ async def test_a_failed_write_records_kinsta_message(tmp_path: Path) -> None:
 async def test_records_name_who_asked_and_the_file_is_private(tmp_path: Path) -> None:
     audit = tmp_path / "audit.jsonl"
     async with world(audit) as w, client(w.server, "legacy") as c:
-        await c.call_tool("clear_site_cache", {"env_id": seed.ACME_LIVE_ENV_ID})
+        await c.call_tool("clear_cache", {"cache": "site", "env_id": seed.ACME_LIVE_ENV_ID})
     intent = records(audit)[0]
     assert intent["principal"] == "local" and intent["profile"] == "demo" and intent["client"]
     assert audit.stat().st_mode & 0o777 == 0o600

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from harness import MODES, settings_for, text_of
+from harness import MODES, call_of, settings_for, text_of
 from mcp.client import Client
 from openapi import contract
 from samples import valid_arguments
@@ -66,7 +66,7 @@ async def test_each_tool_sends_one_request_the_document_accepts(op, mode) -> Non
     args = valid_arguments(op)
     if op.is_async:
         args["wait"] = False  # one request: the operation itself, no polling
-    recorder, result = await _call(op.name, args, mode)
+    recorder, result = await _call(*call_of(op, args), mode)
     assert len(recorder.sent) == 1, text_of(result)
     request = recorder.sent[0]
     assert request.url.path.startswith("/v2/")
@@ -92,7 +92,7 @@ async def test_bad_arguments_send_nothing_and_name_the_argument(op) -> None:  # 
     if required:
         missing = required[0]
         del args[missing]
-        recorder, result = await _call(op.name, args, "auto")
+        recorder, result = await _call(*call_of(op, args), "auto")
         assert result.is_error and missing in text_of(result)
         assert recorder.sent == []
     # a wrong type for the first property
@@ -101,7 +101,7 @@ async def test_bad_arguments_send_nothing_and_name_the_argument(op) -> None:  # 
         name = next(iter(props))
         bad = valid_arguments(op)
         bad[name] = {"not": "valid"}
-        recorder, result = await _call(op.name, bad, "legacy")
+        recorder, result = await _call(*call_of(op, bad), "legacy")
         assert result.is_error and name in text_of(result)
         assert recorder.sent == []
 

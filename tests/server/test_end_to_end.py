@@ -12,6 +12,7 @@ from samples import valid_arguments
 
 from kinsta_mcp.catalog import OPERATIONS
 from kinsta_mcp.simulator import seed
+from kinsta_mcp.simulator.seed_extras import OWNER_ADMIN
 
 pytestmark = pytest.mark.anyio
 
@@ -29,7 +30,9 @@ SPECIFIC: dict[str, dict[str, Any]] = {
     "update_dns_record": {"type": "A", "name": "acme-shop.com", "new_resource_records": [{"value": "35.190.24.18"}]},
     "create_dns_record": {"type": "A", "name": "shop.acme-shop.com", "resource_records": [{"value": "35.190.24.19"}]},
     "set_primary_domain": {"domain_id": seed.ACME_WWW_DOMAIN_ID},
-    "clear_cdn_cache": {"cdn_cache_id": seed.fixed_id(f"cdn:{LIVE}")},
+    "clear_cdn_cache": {"cdn_cache_id": None},  # filled in by the server from the environment
+    "get_wp_admin_login_link": {"email": OWNER_ADMIN.email},
+    "request_downloadable_backup": {"env_id": STAGING},  # live is within the cooldown of its last one
     "restore_backup": {"notified_user_id": seed.OWNER_USER_ID},
     "update_redirect_rules": {
         "action_type": "NEW",
@@ -57,7 +60,7 @@ async def test_tool_succeeds_against_the_simulator(op, mode) -> None:  # type: i
         tools = {t.name: t for t in (await c.list_tools()).tools}
         args = arguments_for(op)
         if op.name == "get_operation":  # an operation that exists: start one first
-            started = await c.call_tool("clear_site_cache", {"env_id": LIVE, "wait": False})
+            started = await c.call_tool("clear_cache", {"cache": "site", "env_id": LIVE, "wait": False})
             args["operation_id"] = started.structured_content["operation_id"]  # type: ignore[index]
         name, args = call_of(op, args)
         result = await c.call_tool(name, args)

@@ -59,7 +59,7 @@ async def test_the_wait_is_bounded_and_wait_for_operation_resumes() -> None:
 
 async def test_wait_false_returns_the_ticket_at_once() -> None:
     async with world() as w, client(w.server, "auto") as c:
-        result = await c.call_tool("clear_site_cache", {"env_id": LIVE, "wait": False})
+        result = await c.call_tool("clear_cache", {"cache": "site", "env_id": LIVE, "wait": False})
     outcome = result.structured_content or {}
     assert outcome["state"] == "running" and outcome["operation_id"] and polls(w) == []
 
@@ -68,7 +68,7 @@ async def test_wait_false_returns_the_ticket_at_once() -> None:
 async def test_a_failed_operation_is_a_tool_error_with_kinsta_message(mode: str) -> None:
     async with world() as w, client(w.server, mode) as c:
         w.sim.fail_operations("*clear-cache*")
-        result = await c.call_tool("clear_site_cache", {"env_id": LIVE})
+        result = await c.call_tool("clear_cache", {"cache": "site", "env_id": LIVE})
     assert result.is_error
     outcome = result.structured_content or {}
     assert outcome["state"] == "failed" and outcome["message"] and outcome["message"] in text_of(result)

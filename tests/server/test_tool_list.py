@@ -117,7 +117,7 @@ async def test_read_only_is_a_ceiling(mode: str) -> None:
     async with world(read_only=True, toolsets=("sites", "tools")) as w, client(w.server, mode) as c:
         tools = (await c.list_tools()).tools
         assert tools and all(t.annotations and t.annotations.read_only_hint for t in tools)
-        for name in ("delete_site", "create_site", "clear_site_cache", "run_wp_cli"):
+        for name in ("delete_site", "create_site", "clear_cache", "run_wp_cli"):
             result = await c.call_tool(name, {"site_id": "s", "env_id": "e"})
             assert result.is_error and "read-only" in text_of(result)
     assert w.writes() == []

@@ -227,3 +227,69 @@ VALID: dict[str, Sample] = {
     "POST /sites/environments/{env_id}/pma-login-token": Sample(f"/sites/environments/{LIVE}/pma-login-token"),
     "GET /operations/{operation_id}": Sample("/operations/{operation_id}"),  # filled in by the test
 }
+
+# The operations of the additions document (newer than 1.87.0).
+OWNER_EMAIL = "alex.morgan@demo-agency.example"  # a seeded WordPress administrator everywhere
+BREAKDOWNS = (
+    "top-countries",
+    "top-cities",
+    "top-client-ips",
+    "visits-dispersion",
+    "response-codes",
+    "top-uas",
+    "top-browsers",
+    "top-referrers",
+    "top-hosts",
+    "top-asns",
+)
+VALID |= {
+    "GET /sites/environments/{env_id}/wpa-user-exists": Sample(
+        f"/sites/environments/{LIVE}/wpa-user-exists", {"email": OWNER_EMAIL}
+    ),
+    "POST /sites/environments/{env_id}/wpa-create-user": Sample(
+        f"/sites/environments/{LIVE}/wpa-create-user",
+        body={"email": "jane.doe@acme-shop.com", "first_name": "Jane", "last_name": "Doe"},
+    ),
+    "POST /sites/environments/{env_id}/wpa-login-url": Sample(
+        f"/sites/environments/{LIVE}/wpa-login-url", body={"email": OWNER_EMAIL}
+    ),
+    "GET /company/{id}/wp-plugins": Sample(
+        f"/company/{COMPANY}/wp-plugins",
+        {"column": "vulnerable", "order_by": '{"field":"environments","order":"descend"}', "limit": "10"},
+    ),
+    "GET /company/{id}/wp-themes": Sample(f"/company/{COMPANY}/wp-themes", {"column": "updatesAvailable"}),
+    "GET /sites/environments/{env_id}/wp-plugins": Sample(
+        f"/sites/environments/{LIVE}/wp-plugins", {"status": "active", "column": "updatesAvailable"}
+    ),
+    "GET /sites/environments/{env_id}/wp-themes": Sample(f"/sites/environments/{LIVE}/wp-themes"),
+    **{
+        f"GET /sites/environments/{{env_id}}/analytics/{metric}": Sample(
+            f"/sites/environments/{LIVE}/analytics/{metric}", ANALYTICS
+        )
+        for metric in BREAKDOWNS
+    },
+    "GET /sites/environments/{env_id}/force-https-status": Sample(f"/sites/environments/{LIVE}/force-https-status"),
+    "POST /sites/environments/{env_id}/force-https-status": Sample(
+        f"/sites/environments/{LIVE}/force-https-status", body={"type": "ENABLED_FOR_ALL"}
+    ),
+    "POST /sites/tools/search-and-replace": Sample(
+        "/sites/tools/search-and-replace",
+        body={
+            "environment_id": LIVE,
+            "search": "acme-shop.com",
+            "replace": "acme.example",
+            "perform_replacement": False,
+        },
+    ),
+    # Acme live's downloadable backup is in its cooldown (seeded): staging may request one.
+    "POST /sites/environments/{env_id}/downloadable-backups": Sample(
+        f"/sites/environments/{STAGING}/downloadable-backups"
+    ),
+    "GET /sites/environments/{env_id}/next-downloadable-backup-available": Sample(
+        f"/sites/environments/{LIVE}/next-downloadable-backup-available"
+    ),
+    "GET /sites/environments/{env_id}/bot-protection/level": Sample(f"/sites/environments/{LIVE}/bot-protection/level"),
+    "PUT /sites/environments/{env_id}/bot-protection/level": Sample(
+        f"/sites/environments/{LIVE}/bot-protection/level", body={"level": "challenge-everyone"}
+    ),
+}

@@ -52,11 +52,12 @@ def test_a_missing_a_doubled_or_an_orphaned_handler_is_refused() -> None:
 
 def test_two_tools_on_one_kinsta_operation_are_served_by_one_route() -> None:
     shared = [r for r in build_routes(HANDLERS) if len(r.declarations) > 1]
-    assert [(r.key, sorted(op.name for op in r.declarations)) for r in shared] == [
+    assert sorted((r.key, sorted(op.name for op in r.declarations)) for r in shared) == [
         (
             "POST /sites/environments/{env_id}/redirect-rules",
             ["delete_redirect_rules", "update_redirect_rules"],
-        )
+        ),
+        ("POST /sites/tools/search-and-replace", ["preview_search_replace", "search_replace"]),
     ]
 
 
@@ -139,6 +140,7 @@ class _ChangeIn(Input):
     action: Annotated[Literal["NEW", "UPDATE"], body()]
     value: Annotated[int, body("new_value")]
     note: Annotated[str | None, body()] = None
+    kind: Annotated[Literal["a"], body()] = "a"
     limit: Annotated[int | None, query(), Field(ge=1)] = None
 
 
@@ -146,6 +148,7 @@ class _DropIn(Input):
     env_id: Annotated[EnvId, path()]
     action: Annotated[Literal["DELETE"], body()]
     note: Annotated[str | int | None, body()] = None
+    kind: Annotated[Literal["b"] | None, body()] = None
 
 
 def _declare(name: str, model: type[Input], **extra: object) -> Operation:
@@ -199,6 +202,9 @@ def test_shared_declarations_require_only_what_both_require_and_merge_enums() ->
         '"action" must be one of [NEW, UPDATE, DELETE]'
     )
     assert _message(lambda: spec.check({"env_id": "e"}, [], {})) == '"action" is required'
+    # kind is optional in one declaration: null is accepted, and either tool's values.
+    for kind in (None, "a", "b"):
+        assert spec.check({"env_id": "e"}, [], {"action": "DELETE", "kind": kind})[2]["kind"] == kind
     # note is str | None in one and str | int | None in the other: either type is accepted.
     assert spec.check({"env_id": "e"}, [], {"action": "DELETE", "note": 7})[2]["note"] == 7
     assert _message(lambda: spec.check({"env_id": "e"}, [], {"action": "DELETE", "note": []})).startswith('"note" ')

@@ -22,7 +22,7 @@ from kinsta_mcp.config import Profile
 from kinsta_mcp.server.arguments import ArgumentError, describe_validation, shown
 from kinsta_mcp.server.compiled import ToolDef, compiled_tools
 from kinsta_mcp.server.fleet.presets import PRESETS, preset_arguments
-from kinsta_mcp.server.fleet.schema import BATCH_TOOL_NAME, TARGET_FIELDS, Level, level_of
+from kinsta_mcp.server.fleet.schema import BATCH_TOOL_NAME, TARGET_FIELDS, Level, level_of, target_fields, tool_of
 from kinsta_mcp.server.fleet.targets import EnvironmentPlugins, Kind, PluginSource, Selection, Target, resolve
 from kinsta_mcp.server.reads import Reader, ReadFailure
 
@@ -49,7 +49,7 @@ class BatchIn(BaseModel):
 
 @dataclass(frozen=True)
 class Step:
-    tool: str
+    tool: str  # what results call it: the operation's name (a grouped tool's member is named by it too)
     op: Operation
     shared: Mapping[str, Any]
 
@@ -99,7 +99,7 @@ def batchable(tool: ToolDef) -> bool:
     return tool.special is None and all(level_of(op) is not None for op in tool.operations.values())
 
 
-def _operation(name: str, arguments: dict[str, Any], visible: Collection[str]) -> tuple[str, Operation]:
+def _operation(name: str, arguments: dict[str, Any], visible: Collection[str]) -> Operation:
     tools = compiled_tools()
     tool = tools.get(name)
     if tool is None or name not in visible or not batchable(tool):
@@ -107,40 +107,45 @@ def _operation(name: str, arguments: dict[str, Any], visible: Collection[str]) -
         hint = ", ".join(allowed) or "none on this server"
         raise _problem(f"operation: got {shown('', name)}; allowed (tools with a site or environment): {hint}")
     if tool.selector is None:
-        return name, tool.operation(None)
+        return tool.operation(None)
     selected = arguments.pop(tool.selector, None)
     if selected not in tool.operations:
         raise _problem(f"arguments.{tool.selector}: got {shown('', selected)}; allowed: {', '.join(tool.operations)}")
-    return name, tool.operation(selected)
+    return tool.operation(selected)
 
 
 def _steps(req: BatchIn, visible: Collection[str]) -> tuple[str, list[Step]]:
     given = dict(req.arguments)
-    for name in TARGET_FIELDS:
-        if name in given:
-            raise _problem(
-                f"arguments.{name}: filled in per target; choose targets with environments, name, ids or plugin"
-            )
     if (req.operation is None) == (req.preset is None):
         raise _problem("operation or preset: give exactly one of them")
     if req.operation is not None:
-        tool, op = _operation(req.operation, given, visible)
-        return op.title, [Step(tool, op, given)]
+        op = _operation(req.operation, given, visible)
+        _no_target_fields(given, [op])
+        return op.title, [Step(op.name, op, given)]
     preset = PRESETS[str(req.preset)]
     if preset.needs_plugin and not req.plugin:
         raise _problem(f"plugin: required for preset {req.preset} (the plugin's slug)")
     steps = []
-    for tool, _ in preset.steps:
-        if tool not in visible:
-            raise _problem(f"preset {req.preset}: it runs {tool}, which is not available on this server")
-        op = BY_NAME[tool]
-        shared = preset_arguments(str(req.preset), tool, req.plugin)
+    for name, _ in preset.steps:
+        op = BY_NAME[name]
+        if tool_of(op) not in visible:
+            raise _problem(f"preset {req.preset}: it runs {tool_of(op)}, which is not available on this server")
+        shared = preset_arguments(str(req.preset), name, req.plugin)
         shared.update({k: v for k, v in given.items() if k in op.input.model_fields})
-        steps.append(Step(tool, op, shared))
+        steps.append(Step(name, op, shared))
+    _no_target_fields(given, [step.op for step in steps])
     unused = [k for k in given if not any(k in s.op.input.model_fields for s in steps)]
     if unused:
         raise _problem(f"arguments: {', '.join(map(repr, unused))} not taken by any step of preset {req.preset}")
     return preset.title, steps
+
+
+def _no_target_fields(given: Mapping[str, Any], ops: list[Operation]) -> None:
+    for name in given:
+        if name in TARGET_FIELDS or any(name in target_fields(op) for op in ops):
+            raise _problem(
+                f"arguments.{name}: filled in per target; choose targets with environments, name, ids or plugin"
+            )
 
 
 def _validate(step: Step, filled: Mapping[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
@@ -148,7 +153,7 @@ def _validate(step: Step, filled: Mapping[str, Any]) -> tuple[dict[str, Any] | N
     try:
         validated = step.op.input.model_validate({**step.shared, **filled})
     except ValidationError as exc:
-        if all(str(err["loc"][0]) in TARGET_FIELDS for err in exc.errors() if err["loc"]):
+        if all(str(err["loc"][0]) in filled for err in exc.errors() if err["loc"]):
             return None, f"{step.tool}: this target's {', '.join(filled)} were not accepted"
         raise ArgumentError(describe_validation(f"{BATCH_TOOL_NAME} ({step.tool})", exc)) from None
     return {name: getattr(validated, name) for name in step.op.input.model_fields}, None
@@ -178,7 +183,7 @@ async def build_plan(
     if not selection.chosen and default_kind is None:
         raise _problem("targets: say which: environments (live, staging, all), name, ids or plugin")
     for step in steps:  # the shared arguments, checked once even when no target matches
-        _validate(step, {name: "placeholder" for name in TARGET_FIELDS if name in step.op.input.model_fields})
+        _validate(step, dict.fromkeys(target_fields(step.op), "placeholder"))
     try:
         sites_body = await reader.read(BY_NAME["list_sites"], {"include_environments": True}, profile)
     except ReadFailure as exc:
@@ -192,10 +197,11 @@ async def build_plan(
     plan = Plan(title=title, steps=steps, level=level, skipped=list(resolved.skipped))
     for target in resolved.targets:
         for step in steps:
-            filled: dict[str, Any] = {}
-            for name in TARGET_FIELDS:
-                if name in step.op.input.model_fields:
-                    filled[name] = {"site_id": target.site_id, "env_id": target.env_id}.get(name, target.env.get(name))
+            own = {"site_id": target.site_id, "env_id": target.env_id}
+            filled = {
+                name: own[name] if name in own else target.env.get(step.op.from_environment[name])
+                for name in target_fields(step.op)
+            }
             missing = [name for name, value in filled.items() if not value]
             if missing:
                 why = f"{step.tool}: no {', '.join(missing)} in this environment's data"

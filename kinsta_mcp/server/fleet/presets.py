@@ -17,7 +17,7 @@ from kinsta_mcp.server.fleet.targets import Kind
 @dataclass(frozen=True)
 class Preset:
     title: str
-    steps: tuple[tuple[str, Mapping[str, Any]], ...]  # (tool name, shared arguments)
+    steps: tuple[tuple[str, Mapping[str, Any]], ...]  # (operation name, shared arguments)
     default_kind: Kind | None = None  # the targets when the caller names none
     needs_plugin: bool = False  # the steps act on the selection's `plugin`, where it is outdated
 
@@ -41,10 +41,10 @@ PRESETS: dict[str, Preset] = {
 }
 
 
-def preset_arguments(name: str, tool: str, plugin: str | None) -> dict[str, Any]:
+def preset_arguments(name: str, operation: str, plugin: str | None) -> dict[str, Any]:
     """A step's shared arguments that depend on the selection (the plugin to update)."""
     preset = PRESETS[name]
-    shared = dict(dict(preset.steps)[tool])
-    if preset.needs_plugin and tool == "bulk_update_plugins" and plugin:
+    shared = dict(dict(preset.steps)[operation])
+    if preset.needs_plugin and operation == "bulk_update_plugins" and plugin:
         shared["plugins"] = [{"name": plugin}]
     return shared

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from kinsta_mcp.server.fleet.plan import Plan
-from kinsta_mcp.server.fleet.schema import BATCH_TOOL_NAME, BatchResult, BatchRow
+from kinsta_mcp.server.fleet.schema import BATCH_TOOL_NAME, BatchResult, BatchRow, target_fields
 from kinsta_mcp.server.pipeline import Outcome
 from kinsta_mcp.server.previews import render
 
@@ -28,7 +28,7 @@ def _what(plan: Plan) -> list[str]:
     everyone = {"site_id": "every site listed below", "env_id": "every environment listed below"}
     lines = []
     for step in plan.steps:
-        shared = {k: v for k, v in step.shared.items() if k not in ("site_id", "env_id", "cdn_cache_id")}
+        shared = {k: v for k, v in step.shared.items() if k not in target_fields(step.op)}
         facts = {k: v for k, v in everyone.items() if k in step.op.input.model_fields}
         lines.append(render(step.op, {**dict.fromkeys(facts), **shared}, facts))
     return lines

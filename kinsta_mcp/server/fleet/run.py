@@ -31,7 +31,8 @@ from kinsta_mcp.catalog.spec import Effect, Operation
 from kinsta_mcp.config import Profile
 from kinsta_mcp.server.fleet.plan import Item
 from kinsta_mcp.server.fleet.schema import BatchRow
-from kinsta_mcp.server.pipeline import OPERATION_STATUS, Backend, CallContext, Kinsta, shape
+from kinsta_mcp.server.pipeline import OPERATION_STATUS, Backend, CallContext, Kinsta
+from kinsta_mcp.server.shaping import shape
 from kinsta_mcp.server.waiting import OperationOutcome, PollAnswer, PollStatus, WaitPolicy, Watch
 
 CONCURRENCY = 6  # requests of one batch in flight at once; the rate limiter paces them further
@@ -181,7 +182,8 @@ class Runner:
         if op.is_async:
             row.message = "accepted by Kinsta (no operation id to follow)"
         else:
-            row.data = shape(op, response.data, full=False).structured
+            budget = self.backend.settings.result_budget
+            row.data = shape(op, response.data, budget=budget, args=item.args).structured
         if audited:
             self.backend.audit.outcome(call_id, op.name, "ok", status=response.status)
         if op.effect is not Effect.READ:

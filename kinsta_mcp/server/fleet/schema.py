@@ -17,8 +17,19 @@ from kinsta_mcp.server.compiled import OPTION_TOKEN, OPTION_WAIT, ToolDef
 from kinsta_mcp.server.schema import output_schema
 
 BATCH_TOOL_NAME = "run_batch"
-# Filled in per target from the site list and the environment data, never by the model.
-TARGET_FIELDS = ("site_id", "env_id", "cdn_cache_id")
+# Filled in per target from the site list, never by the model; so is what an operation declares it
+# takes from the environment's data (`Operation.from_environment`, e.g. the CDN cache id).
+TARGET_FIELDS = ("site_id", "env_id")
+
+
+def target_fields(op: Operation) -> tuple[str, ...]:
+    return tuple(name for name in (*TARGET_FIELDS, *op.from_environment) if name in op.input.model_fields)
+
+
+def tool_of(op: Operation) -> str:
+    """The tool that offers an operation (its group's, when it is a member)."""
+    return op.member.group.name if op.member is not None else op.name
+
 
 Level = Literal["environment", "site"]
 

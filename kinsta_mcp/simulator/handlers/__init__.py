@@ -13,15 +13,21 @@ from . import (
     company,
     dns,
     domains,
+    downloads,
     edge,
     environments,
+    inventory,
     logs,
     operations,
     plugins,
+    protection,
     redirects,
+    search_replace,
     sftp,
     sites,
     tools,
+    traffic,
+    wordpress,
 )
 
 _AREAS = (
@@ -38,6 +44,12 @@ _AREAS = (
     sftp,
     redirects,
     analytics,
+    wordpress,
+    inventory,
+    traffic,
+    protection,
+    search_replace,
+    downloads,
     operations,
 )
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from ..content import analytics, parse_day
 from ..handling import Ctx, Handlers, Reply, bad_request
+from ..world import Environment
 from .common import check_company, env_of, site_of
 
 handlers = Handlers()
@@ -28,6 +31,14 @@ def cdn_bandwidth_this_month(ctx: Ctx) -> Reply:
 
 
 def _series(ctx: Ctx, metric: str) -> Reply:
+    env, start, end = analytics_window(ctx)
+    body = analytics(metric, env, ctx.query.get("time_span"), start, end, ctx.now)
+    # Kinsta documents 202 for these reads, with the data in the body.
+    return Reply(202, body)
+
+
+def analytics_window(ctx: Ctx) -> tuple[Environment, date | None, date | None]:
+    """The environment and the from/to window of an analytics read (checked as Kinsta does)."""
     check_company(ctx, ctx.query["company_id"])
     env = env_of(ctx, ctx.path["env_id"])
     raw_from, raw_to = ctx.query.get("from"), ctx.query.get("to")
@@ -44,9 +55,7 @@ def _series(ctx: Ctx, metric: str) -> Reply:
             raise bad_request('"to" must not be before "from"')
         if (end - start).days > 366:
             raise bad_request("The date range must not exceed one year")
-    body = analytics(metric, env, ctx.query.get("time_span"), start, end, ctx.now)
-    # Kinsta documents 202 for these reads, with the data in the body.
-    return Reply(202, body)
+    return env, start, end
 
 
 @handlers.add("GET /sites/environments/{env_id}/analytics/visits")

@@ -34,19 +34,25 @@ def add_domain(ctx: Ctx) -> Reply:
         raise bad_request(f'"domain_name" must be a valid domain name, got "{name}"')
     if ("custom_ssl_key" in ctx.body) != ("custom_ssl_cert" in ctx.body):
         raise bad_request('"custom_ssl_key" and "custom_ssl_cert" must be given together')
+    wildcardless = bool(ctx.body.get("is_wildcardless", False))
+    with_www = bool(ctx.body.get("add_with_www_subdomain", False))
+    if with_www and wildcardless:
+        raise bad_request('"add_with_www_subdomain" cannot be true when "is_wildcardless" is true')
+    names = [name, f"www.{name}"] if with_www and not name.startswith(("www.", "*.")) else [name]
     for other in ctx.state.environments.values():
-        if any(d.name == name for d in other.domains):
-            raise bad_request(f'The domain "{name}" is already in use')
-    domain_id = ctx.state.new_uuid()
+        for taken in names:
+            if any(d.name == taken for d in other.domains):
+                raise bad_request(f'The domain "{taken}" is already in use')
+    domain_ids = [ctx.state.new_uuid() for _ in names]
 
     def effect() -> dict[str, Any]:
         target = ctx.state.env(env.id, ctx.company)
         kind = "live" if target.is_live else "staging"
-        wildcardless = bool(ctx.body.get("is_wildcardless", False))
-        target.domains.append(
-            SiteDomain(domain_id, name, target.id, kind, is_active=False, is_wildcardless=wildcardless)
-        )
-        return {"idDomain": domain_id, "domain_name": name}
+        for domain_id, domain_name in zip(domain_ids, names, strict=True):
+            target.domains.append(
+                SiteDomain(domain_id, domain_name, target.id, kind, is_active=False, is_wildcardless=wildcardless)
+            )
+        return {"idDomain": domain_ids[0], "domain_name": name, "domain_names": names}
 
     return ctx.started(effect)
 

@@ -33,6 +33,7 @@ def _apply_update(component: Component, version: str) -> None:
     component.version = version
     component.update_version = None
     component.update_status = "updated"
+    component.vulnerable = component.latest_vulnerable  # the update fixes it unless the latest is affected too
 
 
 def _update_one(ctx: Ctx, kind: str) -> Reply:

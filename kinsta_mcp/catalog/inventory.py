@@ -1,0 +1,163 @@
+"""WordPress plugin and theme inventory with filters: company-wide, and per environment.
+
+The company lists answer "which of my sites run a vulnerable or outdated plugin" in one
+call: `column="vulnerable"` or `column="updatesAvailable"`, each plugin with the
+environments that run it. Kinsta API January 2026, from the reconstructed additions
+document (docs/kinsta-api-additions.md); only the company plugin list's response shape
+is known, the others are returned as Kinsta sends them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from kinsta_mcp.catalog.spec import (
+    Effect,
+    EnvId,
+    Input,
+    Operation,
+    Output,
+    Toolset,
+    path,
+    query,
+)
+
+# Where the list filters go. Kinsta's changelog example sends them as a JSON body on the
+# GET; both third-party clients send query parameters, and the additions document declares
+# query. When Kinsta's current document settles it, this is the one line to change
+# (`body` sends them, order_by included, as a JSON body).
+FILTERS_WHERE = query
+
+# -- inputs -------------------------------------------------------------------------
+
+Status = Annotated[Literal["active", "inactive"] | None, FILTERS_WHERE(), Field(description="Only active/inactive")]
+Column = Annotated[
+    Literal["vulnerable", "updatesAvailable"] | None,
+    FILTERS_WHERE(),
+    Field(description="vulnerable: a known vulnerability; updatesAvailable: outdated somewhere"),
+]
+
+
+class OrderBy(Input):
+    field: Literal["name", "environments", "updates"]
+    order: Literal["ascend", "descend"]
+
+
+class CompanyInventoryIn(Input):
+    status: Status = None
+    column: Column = None
+    order_by: Annotated[OrderBy | None, FILTERS_WHERE(), Field(description="Sort")] = None
+    search: Annotated[str | None, FILTERS_WHERE(), Field(min_length=1, max_length=200, examples=["woo"])] = None
+    offset: Annotated[int | None, FILTERS_WHERE(), Field(ge=0)] = None
+    limit: Annotated[int | None, FILTERS_WHERE(), Field(ge=1)] = None
+
+
+class EnvironmentInventoryIn(Input):
+    env_id: Annotated[EnvId, path()]
+    status: Status = None
+    column: Column = None
+
+
+# -- outputs -------------------------------------------------------------------------
+
+
+class PluginInstall(Output):
+    """One environment that runs the plugin."""
+
+    site_display_name: str | None = None
+    display_name: str | None = Field(None, description="The environment's name")
+    plugin_status: str | None = None
+    plugin_version: str | None = None
+    plugin_update: str | None = Field(None, description="available when an update exists")
+
+
+class CompanyPlugin(Output):
+    name: str | None = None
+    title: str | None = None
+    latest_version: str | None = None
+    is_latest_version_vulnerable: bool | None = None
+    environment_count: int | None = None
+    update_count: int | None = Field(None, description="Environments with an update available")
+    environments: list[PluginInstall] | None = None
+
+
+class CompanyPluginPage(Output):
+    total: int | None = None
+    last_updated_at: str | None = None
+    items: list[CompanyPlugin] | None = None
+
+
+class CompanyPlugins(Output):
+    plugins: CompanyPluginPage | None = None
+
+
+class CompanyPluginsOut(Output):
+    company: CompanyPlugins | None = None
+
+
+# -- declarations ------------------------------------------------------------------------
+
+_UNKNOWN_SHAPE = " Returned as Kinsta sends it (its shape is not documented)."
+
+OPERATIONS = [
+    Operation(
+        name="list_company_plugins",
+        title="List plugins across all sites",
+        description=(
+            "Every WordPress plugin on the company's sites with the environments running it; "
+            "column=vulnerable or updatesAvailable finds vulnerable or outdated ones in one call."
+        ),
+        method="GET",
+        path="/company/{id}/wp-plugins",
+        input=CompanyInventoryIn,
+        output=CompanyPluginsOut,
+        effect=Effect.READ,
+        toolset=Toolset.PLUGINS,
+        company=path("id"),
+        resource="kinsta://plugins",
+        untrusted=True,
+    ),
+    Operation(
+        name="list_company_themes",
+        title="List themes across all sites",
+        description=(
+            "Every WordPress theme on the company's sites; column=vulnerable or updatesAvailable filters."
+            + _UNKNOWN_SHAPE
+        ),
+        method="GET",
+        path="/company/{id}/wp-themes",
+        input=CompanyInventoryIn,
+        output=Output,
+        effect=Effect.READ,
+        toolset=Toolset.PLUGINS,
+        company=path("id"),
+        resource="kinsta://themes",
+        untrusted=True,
+    ),
+    Operation(
+        name="filter_plugins",
+        title="Filter an environment's plugins",
+        description="An environment's plugins by status or column (vulnerable, updatesAvailable)." + _UNKNOWN_SHAPE,
+        method="GET",
+        path="/sites/environments/{env_id}/wp-plugins",
+        input=EnvironmentInventoryIn,
+        output=Output,
+        effect=Effect.READ,
+        toolset=Toolset.PLUGINS,
+        untrusted=True,
+    ),
+    Operation(
+        name="filter_themes",
+        title="Filter an environment's themes",
+        description="An environment's themes by status or column (vulnerable, updatesAvailable)." + _UNKNOWN_SHAPE,
+        method="GET",
+        path="/sites/environments/{env_id}/wp-themes",
+        input=EnvironmentInventoryIn,
+        output=Output,
+        effect=Effect.READ,
+        toolset=Toolset.PLUGINS,
+        untrusted=True,
+    ),
+]

@@ -1,0 +1,115 @@
+"""One-click WordPress admin access: does an administrator exist, create one, get a login link.
+
+Kinsta's flow (API, April 2026): check the email -> create the administrator if missing ->
+generate a one-time login link. The link logs whoever opens it in as that administrator,
+so it is a credential; creating an administrator grants access to the whole site.
+These operations come from the reconstructed additions document (docs/kinsta-api-additions.md).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from kinsta_mcp.catalog.spec import (
+    Effect,
+    EnvId,
+    Input,
+    Operation,
+    Output,
+    Risk,
+    Toolset,
+    body,
+    path,
+    query,
+)
+
+# -- inputs -------------------------------------------------------------------------
+
+# A plain shape check (Kinsta validates the address itself); no line breaks or spaces.
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+Email = Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=254, examples=["jane.doe@example.com"])]
+PersonName = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class WpAdminUserExistsIn(Input):
+    env_id: Annotated[EnvId, path()]
+    email: Annotated[Email, query()]
+
+
+class CreateWpAdminUserIn(Input):
+    env_id: Annotated[EnvId, path()]
+    email: Annotated[Email, body()]
+    first_name: Annotated[PersonName, body(), Field(examples=["Jane"])]
+    last_name: Annotated[PersonName, body(), Field(examples=["Doe"])]
+
+
+class WpAdminLoginLinkIn(Input):
+    env_id: Annotated[EnvId, path()]
+    email: Annotated[Email, body(), Field(description="An administrator's email (check_wp_admin_user)")]
+
+
+# -- outputs -------------------------------------------------------------------------
+
+
+class WpAdminUserExists(Output):
+    has_wp_admin_user: bool | None = None
+
+
+class WpAdminUserCreated(Output):
+    create_wp_admin_user: bool | None = None
+
+
+class WpAdminLoginLink(Output):
+    login_link: str | None = Field(None, description="One-time wp-admin login link: treat it like a password")
+
+
+# -- declarations ------------------------------------------------------------------------
+
+OPERATIONS = [
+    Operation(
+        name="check_wp_admin_user",
+        title="Check WordPress administrator",
+        description="Whether the environment's WordPress has an administrator with this email.",
+        method="GET",
+        path="/sites/environments/{env_id}/wpa-user-exists",
+        input=WpAdminUserExistsIn,
+        output=WpAdminUserExists,
+        effect=Effect.READ,
+        toolset=Toolset.TOOLS,
+    ),
+    Operation(
+        name="create_wp_admin_user",
+        risk=Risk.GRANTS_ACCESS,
+        risk_reason="a new WordPress administrator can do anything in the site; it stays until removed in WordPress",
+        consequence=(
+            "Create a WordPress administrator {email} ({first_name} {last_name}) on {env_id}; "
+            "it can do anything in that site and stays until removed in WordPress."
+        ),
+        title="Create WordPress administrator",
+        description="Create a WordPress administrator account on an environment (then get_wp_admin_login_link).",
+        method="POST",
+        path="/sites/environments/{env_id}/wpa-create-user",
+        input=CreateWpAdminUserIn,
+        output=WpAdminUserCreated,
+        effect=Effect.WRITE,
+        toolset=Toolset.TOOLS,
+    ),
+    Operation(
+        name="get_wp_admin_login_link",
+        risk=Risk.REVEALS_SECRET,
+        risk_reason="returns a link that logs whoever opens it in as a WordPress administrator",
+        consequence=(
+            "Create a one-time link that logs whoever opens it in to wp-admin of {env_id} as the administrator {email}."
+        ),
+        title="Get WordPress admin login link",
+        description="A one-time wp-admin login link for an administrator's email (check_wp_admin_user first).",
+        method="POST",
+        path="/sites/environments/{env_id}/wpa-login-url",
+        input=WpAdminLoginLinkIn,
+        output=WpAdminLoginLink,
+        effect=Effect.WRITE,
+        toolset=Toolset.TOOLS,
+    ),
+]
