@@ -18,6 +18,7 @@ from harness import MODES, answering, client, text_of, world
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kinsta_mcp.simulator import Fault
 from kinsta_mcp.simulator import seed as ids
 
 pytestmark = pytest.mark.anyio
@@ -217,26 +218,60 @@ async def test_the_audit_records_the_batch_with_its_targets_and_each_target_requ
     assert finished and finished[0]["totals"] == {"done": 3}
 
 
+def outdated_akismet(w: Any) -> set[str]:
+    return {
+        e.id
+        for e in w.sim.state.environments.values()
+        if (p := e.component("plugin", "akismet")) is not None and p.update_version
+    }
+
+
+def plugin_reads(w: Any) -> tuple[int, int]:
+    """(company-wide inventory reads, per-environment plugin reads)."""
+    gets = [r.path for r in w.sim.requests if r.method == "GET"]
+    return sum(p.endswith("/wp-plugins") for p in gets), sum(p.endswith("/plugins") for p in gets)
+
+
 async def test_update_one_plugin_wherever_it_is_outdated() -> None:
-    # Finding where it is outdated reads each environment's plugins: 106 reads, so the updates are
-    # paced into the second minute (the company-wide plugin inventory will make this one read).
-    async with world(sim_options=LIMITED, operation_wait=120) as w:
+    async with world(sim_options=LIMITED) as w:
         add_sites(w.sim, 50)
-        outdated = {
-            e.id
-            for e in w.sim.state.environments.values()
-            if (p := e.component("plugin", "akismet")) is not None and p.update_version
-        }
+        outdated = outdated_akismet(w)
         async with client(w.server, "auto") as c:
             preview = await c.call_tool("run_batch", {"preset": "update_plugin", "plugin": "akismet"})
             result = await c.call_tool("run_batch", {"preset": "update_plugin", "plugin": "akismet", "dry_run": False})
     assert {row["id"] for row in preview.structured_content["rows"]} == outdated
     assert "akismet 5.3.3 -> 5.3.5" in text_of(preview)
+    assert plugin_reads(w) == (1, 0)  # one company-wide read found them (cached for the run)
     sent = [r for r in w.writes() if r.path.endswith("/plugins/bulk-update")]
     assert {r.path.split("/")[3] for r in sent} == outdated and len(sent) == len(outdated) > 16
     assert all(r.body == {"plugins": [{"name": "akismet"}]} for r in sent)
     assert result.structured_content["totals"] == {"done": len(outdated)}
     assert all(not w.sim.state.environments[e].component("plugin", "akismet").update_version for e in outdated)
+
+
+async def test_without_the_company_inventory_each_environment_is_asked() -> None:
+    async with world(sim_options=LIMITED) as w:
+        add_sites(w.sim, 50)
+        outdated = outdated_akismet(w)
+        w.sim.faults.add(Fault(method="GET", path="/company/{id}/wp-plugins", status=404, times=None))
+        async with client(w.server, "auto") as c:
+            preview = await c.call_tool("run_batch", {"preset": "update_plugin", "plugin": "akismet"})
+    assert {row["id"] for row in preview.structured_content["rows"]} == outdated
+    assert plugin_reads(w) == (1, 106) and w.writes() == []
+
+
+async def test_environments_the_inventory_names_ambiguously_are_asked_one_by_one() -> None:
+    async with world(sim_options=LIMITED) as w:
+        add_sites(w.sim, 50)
+        state = w.sim.state
+        twins = [s for s in state.sites.values() if s.name in ("client-03", "client-04")]
+        for site in twins:  # two sites with one display name: the inventory cannot tell their environments apart
+            site.display_name = "Twin"
+        outdated = outdated_akismet(w)
+        async with client(w.server, "auto") as c:
+            preview = await c.call_tool("run_batch", {"preset": "update_plugin", "plugin": "akismet"})
+    assert {row["id"] for row in preview.structured_content["rows"]} == outdated
+    assert plugin_reads(w) == (1, 4)  # the twins' live and staging environments, read one by one
 
 
 async def test_clear_every_cache_of_one_environment_in_one_call() -> None:

@@ -23,7 +23,15 @@ from kinsta_mcp.server.arguments import ArgumentError, describe_validation, show
 from kinsta_mcp.server.compiled import ToolDef, compiled_tools
 from kinsta_mcp.server.fleet.presets import PRESETS, preset_arguments
 from kinsta_mcp.server.fleet.schema import BATCH_TOOL_NAME, TARGET_FIELDS, Level, level_of, target_fields, tool_of
-from kinsta_mcp.server.fleet.targets import EnvironmentPlugins, Kind, PluginSource, Selection, Target, resolve
+from kinsta_mcp.server.fleet.targets import (
+    CompanyPlugins,
+    EnvironmentPlugins,
+    Kind,
+    PluginSource,
+    Selection,
+    Target,
+    resolve,
+)
 from kinsta_mcp.server.reads import Reader, ReadFailure
 
 MAX_IDS = 1000
@@ -190,9 +198,8 @@ async def build_plan(
         raise ArgumentError(
             f"{BATCH_TOOL_NAME}: could not list the company's sites: {exc}. Nothing was sent."
         ) from None
-    resolved = await resolve(
-        sites_body, selection, level, plugins or EnvironmentPlugins(reader, profile), default_kind=default_kind
-    )
+    plugins = plugins or CompanyPlugins(reader, profile, fallback=EnvironmentPlugins(reader, profile))
+    resolved = await resolve(sites_body, selection, level, plugins, default_kind=default_kind)
     _default_backup_tag(steps, resolved.targets)
     plan = Plan(title=title, steps=steps, level=level, skipped=list(resolved.skipped))
     for target in resolved.targets:

@@ -2,9 +2,9 @@
 
 Targets come from the company's site list with environments (one cached read), narrowed by
 kind (live / staging), a name glob, explicit ids, and "every environment that ..." filters
-that need a read per environment. The plugin filter reads through a `PluginSource`: today
-`list_plugins` per environment; a company-wide plugin inventory can replace it without
-touching the selection (it answers the same question for many environments at once).
+that need a read. The plugin filter reads through a `PluginSource`: the company-wide plugin
+inventory (one read for every environment), falling back to `list_plugins` per environment
+where the inventory cannot answer.
 """
 
 from __future__ import annotations
@@ -107,9 +107,9 @@ def _name_matches(pattern: str, target: Target) -> bool:
 
 
 class PluginSource(Protocol):
-    """The plugins of many environments: env id -> the plugin list, or why it could not be read."""
+    """Plugin `slug` on many environments: env id -> its matching plugin entries, or why it could not be read."""
 
-    async def plugins(self, env_ids: Sequence[str]) -> Mapping[str, list[dict[str, Any]] | str]: ...
+    async def plugins(self, targets: Sequence[Target], slug: str) -> Mapping[str, list[dict[str, Any]] | str]: ...
 
 
 class EnvironmentPlugins:
@@ -119,7 +119,7 @@ class EnvironmentPlugins:
         self._reader = reader
         self._profile = profile
 
-    async def plugins(self, env_ids: Sequence[str]) -> Mapping[str, list[dict[str, Any]] | str]:
+    async def plugins(self, targets: Sequence[Target], slug: str) -> Mapping[str, list[dict[str, Any]] | str]:
         found: dict[str, list[dict[str, Any]] | str] = {}
         limit = anyio.CapacityLimiter(READ_CONCURRENCY)
 
@@ -134,9 +134,62 @@ class EnvironmentPlugins:
             found[env_id] = [p for p in items if isinstance(p, dict)] if isinstance(items, list) else []
 
         async with anyio.create_task_group() as tg:
-            for env_id in env_ids:
-                tg.start_soon(one, env_id)
+            for target in targets:
+                if target.env_id:
+                    tg.start_soon(one, target.env_id)
         return found
+
+
+class CompanyPlugins:
+    """One company-wide read (`list_company_plugins`, searched by slug) for every environment at once.
+
+    Kinsta names the environments that run a plugin by site and environment display name, not
+    by id: an environment whose names are not unique in the site list, or any answer this
+    cannot use (an older API without the list, a page that does not hold the plugin), is
+    asked per environment instead.
+    """
+
+    def __init__(self, reader: Reader, profile: Profile, fallback: PluginSource) -> None:
+        self._reader = reader
+        self._profile = profile
+        self._fallback = fallback
+
+    async def plugins(self, targets: Sequence[Target], slug: str) -> Mapping[str, list[dict[str, Any]] | str]:
+        try:
+            body = await self._reader.read(BY_NAME["list_company_plugins"], {"search": slug}, self._profile)
+        except ReadFailure:
+            return await self._fallback.plugins(targets, slug)
+        page = dig(body, "company", "plugins")
+        items = [i for i in dig(page, "items") or [] if isinstance(i, dict)]
+        item = next((i for i in items if str(i.get("name", "")).lower() == slug.lower()), None)
+        if item is None and (dig(page, "total") or 0) > len(items):
+            return await self._fallback.plugins(targets, slug)
+        named: dict[tuple[str, str], list[Target]] = {}
+        for target in targets:
+            named.setdefault(_names(target.site_display, target.env_display), []).append(target)
+        found: dict[str, list[dict[str, Any]] | str] = {t.id: [] for t in targets}
+        for install in (item or {}).get("environments") or []:
+            if not isinstance(install, dict):
+                continue
+            matches = named.get(_names(install.get("site_display_name"), install.get("display_name")), [])
+            if len(matches) == 1:
+                outdated = install.get("plugin_update") == "available"
+                found[matches[0].id] = [
+                    {
+                        "name": slug,
+                        "version": install.get("plugin_version"),
+                        "update": install.get("plugin_update"),
+                        "update_version": (item or {}).get("latest_version") if outdated else None,
+                    }
+                ]
+        ambiguous = [t for group in named.values() if len(group) > 1 for t in group]
+        if ambiguous:
+            found.update(await self._fallback.plugins(ambiguous, slug))
+        return found
+
+
+def _names(site: Any, env: Any) -> tuple[str, str]:
+    return (str(site or "").strip().lower(), str(env or "").strip().lower())
 
 
 def _bare(text: str) -> str:
@@ -150,7 +203,7 @@ def _outdated(plugin: Mapping[str, Any]) -> bool:
 
 async def _filter_by_plugin(targets: list[Target], selection: Selection, source: PluginSource, out: Resolved) -> None:
     slug = (selection.plugin or "").lower()
-    lists = await source.plugins([t.env_id for t in targets if t.env_id])
+    lists = await source.plugins([t for t in targets if t.env_id], slug)
     kept = []
     for target in targets:
         found = lists.get(target.id, [])
