@@ -285,6 +285,17 @@ async def test_clear_every_cache_of_one_environment_in_one_call() -> None:
     assert all(r.body["environment_id"] == ids.ACME_LIVE_ENV_ID for r in w.writes())
 
 
+async def test_a_grouped_tool_runs_the_member_its_selector_names() -> None:
+    arguments = {"operation": "clear_cache", "arguments": {"cache": "cdn"}, "environments": "staging"}
+    async with world() as w, client(w.server, "auto") as c:
+        result = await c.call_tool("run_batch", {**arguments, "dry_run": False})
+    envs = w.sim.state.environments
+    assert result.structured_content["totals"] == {"done": 3}
+    assert [r.path for r in w.writes()] == ["/sites/cdn/clear-cache"] * 3
+    assert all(r.body["cdn_cache_id"] == envs[r.body["environment_id"]].cdn_cache_id for r in w.writes())
+    assert {r.body["environment_id"] for r in w.writes()} == {e.id for e in envs.values() if e.name == "staging"}
+
+
 async def test_a_read_batch_runs_at_once_and_returns_each_target_data() -> None:
     async with world() as w, client(w.server, "auto") as c:
         result = await c.call_tool("run_batch", {"operation": "list_backups", "environments": "live"})
