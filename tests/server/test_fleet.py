@@ -100,12 +100,22 @@ async def test_requests_are_paced_within_kinsta_limits_when_a_batch_needs_more_t
     assert all(envs[e].cache_cleared_at is not None for e in live_env_ids(w.sim))
 
 
-async def test_one_failed_target_is_reported_with_kinsta_message_while_the_others_succeed() -> None:
+@pytest.mark.parametrize("mode", MODES)
+async def test_one_failed_target_is_reported_with_kinsta_message_while_the_others_succeed(mode: str) -> None:
+    progress: list[tuple[float, float | None, str | None]] = []
+
+    async def on_progress(value: float, total: float | None, message: str | None) -> None:
+        progress.append((value, total, message))
+
     async with world(sim_options=LIMITED) as w:
         add_sites(w.sim, 50)
         w.sim.fail_operations(BACKUP_PATH, times=1)
-        async with client(w.server, "auto") as c:
-            result = await c.call_tool("run_batch", {"preset": "backup_live", "dry_run": False})
+        async with client(w.server, mode) as c:
+            arguments = {"preset": "backup_live", "dry_run": False}
+            result = await c.call_tool("run_batch", arguments, progress_callback=on_progress)
+    # progress per finished target: 53 notifications counting up to 53, each naming its target and outcome
+    assert [(v, t) for v, t, _ in progress] == [(n, 53) for n in range(1, 54)]
+    assert sum("failed" in (m or "") for _, _, m in progress) == 1 and '"Client 50" / "Live"' in str(progress)
     data = result.structured_content
     assert data["totals"] == {"done": 52, "failed": 1} and not result.is_error
     failed = data["rows"][0]  # what needs acting on comes first
@@ -118,11 +128,13 @@ async def test_a_batch_that_outlives_the_wait_bound_returns_operation_ids_and_re
     async with world(sim_options={**LIMITED, "operation_seconds": 8.0}, operation_wait=6) as w:
         add_sites(w.sim, 50)
         async with client(w.server, "auto") as c:
+            began = w.clock.sim.time()
             first = await c.call_tool("run_batch", {"preset": "backup_live", "dry_run": False})
+            took = w.clock.sim.time() - began
             started = len(posts(w, "/manual-backups"))
             resume = first.structured_content["resume"]
             resumed = await c.call_tool("run_batch", {"resume": resume})
-    assert first.structured_content["totals"] == {"running": 53}
+    assert first.structured_content["totals"] == {"running": 53} and took <= 6.0  # within the wait bound
     assert len(resume) == 53 and "resume=" in text_of(first) and "Do not start these again" in text_of(first)
     assert resumed.structured_content["totals"] == {"done": 53}, text_of(resumed)
     assert len(posts(w, "/manual-backups")) == started == 53  # resuming sends no write
