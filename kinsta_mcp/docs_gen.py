@@ -46,7 +46,7 @@ class Listing:
 
 
 async def _listed(read_only: bool) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
-    from mcp.client import Client
+    from mcp_types import Resource
     from pydantic import SecretStr
 
     from kinsta_mcp.config import Profile, Settings
@@ -59,11 +59,10 @@ async def _listed(read_only: bool) -> tuple[list[Any], list[Any], list[Any], lis
         read_only=read_only,
     )
     server = build_server(settings, clients={})
-    async with Client(server) as client:  # a first request hands resources and prompts to the SDK
-        await client.list_prompts()
     tools = list(await server.list_tools())
     templates = list(await server.list_resource_templates())
-    resources = list(await server.list_resources())  # the static ones; clients also get per-site ones
+    # The static ones (clients also get one per site and environment, read live from Kinsta).
+    resources = [Resource.model_validate(entry) for entry in server.app.resources.static_entries()]
     prompts = list(await server.list_prompts())
     return tools, templates, resources, prompts
 

@@ -483,13 +483,6 @@ def test_reference_table_lists_every_option() -> None:
     assert set(config_module.Settings.model_fields) <= {o.key for o in OPTIONS}
 
 
-def test_readme_configuration_table_matches_the_code() -> None:
-    readme = REPO / "README.md"
-    assert config_reference_markdown().strip() in readme.read_text(encoding="utf-8"), (
-        "README's configuration table differs from config_reference_markdown(); paste `kinsta-mcp config --reference`"
-    )
-
-
 def test_exclude_tools_knows_every_served_tool() -> None:
     from kinsta_mcp.server.compiled import OVERVIEW_TOOL_NAME, WAIT_TOOL_NAME, compiled_tools
 

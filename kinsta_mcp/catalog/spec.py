@@ -71,6 +71,7 @@ class Toolset(enum.StrEnum):
     ANALYTICS = "analytics"  # analytics and usage
     COMPANY = "company"
     OPERATIONS = "operations"
+    FLEET = "fleet"  # one operation across many sites (run_batch)
 
 
 class RateClass(enum.StrEnum):

@@ -35,6 +35,7 @@ from kinsta_mcp.server.compiled import (
 )
 from kinsta_mcp.server.completions import Completer, register_completions
 from kinsta_mcp.server.find import FindError, check_arguments, find, found_text
+from kinsta_mcp.server.fleet.tool import Fleet
 from kinsta_mcp.server.overview import OVERVIEW_URI, company_overview, overview_text
 from kinsta_mcp.server.pipeline import Backend, CallContext, Outcome, run_call, wait_tool
 from kinsta_mcp.server.prompts import PROMPT_CHOICES, Prompts
@@ -110,7 +111,9 @@ class App:
         self.prompts = Prompts(visible)
         self.completer = Completer(self.resources, PROMPT_CHOICES, self.prompts.names)
         backend.write_listeners.append(self.resources.written)
-        backend.specials.update({"wait": wait_tool, "overview": _overview_tool, "find": _find_tool})
+        backend.specials.update(
+            {"wait": wait_tool, "overview": _overview_tool, "find": _find_tool, "batch": Fleet(self.selection.visible)}
+        )
         self._listed: list[Tool] | None = None
 
     def tool(self, name: str) -> ToolDef | str | None:

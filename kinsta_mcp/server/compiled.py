@@ -25,7 +25,7 @@ from kinsta_mcp.config import Confirmation, Settings
 from kinsta_mcp.server.schema import compact_schema, output_schema
 from kinsta_mcp.server.waiting import OperationOutcome
 
-Special = Literal["wait", "overview", "find"]
+Special = Literal["wait", "overview", "find", "batch"]
 
 # Tool-side options: never sent to Kinsta, handled by the pipeline.
 OPTION_FULL = "full"
@@ -244,7 +244,9 @@ def _special_tools() -> list[ToolDef]:
         annotations=_annotations("Find sites, environments, domains", Effect.READ, True),
         special="find",
     )
-    return [wait, overview, find]
+    from kinsta_mcp.server.fleet.schema import batch_tool
+
+    return [wait, overview, find, batch_tool()]
 
 
 @functools.cache
@@ -308,7 +310,26 @@ def select_tools(settings: Settings) -> Selection:
             visible.append(name)
         else:
             hidden[name] = "its toolset 'sites' is not enabled (--toolsets)"
+    _select_batch(settings, visible, hidden)
     return Selection(visible=tuple(visible), hidden=hidden)
+
+
+def _select_batch(settings: Settings, visible: list[str], hidden: dict[str, str]) -> None:
+    """The batch tool runs only tools this server shows; read-only mode hides it (it is annotated as a write)."""
+    from kinsta_mcp.server.fleet.plan import batchable
+    from kinsta_mcp.server.fleet.schema import BATCH_TOOL_NAME
+
+    tools = compiled_tools()
+    if BATCH_TOOL_NAME in settings.exclude_tools:
+        hidden[BATCH_TOOL_NAME] = "it is excluded (--exclude-tools)"
+    elif settings.read_only:
+        hidden[BATCH_TOOL_NAME] = "the server runs in read-only mode"
+    elif settings.toolsets is not None and Toolset.FLEET.value not in settings.toolsets:
+        hidden[BATCH_TOOL_NAME] = "its toolset 'fleet' is not enabled (--toolsets)"
+    elif not any(batchable(tools[name]) for name in visible):
+        hidden[BATCH_TOOL_NAME] = "no tool that acts on a site or environment is enabled"
+    else:
+        visible.append(BATCH_TOOL_NAME)
 
 
 def token_mode(settings: Settings) -> bool:

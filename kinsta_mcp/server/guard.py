@@ -23,7 +23,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from kinsta_mcp.catalog.spec import Operation
 from kinsta_mcp.config import Confirmation
 from kinsta_mcp.server.approvals import Approvals, Binding
 
@@ -34,6 +33,19 @@ CONFIRM_SCHEMA: dict[str, Any] = {
     "properties": {CONFIRM_FIELD: {"type": "boolean", "title": "Yes, do it"}},
     "required": [CONFIRM_FIELD],
 }
+
+
+class Guarded(Protocol):
+    """What the guard needs to know about what it guards: an operation, or a batch of them."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def guarded(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -91,14 +103,14 @@ def answer_from(action: str, content: Mapping[str, Any] | None) -> HumanAnswer:
     return HumanAnswer(action=action, confirmed=confirmed)
 
 
-def _not_agreed(op: Operation, answer: HumanAnswer) -> Refuse:
+def _not_agreed(op: Guarded, answer: HumanAnswer) -> Refuse:
     how = {"decline": "declined", "cancel": "cancelled"}.get(answer.action, "did not confirm")
     if answer.action == "accept":
         how = "did not confirm"
     return Refuse(f"{op.title}: the human {how}. Nothing was sent to Kinsta.")
 
 
-def _no_prompt(op: Operation) -> Refuse:
+def _no_prompt(op: Guarded) -> Refuse:
     return Refuse(
         f"{op.title} needs the human's yes, and this client cannot show a confirmation prompt (MCP form "
         "elicitation). Nothing was sent to Kinsta. Tell the user; to go ahead they can use a client that shows "
@@ -108,7 +120,7 @@ def _no_prompt(op: Operation) -> Refuse:
 
 
 async def decide(
-    op: Operation,
+    op: Guarded,
     binding: Binding,
     policy: Confirmation,
     confirmer: Confirmer,
@@ -141,7 +153,7 @@ async def decide(
 
 
 async def _decide_in_rounds(
-    op: Operation, binding: Binding, confirmer: Confirmer, approvals: Approvals, preview: Any
+    op: Guarded, binding: Binding, confirmer: Confirmer, approvals: Approvals, preview: Any
 ) -> Decision:
     state, answer = confirmer.round_answer()
     if state is not None and answer is not None:

@@ -97,7 +97,7 @@ class CallContext(Confirmer, Protocol):
 WriteListener = Callable[[Operation, Mapping[str, Any], str, CallContext], Awaitable[None]]
 """Told after a write succeeded: the operation, its arguments, the profile name, the call."""
 
-Special = Callable[["Backend", Parsed, Profile, CallContext], Awaitable[Outcome]]
+Special = Callable[["Backend", Parsed, Profile, CallContext], Awaitable["Outcome | Ask"]]
 
 
 @dataclass

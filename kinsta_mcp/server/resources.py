@@ -263,10 +263,14 @@ class Resources:
     async def sites(self, profile: Profile | None = None) -> list[dict[str, Any]]:
         return sites_of(await self.reader.site_list(profile or self.profile))
 
+    def static_entries(self) -> list[dict[str, Any]]:
+        """The resources that do not depend on the company's sites."""
+        static = [spec.entry() for spec in self.specs if not spec.variables]
+        return static + [resource.entry(uri) for uri, resource in self.extra.items()]
+
     async def listing(self) -> list[dict[str, Any]]:
         """Static resources, then concrete ones for the company's sites and environments, bounded."""
-        out = [spec.entry() for spec in self.specs if not spec.variables]
-        out += [static.entry(uri) for uri, static in self.extra.items()]
+        out = self.static_entries()
         per_site = [s for s in self.specs if not s.is_family and s.variables == ["site_id"]]
         per_env = [
             s

@@ -75,6 +75,69 @@ class WaitPolicy:
     confirm_after: float = 2.0
 
 
+class Watch:
+    """What is known about one operation while it is awaited: the rules for each poll's answer.
+
+    `wait_for` follows one operation with it; a fleet batch follows many in one polling loop.
+    """
+
+    def __init__(self, operation_id: str, started: float, policy: WaitPolicy | None = None) -> None:
+        self.operation_id = operation_id
+        self.started = started
+        self.policy = policy or WaitPolicy()
+        self.polls = 0
+        self.message = "started"
+        self.basis: str | None = None
+        self.failure: PollAnswer | None = None  # a failure answer waiting for its confirmation
+
+    def outcome(
+        self, state: State, now: float, answer: PollAnswer | None = None, why: str | None = None
+    ) -> OperationOutcome:
+        return OperationOutcome(
+            operation_id=self.operation_id,
+            state=state,
+            message=(answer.message if answer else None) or self.message,
+            data=answer.data if answer else None,
+            waited_seconds=round(now - self.started, 3),
+            polls=self.polls,
+            basis=why,
+        )
+
+    def ended(self, now: float) -> OperationOutcome:
+        """The outcome when the wait ends before the operation does."""
+        if self.failure is not None:
+            self.basis = "Kinsta answered once that it failed; the wait ended before a second poll could confirm it"
+        return self.outcome("running", now, why=self.basis)
+
+    def take(self, answer: PollAnswer, now: float) -> OperationOutcome | None:
+        """Learn one poll's answer: the final outcome, or None while it is not known yet."""
+        self.polls += 1
+        elapsed = now - self.started
+        if answer.status is PollStatus.SUCCEEDED:
+            return self.outcome("succeeded", now, answer)
+        if answer.status is PollStatus.FAILED:
+            if self.failure is not None:
+                return self.outcome(
+                    "failed", now, answer, "Kinsta answered that it failed, on two polls a moment apart"
+                )
+            self.failure = answer
+            self.message = "Kinsta reported a failure; checking again to be sure"
+        elif answer.status is PollStatus.NOT_FOUND:
+            self.failure = None
+            if elapsed >= self.policy.not_visible_grace:
+                why = f"Kinsta has not known this operation for {self.policy.not_visible_grace:.0f}s"
+                return self.outcome("not_found", now, PollAnswer(PollStatus.NOT_FOUND, answer.message), why)
+            self.message = "queued (not visible yet)"
+        elif answer.status is PollStatus.UNKNOWN:
+            # Asking failed, not the operation: it keeps running, so keep waiting (within the bound).
+            self.basis = f"the last poll could not tell: {answer.message}"
+            self.message = answer.message or "not known yet"
+        else:
+            self.failure, self.basis = None, None
+            self.message = answer.message or "in progress"
+        return None
+
+
 async def wait_for(
     operation_id: str,
     poll: Poll,
@@ -85,56 +148,18 @@ async def wait_for(
 ) -> OperationOutcome:
     """Poll until the operation finishes or `max_wait` seconds pass. Cancellation stops it at once."""
     policy = policy or WaitPolicy()
-    start = clock.monotonic()
+    watch = Watch(operation_id, clock.monotonic(), policy)
     interval = policy.first_interval
-    polls = 0
-    last_message = "started"
-    basis: str | None = None
-    failure: PollAnswer | None = None  # a failure answer waiting for its confirmation
-
-    def outcome(state: State, answer: PollAnswer | None = None, why: str | None = None) -> OperationOutcome:
-        return OperationOutcome(
-            operation_id=operation_id,
-            state=state,
-            message=(answer.message if answer else None) or last_message,
-            data=answer.data if answer else None,
-            waited_seconds=round(clock.monotonic() - start, 3),
-            polls=polls,
-            basis=why,
-        )
-
     while True:
-        remaining = max_wait - (clock.monotonic() - start)
+        remaining = max_wait - (clock.monotonic() - watch.started)
         if remaining <= 0:
-            if failure is not None:
-                basis = "Kinsta answered once that it failed; the wait ended before a second poll could confirm it"
-            return outcome("running", why=basis)
-        delay = policy.confirm_after if failure is not None else interval
+            return watch.ended(clock.monotonic())
+        delay = policy.confirm_after if watch.failure is not None else interval
         await clock.sleep(min(delay, remaining))
-        if failure is None:
+        if watch.failure is None:
             interval = min(interval * policy.growth, policy.max_interval)
-        answer = await poll(operation_id)
-        polls += 1
-        elapsed = clock.monotonic() - start
-        if answer.status is PollStatus.SUCCEEDED:
-            return outcome("succeeded", answer)
-        if answer.status is PollStatus.FAILED:
-            if failure is not None:
-                return outcome("failed", answer, "Kinsta answered that it failed, on two polls a moment apart")
-            failure = answer
-            last_message = "Kinsta reported a failure; checking again to be sure"
-        elif answer.status is PollStatus.NOT_FOUND:
-            failure = None
-            if elapsed >= policy.not_visible_grace:
-                why = f"Kinsta has not known this operation for {policy.not_visible_grace:.0f}s"
-                return outcome("not_found", PollAnswer(PollStatus.NOT_FOUND, answer.message), why)
-            last_message = "queued (not visible yet)"
-        elif answer.status is PollStatus.UNKNOWN:
-            # Asking failed, not the operation: it keeps running, so keep waiting (within the bound).
-            basis = f"the last poll could not tell: {answer.message}"
-            last_message = answer.message or "not known yet"
-        else:
-            failure, basis = None, None
-            last_message = answer.message or "in progress"
+        finished = watch.take(await poll(operation_id), clock.monotonic())
+        if finished is not None:
+            return finished
         if on_progress is not None:
-            await on_progress(elapsed, last_message)
+            await on_progress(clock.monotonic() - watch.started, watch.message)

@@ -427,24 +427,6 @@ def test_versions_come_from_one_place() -> None:
     assert [p["version"] for p in server["packages"]] == [__version__]
 
 
-def test_mcpb_manifest_asks_for_the_key_as_a_sensitive_setting() -> None:
-    manifest = load("manifest.json")
-    assert manifest["manifest_version"] == "0.3"
-    assert {"name", "version", "description", "author", "server"} <= set(manifest)
-    config = manifest["user_config"]
-    assert config["api_key"]["sensitive"] is True and config["api_key"]["required"] is True
-    assert config["company_id"]["required"] is True and not config["company_id"].get("sensitive")
-    mcp = manifest["server"]["mcp_config"]
-    assert mcp["args"] == ["-m", "kinsta_mcp"]
-    env = mcp["env"]
-    assert env["KINSTA_API_KEY"] == "${user_config.api_key}"
-    assert env["KINSTA_COMPANY_ID"] == "${user_config.company_id}"
-    # Every user setting reaches the server, through a variable the server reads.
-    for key in config:
-        assert f"${{user_config.{key}}}" in env.values(), key
-    assert {k for k in env if k.startswith("KINSTA")} <= SETTINGS_ENV
-
-
 def test_registry_entry_names_the_pypi_package_and_its_settings() -> None:
     server = load("server.json")
     (package,) = server["packages"]

@@ -1,0 +1,153 @@
+"""What a batch shows: the human's confirmation, the dry run, and the result table within the budget.
+
+Every target is named (quoted and cleaned by `untrusted.one_line`, via `Target.label`). The
+result keeps what needs acting on first (failed, still running, not started, skipped) and
+leaves out finished rows and read data before anything else when it would pass the result
+budget, saying what was left out and how to see it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from kinsta_mcp.server.fleet.plan import Plan
+from kinsta_mcp.server.fleet.schema import BATCH_TOOL_NAME, BatchResult, BatchRow, target_fields
+from kinsta_mcp.server.pipeline import Outcome
+from kinsta_mcp.server.previews import render
+
+ORDER = ("failed", "running", "not_started", "skipped", "done", "planned")
+_RESERVE = 1200  # bytes kept for the header and the notes around the rows
+_SHOWN_NOTE = 200
+
+
+def _what(plan: Plan) -> list[str]:
+    """Each step's consequence, with the per-target ids said once for all targets."""
+    everyone = {"site_id": "every site listed below", "env_id": "every environment listed below"}
+    lines = []
+    for step in plan.steps:
+        shared = {k: v for k, v in step.shared.items() if k not in target_fields(step.op)}
+        facts = {k: v for k, v in everyone.items() if k in step.op.input.model_fields}
+        lines.append(render(step.op, {**dict.fromkeys(facts), **shared}, facts))
+    return lines
+
+
+def _target_lines(plan: Plan) -> list[str]:
+    by_target: dict[str, list[str]] = {}
+    labels: dict[str, str] = {}
+    for item in plan.items:
+        labels[item.target.id] = item.target.label + (f": {item.note}" if item.note else "")
+        by_target.setdefault(item.target.id, []).append(item.step.tool)
+    multi = len(plan.steps) > 1
+    return [f"- {labels[t]} ({t})" + (f" [{', '.join(tools)}]" if multi else "") for t, tools in by_target.items()]
+
+
+def _skipped_lines(plan: Plan) -> list[str]:
+    return [f"- {label} ({target_id}): skipped, {why}" for label, target_id, why in plan.skipped]
+
+
+def confirmation(plan: Plan) -> str:
+    """What the human confirms: every call, every target by name."""
+    lines = [f"Batch: {plan.title}, {len(plan.items)} call(s) on {len(plan.targets)} target(s).", *_what(plan)]
+    lines += [f"Targets ({len(plan.targets)}):", *_target_lines(plan)]
+    if plan.skipped:
+        lines += [f"Not included ({len(plan.skipped)}):", *_skipped_lines(plan)]
+    return "\n".join(lines)
+
+
+def _size(value: Any) -> int:
+    return len(json.dumps(value, ensure_ascii=False, default=str).encode())
+
+
+def _row_line(row: BatchRow) -> str:
+    parts = [f"- {row.target} ({row.id}) {row.operation}: {row.outcome.upper().replace('_', ' ')}"]
+    if row.created:
+        parts.append(", ".join(f"{k} {v}" for k, v in row.created.items()))
+    if row.operation_id and row.outcome == "running":
+        parts.append(f"operation {row.operation_id}")
+    if row.message and row.outcome != "done":
+        message = row.message if len(row.message) <= _SHOWN_NOTE else row.message[: _SHOWN_NOTE - 1] + "…"
+        parts.append(f"Kinsta says: {message}" if row.outcome == "failed" else message)
+    return " - ".join(parts)
+
+
+def result(title: str, rows: Sequence[BatchRow], budget: int, *, dry_run: bool, header: str = "") -> Outcome:
+    """The table of target -> outcome, within `budget` bytes per channel."""
+    totals = dict(Counter(row.outcome for row in rows))
+    ordered = sorted(rows, key=lambda r: ORDER.index(r.outcome) if r.outcome in ORDER else len(ORDER))
+    resume = [r.operation_id for r in ordered if r.outcome == "running" and r.operation_id]
+    summary = ", ".join(f"{totals[state]} {state.replace('_', ' ')}" for state in ORDER if state in totals)
+    lines = [f"{title}: {summary or 'no targets'}." + (" Dry run: nothing was sent." if dry_run else "")]
+    if header:
+        lines.append(header)
+    kept: list[BatchRow] = []
+    text_used = _size("\n".join(lines)) + _size(resume) + _RESERVE
+    json_used = text_used
+    no_data = 0
+    for row in ordered:
+        line = _row_line(row)
+        entry = row.model_dump(mode="json", exclude_none=True)
+        if row.data is not None and json_used + _size(entry) > budget:
+            row = row.model_copy(update={"data": None})
+            entry.pop("data", None)
+            no_data += 1
+        if text_used + _size(line) > budget or json_used + _size(entry) > budget:
+            break
+        kept.append(row)
+        lines.append(line)
+        text_used += _size(line)
+        json_used += _size(entry)
+    left_out = _left_out(ordered[len(kept) :], no_data)
+    if resume:
+        lines.append(
+            f"Still running: resume with {BATCH_TOOL_NAME}(resume={json.dumps(resume)}) or wait_for_operation per id. "
+            "Do not start these again."
+        )
+    waiting = [r.id for r in ordered if r.outcome == "not_started"]
+    if waiting:
+        lines.append(f"Not started (nothing was sent for them): run the batch again with ids={json.dumps(waiting)}.")
+    if left_out:
+        lines.append(left_out)
+    structured = BatchResult(
+        batch=title, dry_run=dry_run, totals=totals, rows=kept, resume=resume, left_out=left_out
+    ).model_dump(mode="json", exclude_none=True)
+    failed = totals.get("failed", 0)
+    return Outcome("\n".join(lines), structured, is_error=bool(rows) and failed == len(rows))
+
+
+def _left_out(rest: Sequence[BatchRow], no_data: int) -> str | None:
+    notes = []
+    if rest:
+        counts = Counter(row.outcome for row in rest)
+        what = ", ".join(f"{n} {state}" for state, n in counts.items())
+        notes.append(
+            f"{len(rest)} row(s) left out to stay within the result budget ({what}); narrow the targets with "
+            "name= or ids= to see them."
+        )
+    if no_data:
+        notes.append(f"The data of {no_data} target(s) was left out: call the tool itself for one target to see it.")
+    return " ".join(notes) or None
+
+
+def preview(plan: Plan, budget: int) -> Outcome:
+    """A dry run: every target with what will happen; nothing sent."""
+    rows = [
+        BatchRow(
+            target=item.target.label,
+            id=item.target.id,
+            operation=item.step.tool,
+            outcome="planned",
+            message=item.note,
+        )
+        for item in plan.items
+    ]
+    rows += [
+        BatchRow(target=label, id=i, operation="-", outcome="skipped", message=why) for label, i, why in plan.skipped
+    ]
+    ask = " The human will be asked once for the whole batch." if plan.guarded else ""
+    header = "\n".join(
+        [*_what(plan), f"To run it: call {BATCH_TOOL_NAME} again with the same arguments and dry_run=false.{ask}"]
+    )
+    return result(plan.title, rows, budget, dry_run=True, header=header)
