@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kinsta_mcp.catalog import BY_NAME
 from kinsta_mcp.catalog.spec import Toolset
 from kinsta_mcp.config import config_reference_markdown
 
@@ -80,25 +79,47 @@ def _cell(text: str | None) -> str:
     return " ".join((text or "").split()).replace("|", "\\|")
 
 
+_RISK_WORDS = {
+    "destroys-data": "destroys data",
+    "grants-access": "grants access",
+    "redirects-traffic": "redirects traffic",
+    "reveals-secret": "reveals a secret",
+}
+
+
 def tool_kind(tool: Any) -> str:
-    operation = BY_NAME.get(tool.name)
+    """Read or write, and what needs the human's yes (by the risks its operations declare)."""
+    from kinsta_mcp.server.compiled import compiled_tools
+
+    compiled = compiled_tools().get(tool.name)
+    operations = list(compiled.operations.values()) if compiled is not None else []
     hints = tool.annotations
-    if operation is not None and operation.reveals_secret:
-        kind = "reveals a secret: confirmed"
+    risks = sorted({_RISK_WORDS[op.risk.value] for op in operations if op.guarded and op.risk is not None})
+    if risks:
+        kind = f"{', '.join(risks)}: confirmed"
     elif hints is not None and hints.read_only_hint:
         kind = "read"
     elif hints is not None and hints.destructive_hint:
         kind = "irreversible: confirmed"
     else:
         kind = "write"
-    if operation is not None and operation.is_async:
+    if any(op.is_async for op in operations):
         kind += ", awaited"
     return kind
 
 
 def _kinsta_call(tool: Any) -> str:
-    operation = BY_NAME.get(tool.name)
-    return f"`{operation.method} {operation.path}`" if operation is not None else "(several calls)"
+    from kinsta_mcp.server.compiled import compiled_tools
+
+    compiled = compiled_tools().get(tool.name)
+    if compiled is None or not compiled.operations:
+        return "(several calls)"
+    if compiled.selector is None:
+        op = compiled.operation(None)
+        return f"`{op.method} {op.path}`"
+    return "<br>".join(
+        f"{compiled.selector}={value}: `{op.method} {op.path}`" for value, op in compiled.operations.items()
+    )
 
 
 def _toolset(tool: Any) -> str:

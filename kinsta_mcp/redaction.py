@@ -1,6 +1,18 @@
-"""What counts as a secret by its field name: one rule for logs, tool results, previews and the audit trail."""
+"""Secrets out of everything the server writes or returns: one rule for names, one walker.
+
+Logs, tool results, previews and the audit trail all redact with `redact`: a value under a
+secret-sounding field name is replaced, and every other string can be passed through a text
+rule (cleaning for results, secret options and known values for the audit trail and logs).
+"""
 
 from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+REDACTED = "[redacted]"
 
 _SECRET_NAME_PARTS = (
     "password",
@@ -15,7 +27,58 @@ _SECRET_NAME_PARTS = (
 )
 
 
+@functools.lru_cache(maxsize=4096)  # the same keys come back on every record
 def is_secret_name(name: str) -> bool:
     """True for field names such as `admin_password`, `confirmation_token`, `custom_ssl_key`."""
     lowered = name.lower()
     return any(part in lowered for part in _SECRET_NAME_PARTS)
+
+
+def redact(
+    value: Any,
+    *,
+    names: bool = True,
+    only_strings: bool = False,
+    text: Callable[[str], str] | None = None,
+    keys: Callable[[str], str] | None = None,
+    placeholder: str = REDACTED,
+) -> Any:
+    """A copy of `value` (mappings and sequences, at any depth).
+
+    - `names`: a value under a secret-sounding field name becomes `placeholder`; with
+      `only_strings`, only string values do (flags such as `is_password_auth_enabled` and
+      lists such as `api_keys` keep theirs).
+    - `text`: applied to every other string; `keys`: to every key.
+    """
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, Mapping):
+            out: dict[Any, Any] = {}
+            for k, v in node.items():
+                name = str(k)
+                hidden = names and is_secret_name(name) and v is not None and (not only_strings or isinstance(v, str))
+                out[keys(name) if keys else k] = placeholder if hidden else walk(v)
+            return out
+        if isinstance(node, list | tuple):
+            return [walk(item) for item in node]
+        if isinstance(node, str) and text is not None:
+            return text(node)
+        return node
+
+    return walk(value)
+
+
+# `--user_pass=x`, `--password x`, `pass=x`: secret-looking options inside free text (WP-CLI commands).
+_SECRET_OPTION = re.compile(
+    r"(--[\w-]*(?:pass|pwd|secret|token|key)[\w-]*(?:=|\s+)|\b[\w-]*(?:pass|pwd|secret|token)[\w-]*=)"
+    r"(\"[^\"]*\"|'[^']*'|\S+)",
+    re.I,
+)
+
+
+def redact_text(text: str, known: Iterable[str] = ()) -> str:
+    """`text` with known secret values and secret-looking options replaced."""
+    for value in known:
+        if value and len(value) >= 8:
+            text = text.replace(value, REDACTED)
+    return _SECRET_OPTION.sub(lambda m: m.group(1) + REDACTED, text)

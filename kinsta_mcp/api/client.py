@@ -41,7 +41,7 @@ from kinsta_mcp.api.errors import (
 from kinsta_mcp.api.ratelimit import RateLimiter, retry_delay
 from kinsta_mcp.api.request import PreparedRequest, RequestBuildError, build_request
 from kinsta_mcp.catalog.spec import Operation, RateClass
-from kinsta_mcp.redaction import is_secret_name
+from kinsta_mcp.redaction import is_secret_name, redact, redact_text
 
 if TYPE_CHECKING:  # httpx is imported on first use: start-up (answering initialize) does not need it
     import httpx
@@ -62,13 +62,9 @@ class ApiResponse:
     headers: Mapping[str, str]
 
 
-def redact(value: Any) -> Any:
-    """`value` with every secret-looking field (password, token, ...) replaced, at any depth."""
-    if isinstance(value, Mapping):
-        return {key: "***" if is_secret_name(str(key)) else redact(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [redact(item) for item in value]
-    return value
+def redact_body(value: Any) -> Any:
+    """A request body as it may be logged: secret fields, and secret options inside text, masked."""
+    return redact(value, text=redact_text, placeholder="***")
 
 
 def _redact_query(query: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -273,7 +269,7 @@ class KinstaClient:
                 method,
                 request.path,
                 _redact_query(request.query),
-                json.dumps(redact(request.body)) if request.body is not None else "-",
+                json.dumps(redact_body(request.body)) if request.body is not None else "-",
                 retry + 1,
             )
         started = self.clock.monotonic()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import secrets
 import threading
 from collections.abc import Iterable, Mapping
@@ -20,59 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kinsta_mcp.redaction import is_secret_name
+from kinsta_mcp.redaction import redact, redact_text
 
 log = logging.getLogger("kinsta_mcp.audit")
-
-REDACTED = "[redacted]"
-# `--user_pass=x`, `--password x`, `pass=x`: secret-looking options inside free text (WP-CLI commands).
-_SECRET_OPTION = re.compile(
-    r"(--[\w-]*(?:pass|pwd|secret|token|key)[\w-]*(?:=|\s+)|\b[\w-]*(?:pass|pwd|secret|token)[\w-]*=)"
-    r"(\"[^\"]*\"|'[^']*'|\S+)",
-    re.I,
-)
-
-
-def redact_text(text: str, known: Iterable[str] = ()) -> str:
-    """`text` with known secret values and secret-looking options replaced."""
-    for value in known:
-        if value and len(value) >= 8:
-            text = text.replace(value, REDACTED)
-    return _SECRET_OPTION.sub(lambda m: m.group(1) + REDACTED, text)
-
-
-def redact(value: Any) -> Any:
-    """A copy of `value` with every field whose name says it is secret replaced."""
-    if isinstance(value, Mapping):
-        return {k: (REDACTED if is_secret_name(str(k)) and v is not None else redact(v)) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [redact(v) for v in value]
-    return value
-
-
-def redact_secret_values(value: Any) -> Any:
-    """A copy of `value` with every text under a secret-sounding field name replaced.
-
-    For results: flags such as `is_password_auth_enabled` and lists such as `api_keys` keep their values.
-    """
-    if isinstance(value, Mapping):
-        return {
-            k: (REDACTED if is_secret_name(str(k)) and isinstance(v, str) else redact_secret_values(v))
-            for k, v in value.items()
-        }
-    if isinstance(value, list | tuple):
-        return [redact_secret_values(v) for v in value]
-    return value
-
-
-def _redact_values(value: Any, known: tuple[str, ...]) -> Any:
-    if isinstance(value, str):
-        return redact_text(value, known)
-    if isinstance(value, Mapping):
-        return {k: _redact_values(v, known) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_redact_values(v, known) for v in value]
-    return value
 
 
 class AuditLog:
@@ -97,7 +46,7 @@ class AuditLog:
             return
         entry = {
             "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
-            **_redact_values(redact(dict(record)), self._known),
+            **redact(dict(record), text=lambda text: redact_text(text, self._known)),
         }
         line = json.dumps(entry, default=str, ensure_ascii=False)
         try:

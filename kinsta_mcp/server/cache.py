@@ -10,18 +10,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
+from kinsta_mcp.api.clock import Clock
 from kinsta_mcp.catalog.spec import Operation
 
 log = logging.getLogger("kinsta_mcp.cache")
 
 DEFAULT_TTL = 30.0  # seconds; the resource_ttl setting chooses it for the server
 MAX_ENTRIES = 1024
-
-
-class MonotonicClock(Protocol):
-    def monotonic(self) -> float: ...
 
 
 def id_values(args: Mapping[str, Any]) -> frozenset[str]:
@@ -59,7 +56,7 @@ class _Entry:
 class ReadCache:
     """Values kept until `ttl` seconds have passed on `clock`, or until a write drops them."""
 
-    def __init__(self, clock: MonotonicClock, ttl: float = DEFAULT_TTL, max_entries: int = MAX_ENTRIES) -> None:
+    def __init__(self, clock: Clock, ttl: float = DEFAULT_TTL, max_entries: int = MAX_ENTRIES) -> None:
         self.clock = clock
         self.ttl = ttl
         self.max_entries = max_entries

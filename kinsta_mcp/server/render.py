@@ -79,7 +79,11 @@ def scalar_text(key: str, value: Scalar, byte_scope: bool = False, null: str = "
         if moment is not None:
             return moment
     if is_byte_key(key, byte_scope):
-        number = int(value) if isinstance(value, int) or (isinstance(value, str) and value.isdigit()) else None
+        number = (
+            int(value)
+            if isinstance(value, int) or (isinstance(value, str) and value.isascii() and value.isdigit())
+            else None
+        )
         if number is not None:
             return f"{value} ({human_bytes(number)})"
     return str(value)

@@ -428,9 +428,13 @@ async def test_debug_logs_show_the_request_but_not_secrets(
     assert "Authorization" not in caplog.text
 
 
-def test_redact_reaches_nested_secrets() -> None:
-    redacted = client_module.redact({"a": [{"admin_password": "p1", "keep": 1}], "sftp": {"token": "t"}})
-    assert redacted == {"a": [{"admin_password": "***", "keep": 1}], "sftp": {"token": "***"}}
+def test_a_logged_body_hides_nested_secrets_and_secret_options_in_text() -> None:
+    body = {"a": [{"admin_password": "p1", "keep": 1}], "sftp": {"token": "t"}, "command": "wp x --user_pass=abc"}
+    assert client_module.redact_body(body) == {
+        "a": [{"admin_password": "***", "keep": 1}],
+        "sftp": {"token": "***"},
+        "command": "wp x --user_pass=[redacted]",
+    }
 
 
 @pytest.mark.anyio

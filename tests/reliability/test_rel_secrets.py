@@ -29,8 +29,9 @@ from kinsta_mcp.catalog import BY_NAME, OPERATIONS
 from kinsta_mcp.catalog.spec import Effect
 from kinsta_mcp.config import Profile
 from kinsta_mcp.logs import setup_logging
+from kinsta_mcp.redaction import REDACTED, redact
 from kinsta_mcp.server.app import build_server, make_clients
-from kinsta_mcp.server.audit import REDACTED, AuditLog, redact
+from kinsta_mcp.server.audit import AuditLog
 from kinsta_mcp.server.compiled import WAIT_TOOL_NAME
 from kinsta_mcp.simulator import DEMO_COMPANY_ID, Fault, KeyInfo, SimClock, Simulator
 from kinsta_mcp.simulator import seed as ids
