@@ -33,7 +33,7 @@ flood = load_benchmark()
 
 
 async def test_another_principal_is_served_through_a_flood() -> None:
-    scale = 12.0  # a Kinsta minute lasts 5 s: long enough for the flooder to spend its share within one
+    scale = 20.0  # a Kinsta minute lasts 3 s: long enough for the flooder to spend its share within one
     window = 60.0 / scale
     report = await flood.run_flood(
         initialize=60,
