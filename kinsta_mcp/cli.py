@@ -332,8 +332,8 @@ def serve(settings: Settings) -> int:
     if settings.confirmation == "off":
         # Announced whatever the log level: every irreversible call now runs without asking anyone.
         _say(
-            f"{PROG}: WARNING: confirmation is off: irreversible and secret-revealing tools "
-            "(delete site, restore backup, ...) run without asking"
+            f"{PROG}: WARNING: confirmation is off: tools that destroy data, grant access, redirect traffic "
+            "or reveal a secret (delete site, new SFTP login, DNS records, ...) run without asking"
         )
     from kinsta_mcp.server.app import run
 
