@@ -121,7 +121,7 @@ def build_profiles(
 
 
 def demo_profile() -> Profile:
-    from kinsta_mcp.simulator import DEMO_API_KEY, DEMO_COMPANY_ID
+    from kinsta_mcp.demo import DEMO_API_KEY, DEMO_COMPANY_ID
 
     return Profile(name=DEMO_PROFILE_NAME, api_key=SecretStr(DEMO_API_KEY), company_id=DEMO_COMPANY_ID)
 

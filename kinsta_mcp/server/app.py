@@ -22,6 +22,7 @@ from kinsta_mcp.api.client import KinstaClient
 from kinsta_mcp.api.clock import Clock, SystemClock
 from kinsta_mcp.api.ratelimit import RateLimiter
 from kinsta_mcp.config import Confirmation, Profile, Settings
+from kinsta_mcp.demo import DEMO_BASE_URL
 from kinsta_mcp.server.approvals import Approvals
 from kinsta_mcp.server.audit import AuditLog
 from kinsta_mcp.server.auth import auth_settings, check_http_settings, token_verifier
@@ -32,6 +33,7 @@ from kinsta_mcp.server.compiled import (
     compiled_tools,
     listed_schema,
     select_tools,
+    site_reader_hidden,
 )
 from kinsta_mcp.server.completions import Completer, register_completions
 from kinsta_mcp.server.find import FindError, check_arguments, find, found_text
@@ -87,7 +89,7 @@ _FIND_INSTRUCTIONS = "find searches sites, environments, domains and DNS zones b
 
 
 def instructions(settings: Settings) -> str:
-    found = _FIND_INSTRUCTIONS if FIND_TOOL_NAME in select_tools(settings).visible else ""
+    found = _FIND_INSTRUCTIONS if site_reader_hidden(settings, FIND_TOOL_NAME) is None else ""
     return _INSTRUCTIONS + found + _GUARD_INSTRUCTIONS[settings.confirmation]
 
 
@@ -166,6 +168,27 @@ async def _find_tool(backend: Backend, parsed: Parsed, profile: Profile, call: C
     return Outcome(found_text(found), found.model_dump(mode="json", exclude_none=True))
 
 
+class DemoTransport:
+    """The built-in simulator as an httpx transport, built on the first request (not before
+    `initialize` is answered: importing the simulator costs a quarter of a second)."""
+
+    def __init__(self) -> None:
+        self._inner: Any = None
+
+    async def handle_async_request(self, request: Any) -> Any:
+        if self._inner is None:
+            from kinsta_mcp.simulator import Simulator
+
+            simulator = Simulator(operation_seconds=3.0)
+            assert simulator.base_url == DEMO_BASE_URL, "the simulator moved: update DEMO_BASE_URL"
+            self._inner = simulator.transport()
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        if self._inner is not None:
+            await self._inner.aclose()
+
+
 def make_clients(
     settings: Settings,
     clock: Clock | None = None,
@@ -224,8 +247,8 @@ def build_server(
         token_verifier=token_verifier(settings),  # HTTP only: stdio and in-process clients carry no token
         auth=auth_settings(settings),
     )
-    server.app = App(settings, backend, bus)
-    register_completions(server, server.app.completer)
+    server.make_app = lambda: App(settings, backend, bus)
+    register_completions(server, server.complete)
     return server
 
 
@@ -235,11 +258,8 @@ async def serve(settings: Settings) -> None:
     async with AsyncExitStack() as stack:
         transport: httpx.AsyncBaseTransport | None = None
         if settings.demo:
-            from kinsta_mcp.simulator import Simulator
-
-            simulator = Simulator(operation_seconds=3.0)
-            transport = simulator.transport()
-            settings = settings.model_copy(update={"api_base_url": simulator.base_url})
+            transport = DemoTransport()  # type: ignore[assignment]  # duck-typed: httpx is imported late
+            settings = settings.model_copy(update={"api_base_url": DEMO_BASE_URL})
             sys.stderr.write(  # stderr: stdout carries the protocol
                 "kinsta-mcp: DEMO mode, serving the built-in Kinsta simulator (no account, no network). "
                 "Data is made up and lives only in this process.\n"

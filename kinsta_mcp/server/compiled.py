@@ -280,6 +280,18 @@ class Selection:
     hidden: Mapping[str, str]
 
 
+def site_reader_hidden(settings: Settings, name: str) -> str | None:
+    """Why the overview or find tool is hidden, or None: they read the site list, so the sites toolset.
+
+    Cheap (no compiling): the server instructions ask it before `initialize` is answered.
+    """
+    if name in settings.exclude_tools:
+        return "it is excluded (--exclude-tools)"
+    if settings.toolsets is None or Toolset.SITES.value in settings.toolsets:
+        return None
+    return "its toolset 'sites' is not enabled (--toolsets)"
+
+
 def select_tools(settings: Settings) -> Selection:
     tools = compiled_tools()
     wanted = set(settings.toolsets) if settings.toolsets is not None else None
@@ -303,13 +315,12 @@ def select_tools(settings: Settings) -> Selection:
         visible.append(WAIT_TOOL_NAME)
     else:
         hidden[WAIT_TOOL_NAME] = "no tool that starts a long operation is enabled"
-    for name in (OVERVIEW_TOOL_NAME, FIND_TOOL_NAME):  # reads of the site list: the sites toolset
-        if name in settings.exclude_tools:
-            hidden[name] = "it is excluded (--exclude-tools)"
-        elif wanted is None or Toolset.SITES.value in wanted:
+    for name in (OVERVIEW_TOOL_NAME, FIND_TOOL_NAME):
+        why = site_reader_hidden(settings, name)
+        if why is None:
             visible.append(name)
         else:
-            hidden[name] = "its toolset 'sites' is not enabled (--toolsets)"
+            hidden[name] = why
     _select_batch(settings, visible, hidden)
     return Selection(visible=tuple(visible), hidden=hidden)
 

@@ -9,7 +9,7 @@ declarations behind the template.
 from __future__ import annotations
 
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from mcp.server.mcpserver import MCPServer
@@ -119,5 +119,5 @@ class Completer:
         return Completion(values=values[:MAX_VALUES], total=len(values), has_more=len(values) > MAX_VALUES)
 
 
-def register_completions(server: MCPServer[Any], completer: Completer) -> None:
-    server.completion()(completer.complete)  # type: ignore[no-untyped-call]  # the SDK leaves it untyped
+def register_completions(server: MCPServer[Any], complete: Callable[..., Awaitable[Completion | None]]) -> None:
+    server.completion()(complete)  # type: ignore[no-untyped-call]  # the SDK leaves it untyped

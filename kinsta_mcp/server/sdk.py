@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from mcp.server.lowlevel.helper_types import ReadResourceContents
@@ -137,9 +137,24 @@ def to_call_result(answer: Outcome | Ask) -> CallToolResult | InputRequiredResul
 
 
 class KinstaServer(MCPServer[Any]):
-    """MCPServer answering tools, resources and prompts from kinsta-mcp's own definitions."""
+    """MCPServer answering tools, resources and prompts from kinsta-mcp's own definitions.
 
-    app: App
+    The App (compiled tools, resources, prompts) is made on first use, after `initialize` is
+    answered: clients give up on slow handshakes, and compiling the catalog is most of start-up.
+    """
+
+    make_app: Callable[[], App]
+    _app: App | None = None
+
+    @property
+    def app(self) -> App:
+        if self._app is None:
+            self._app = self.make_app()
+        return self._app
+
+    async def complete(self, ref: Any, argument: Any, context: Any) -> Any:
+        """completion/complete, registered through the SDK's public decorator in `build_server`."""
+        return await self.app.completer.complete(ref, argument, context)
 
     async def list_tools(self) -> list[Tool]:
         return self.app.listed_tools()

@@ -18,6 +18,8 @@ from urllib.parse import parse_qsl
 import anyio
 import httpx
 
+from kinsta_mcp.demo import DEMO_BASE_URL
+
 from .clock import Clock, RealClock, SimClock
 from .faults import Fault, FaultSet, OperationFailure
 from .handlers import HANDLERS
@@ -102,7 +104,7 @@ class Simulator:
         self.operation_seconds = operation_seconds
         self.not_visible_seconds = not_visible_seconds
         self.rate_limits = rate_limits
-        self.base_url = "http://kinsta.simulator" + BASE_PATH
+        self.base_url = DEMO_BASE_URL  # "http://kinsta.simulator" + BASE_PATH
         self.routes = ROUTES
         self.faults = FaultSet()
         self.requests: list[RecordedRequest] = []

@@ -5,7 +5,9 @@ Every id is fixed (uuid5 of a readable name), so tests and docs can rely on them
 
 from __future__ import annotations
 
-import uuid
+from kinsta_mcp.demo import DEMO_API_KEY as DEMO_API_KEY
+from kinsta_mcp.demo import DEMO_COMPANY_ID as DEMO_COMPANY_ID
+from kinsta_mcp.demo import fixed_id as fixed_id
 
 from .state import SimState
 from .world import (
@@ -25,15 +27,6 @@ from .world import (
     ms,
 )
 
-_NS = uuid.UUID("6f1c2b0e-9d3a-4e57-8b8e-2a4c1d5e7f90")
-
-
-def fixed_id(name: str) -> str:
-    return str(uuid.uuid5(_NS, name))
-
-
-DEMO_API_KEY = "kinsta-demo-key-not-secret"
-DEMO_COMPANY_ID = fixed_id("company:demo")
 DEMO_API_KEY_ID = fixed_id("api-key:demo")
 
 OWNER_USER_ID = fixed_id("user:alex")
