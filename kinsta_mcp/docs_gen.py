@@ -80,14 +80,12 @@ def _cell(text: str | None) -> str:
     return " ".join((text or "").split()).replace("|", "\\|")
 
 
-def tool_kind(tool: Any) -> str:
-    operation = BY_NAME.get(tool.name)
-    hints = tool.annotations
+def _kind(operation: Any, read: bool, destructive: bool) -> str:
     if operation is not None and operation.reveals_secret:
         kind = "reveals a secret: confirmed"
-    elif hints is not None and hints.read_only_hint:
+    elif read:
         kind = "read"
-    elif hints is not None and hints.destructive_hint:
+    elif destructive:
         kind = "irreversible: confirmed"
     else:
         kind = "write"
@@ -96,9 +94,35 @@ def tool_kind(tool: Any) -> str:
     return kind
 
 
+def tool_kind(tool: Any) -> str:
+    """Read, write or irreversible; a grouped tool whose members differ says it per selector value."""
+    from kinsta_mcp.catalog.spec import Effect
+    from kinsta_mcp.server.compiled import compiled_tools
+
+    compiled = compiled_tools().get(tool.name)
+    members = compiled.operations if compiled is not None and compiled.selector else {}
+    if len({(op.effect, op.risk) for op in members.values()}) > 1:
+        return "; ".join(
+            f"{value}: {_kind(op, op.effect is Effect.READ, op.effect is Effect.IRREVERSIBLE)}"
+            for value, op in members.items()
+        )
+    hints = tool.annotations
+    read = hints is not None and bool(hints.read_only_hint)
+    return _kind(BY_NAME.get(tool.name), read, hints is not None and bool(hints.destructive_hint))
+
+
 def _kinsta_call(tool: Any) -> str:
-    operation = BY_NAME.get(tool.name)
-    return f"`{operation.method} {operation.path}`" if operation is not None else "(several calls)"
+    """The Kinsta call behind a tool; a grouped tool's, one per selector value."""
+    from kinsta_mcp.server.compiled import compiled_tools
+
+    compiled = compiled_tools().get(tool.name)
+    if compiled is None or not compiled.operations:
+        return "(several calls)"
+    calls = [
+        f"{value + ': ' if compiled.selector else ''}`{op.method} {op.path}`"
+        for value, op in compiled.operations.items()
+    ]
+    return "<br>".join(calls)
 
 
 def _toolset(tool: Any) -> str:

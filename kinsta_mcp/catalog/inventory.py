@@ -17,8 +17,10 @@ from kinsta_mcp.catalog.spec import (
     Effect,
     EnvId,
     Input,
+    Member,
     Operation,
     Output,
+    ToolGroup,
     Toolset,
     path,
     query,
@@ -97,6 +99,29 @@ class CompanyPluginsOut(Output):
     company: CompanyPlugins | None = None
 
 
+# -- groups -------------------------------------------------------------------------
+
+COMPANY_LIST = ToolGroup(
+    name="list_company_plugins_themes",
+    title="List plugins or themes across all sites",
+    description=(
+        "Every WordPress plugin or theme on the company's sites with the environments running it; "
+        "column=vulnerable or updatesAvailable finds vulnerable or outdated ones in one call."
+    ),
+    selector="kind",
+    selector_description="plugin or theme (theme results as Kinsta sends them)",
+)
+FILTER = ToolGroup(
+    name="filter_plugins_themes",
+    title="Filter an environment's plugins or themes",
+    description=(
+        "An environment's plugins or themes by status or column (vulnerable, updatesAvailable). "
+        "Returned as Kinsta sends it (its shape is not documented)."
+    ),
+    selector="kind",
+    selector_description="plugin or theme",
+)
+
 # -- declarations ------------------------------------------------------------------------
 
 _UNKNOWN_SHAPE = " Returned as Kinsta sends it (its shape is not documented)."
@@ -104,6 +129,7 @@ _UNKNOWN_SHAPE = " Returned as Kinsta sends it (its shape is not documented)."
 OPERATIONS = [
     Operation(
         name="list_company_plugins",
+        member=Member(COMPANY_LIST, "plugin"),
         title="List plugins across all sites",
         description=(
             "Every WordPress plugin on the company's sites with the environments running it; "
@@ -121,6 +147,7 @@ OPERATIONS = [
     ),
     Operation(
         name="list_company_themes",
+        member=Member(COMPANY_LIST, "theme"),
         title="List themes across all sites",
         description=(
             "Every WordPress theme on the company's sites; column=vulnerable or updatesAvailable filters."
@@ -138,6 +165,7 @@ OPERATIONS = [
     ),
     Operation(
         name="filter_plugins",
+        member=Member(FILTER, "plugin"),
         title="Filter an environment's plugins",
         description="An environment's plugins by status or column (vulnerable, updatesAvailable)." + _UNKNOWN_SHAPE,
         method="GET",
@@ -150,6 +178,7 @@ OPERATIONS = [
     ),
     Operation(
         name="filter_themes",
+        member=Member(FILTER, "theme"),
         title="Filter an environment's themes",
         description="An environment's themes by status or column (vulnerable, updatesAvailable)." + _UNKNOWN_SHAPE,
         method="GET",

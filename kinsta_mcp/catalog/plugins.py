@@ -11,10 +11,12 @@ from kinsta_mcp.catalog.spec import (
     Effect,
     EnvId,
     Input,
+    Member,
     Operation,
     OperationStarted,
     Output,
     Risk,
+    ToolGroup,
     Toolset,
     body,
     path,
@@ -96,6 +98,34 @@ class ListThemesOut(Output):
     environment: ThemeEnvironment | None = None
 
 
+# -- groups -------------------------------------------------------------------------
+# Plugins and themes are the same operations on a different noun: one tool each, `kind` picks.
+
+KIND = "kind"
+KIND_DESCRIPTION = "plugin or theme"
+
+LIST = ToolGroup(
+    name="list_plugins_themes",
+    title="List plugins or themes",
+    description="An environment's plugins or themes with versions and available updates (update_version).",
+    selector=KIND,
+    selector_description=KIND_DESCRIPTION,
+)
+UPDATE = ToolGroup(
+    name="update_plugin_theme",
+    title="Update a plugin or theme",
+    description='Update one plugin or theme of an environment to a version list_plugins_themes shows, or "latest".',
+    selector=KIND,
+    selector_description=KIND_DESCRIPTION,
+)
+BULK_UPDATE = ToolGroup(
+    name="bulk_update_plugins_themes",
+    title="Update several plugins or themes",
+    description="Update several plugins or themes of an environment to their latest versions.",
+    selector=KIND,
+    selector_description=KIND_DESCRIPTION,
+)
+
 # -- declarations ------------------------------------------------------------------------
 
 BRIEF = ("name", "version", "update_version", "status")
@@ -103,6 +133,7 @@ BRIEF = ("name", "version", "update_version", "status")
 OPERATIONS = [
     Operation(
         name="list_plugins",
+        member=Member(LIST, "plugin"),
         title="List plugins",
         description="An environment's plugins with versions and available updates.",
         method="GET",
@@ -117,6 +148,7 @@ OPERATIONS = [
     ),
     Operation(
         name="update_plugin",
+        member=Member(UPDATE, "plugin"),
         risk=Risk.NONE,
         risk_reason="a newer version of an installed plugin; a backup brings the old one back",
         title="Update plugin",
@@ -132,6 +164,7 @@ OPERATIONS = [
     ),
     Operation(
         name="bulk_update_plugins",
+        member=Member(BULK_UPDATE, "plugin"),
         risk=Risk.NONE,
         risk_reason="newer versions of installed plugins; a backup brings the old ones back",
         title="Update several plugins",
@@ -147,6 +180,7 @@ OPERATIONS = [
     ),
     Operation(
         name="list_themes",
+        member=Member(LIST, "theme"),
         title="List themes",
         description="An environment's themes with versions and available updates.",
         method="GET",
@@ -161,6 +195,7 @@ OPERATIONS = [
     ),
     Operation(
         name="update_theme",
+        member=Member(UPDATE, "theme"),
         risk=Risk.NONE,
         risk_reason="a newer version of an installed theme; a backup brings the old one back",
         title="Update theme",
@@ -176,6 +211,7 @@ OPERATIONS = [
     ),
     Operation(
         name="bulk_update_themes",
+        member=Member(BULK_UPDATE, "theme"),
         risk=Risk.NONE,
         risk_reason="newer versions of installed themes; a backup brings the old ones back",
         title="Update several themes",

@@ -174,6 +174,9 @@ class ToolGroup:
     description: str
     selector: str  # the argument that picks the member, e.g. "metric"
     selector_description: str
+    # The member chosen when the selector is omitted; only a read may be the default
+    # (a call that leaves the selector out never lands on a write by accident).
+    default: str | None = None
 
 
 @dataclass(frozen=True)

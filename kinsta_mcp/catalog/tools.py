@@ -1,10 +1,11 @@
 """Site tools: cache, PHP (restart, version, allocation), denied IPs, WP-CLI, phpMyAdmin, search and replace.
 
 Database search and replace (Kinsta API July 2026, from the reconstructed additions
-document, docs/kinsta-api-additions.md) is one Kinsta operation offered as two tools, as
-the redirect rules are: the preview (`perform_replacement: false`, a read) and the
+document, docs/kinsta-api-additions.md) is one Kinsta operation offered as two members of
+one tool (`mode`, preview by default): the preview (`perform_replacement: false`, a read) and the
 replacement (`perform_replacement: true`, overwrites the database and is guarded). The
-flag is a constant of each tool, so the guarded one can never run as a preview or back.
+flag is a constant of each member, so the guarded one can never run as a preview or back;
+the guard acts per member, so only mode=replace asks the human.
 """
 
 from __future__ import annotations
@@ -120,6 +121,29 @@ CLEAR_CACHE = ToolGroup(
     selector_description="site, edge or cdn",
 )
 
+PHP_ALLOCATION = ToolGroup(
+    name="set_php_allocation",
+    title="Set PHP allocation",
+    description=(
+        "Set PHP threads and memory: scope=site for a site's live and standard staging, "
+        "scope=environment for one premium staging environment."
+    ),
+    selector="scope",
+    selector_description="site or environment",
+)
+
+SEARCH_REPLACE = ToolGroup(
+    name="database_search_replace",
+    title="Database search and replace",
+    description=(
+        "Search and replace text in an environment's database: mode=preview (default) reports the matches "
+        "and changes nothing; mode=replace rewrites the database (preview and back up first)."
+    ),
+    selector="mode",
+    selector_description="preview (default, changes nothing) or replace",
+    default="preview",
+)
+
 OPERATIONS = [
     Operation(
         name="clear_site_cache",
@@ -169,6 +193,7 @@ OPERATIONS = [
     ),
     Operation(
         name="set_environment_php_allocation",
+        member=Member(PHP_ALLOCATION, "environment"),
         risk=Risk.NONE,
         risk_reason="resources and billing only; can be changed back",
         title="Set environment PHP allocation",
@@ -184,6 +209,7 @@ OPERATIONS = [
     ),
     Operation(
         name="set_site_php_allocation",
+        member=Member(PHP_ALLOCATION, "site"),
         risk=Risk.NONE,
         risk_reason="resources and billing only; can be changed back",
         title="Set site PHP allocation",
@@ -255,6 +281,7 @@ OPERATIONS = [
     ),
     Operation(
         name="preview_search_replace",
+        member=Member(SEARCH_REPLACE, "preview"),
         title="Preview database search and replace",
         description=(
             "Preview a search and replace in an environment's database: reports matches, changes nothing. "
@@ -271,14 +298,15 @@ OPERATIONS = [
     ),
     Operation(
         name="search_replace",
+        member=Member(SEARCH_REPLACE, "replace"),
         risk=Risk.DESTROYS_DATA,
         risk_reason="rewrites the database in place; only a backup brings the old values back",
         consequence=(
             "Replace every '{search}' with '{replace}' in the database of {env_id}. "
-            "Take a manual backup first (create_backup) and check the matches with preview_search_replace."
+            "Take a manual backup first (create_backup) and check the matches with mode=preview."
         ),
         title="Search and replace in the database",
-        description="Replace text throughout an environment's database (preview_search_replace first).",
+        description="Replace text throughout an environment's database (mode=preview first).",
         method="POST",
         path="/sites/tools/search-and-replace",
         input=SearchReplaceIn,

@@ -123,7 +123,7 @@ def parse(tool: ToolDef, arguments: Mapping[str, Any] | None, settings: Settings
         return Parsed(None, values, bound, company=company, token=token)
     selected: str | None = None
     if tool.selector is not None:
-        selected = values.pop(tool.selector, None)
+        selected = values.pop(tool.selector, tool.selector_default)
         if selected not in tool.operations:
             what = "required" if selected is None else f"got {shown('', selected)}"
             raise ArgumentError(

@@ -63,6 +63,7 @@ class ToolDef:
     # selector value -> operation; a single-operation tool has one entry under "".
     operations: Mapping[str, Operation] = field(default_factory=dict)
     selector: str | None = None
+    selector_default: str | None = None  # the member an omitted selector means (a read)
     options: tuple[str, ...] = ()  # which of full / wait / confirmation_token apply
     special: Special | None = None
     # Id arguments that also take a name (catalog.spec.Named), resolved before validation.
@@ -82,6 +83,8 @@ class ToolDef:
         return any(op.is_async for op in self.operations.values())
 
     def operation(self, selected: str | None) -> Operation:
+        if self.selector and selected is None:
+            selected = self.selector_default
         return self.operations[selected if self.selector and selected is not None else ""]
 
 
@@ -167,12 +170,16 @@ def compile_group(members: list[Operation]) -> ToolDef:
             note = f"required for {spec.selector}={'|'.join(needed_by)}"
             described = properties[name].get("description")
             properties[name] = {**properties[name], "description": f"{described}; {note}" if described else note}
-    selector = {"type": "string", "enum": values, "description": spec.selector_description}
+    selector: dict[str, Any] = {"type": "string", "enum": values, "description": spec.selector_description}
+    if spec.default is not None:
+        if spec.default not in values or members[values.index(spec.default)].effect is not Effect.READ:
+            raise ValueError(f"{spec.name}: the default {spec.selector} must be one of its reads")
+        selector["default"] = spec.default
     options = _options(members)
     schema = {
         "type": "object",
         "properties": {spec.selector: selector, **properties},
-        "required": [spec.selector, *sorted(required_everywhere)],
+        "required": [*([] if spec.default else [spec.selector]), *sorted(required_everywhere)],
     }
     outputs = {OperationOutcome if op.is_async else op.output for op in members}
     effect = _strongest([op.effect for op in members])
@@ -187,6 +194,7 @@ def compile_group(members: list[Operation]) -> ToolDef:
         annotations=_annotations(spec.title, effect, all(op.idempotent for op in members)),
         operations=dict(zip(values, members, strict=True)),
         selector=spec.selector,
+        selector_default=spec.default,
         options=options,
         named=_named(members),
     )

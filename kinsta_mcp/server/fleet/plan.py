@@ -116,7 +116,7 @@ def _operation(name: str, arguments: dict[str, Any], visible: Collection[str]) -
         raise _problem(f"operation: got {shown('', name)}; allowed (tools with a site or environment): {hint}")
     if tool.selector is None:
         return tool.operation(None)
-    selected = arguments.pop(tool.selector, None)
+    selected = arguments.pop(tool.selector, tool.selector_default)
     if selected not in tool.operations:
         raise _problem(f"arguments.{tool.selector}: got {shown('', selected)}; allowed: {', '.join(tool.operations)}")
     return tool.operation(selected)
