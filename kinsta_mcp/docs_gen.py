@@ -57,6 +57,7 @@ async def _listed(read_only: bool) -> tuple[list[Any], list[Any], list[Any], lis
         default_profile="default",
         audit_log=None,
         read_only=read_only,
+        toolsets="all",
     )
     server = build_server(settings, clients={})
     tools = list(await server.list_tools())

@@ -280,6 +280,10 @@ def compiled_tools() -> dict[str, ToolDef]:
 # -- per server: which tools are shown, and the per-server options --------------------------
 
 
+# How a hidden toolset is switched on: named in every refusal of a tool it hides.
+_ENABLE = "add it to --toolsets, or --toolsets all for every tool"
+
+
 @dataclass(frozen=True)
 class Selection:
     """Which tools a server shows, and why the others are hidden (read-only is a ceiling)."""
@@ -299,7 +303,7 @@ def select_tools(settings: Settings) -> Selection:
         if settings.read_only and tool.effect is not Effect.READ:
             hidden[tool.name] = "the server runs in read-only mode"
         elif wanted is not None and not tool.toolsets & wanted:
-            hidden[tool.name] = f"its toolset '{tool.toolset.value}' is not enabled (--toolsets)"
+            hidden[tool.name] = f"its toolset '{tool.toolset.value}' is not enabled ({_ENABLE})"
         elif tool.name in settings.exclude_tools:
             hidden[tool.name] = "it is excluded (--exclude-tools)"
         else:
@@ -317,7 +321,7 @@ def select_tools(settings: Settings) -> Selection:
         elif wanted is None or Toolset.SITES.value in wanted:
             visible.append(name)
         else:
-            hidden[name] = "its toolset 'sites' is not enabled (--toolsets)"
+            hidden[name] = f"its toolset 'sites' is not enabled ({_ENABLE})"
     _select_batch(settings, visible, hidden)
     return Selection(visible=tuple(visible), hidden=hidden)
 
@@ -333,7 +337,7 @@ def _select_batch(settings: Settings, visible: list[str], hidden: dict[str, str]
     elif settings.read_only:
         hidden[BATCH_TOOL_NAME] = "the server runs in read-only mode"
     elif settings.toolsets is not None and Toolset.FLEET.value not in settings.toolsets:
-        hidden[BATCH_TOOL_NAME] = "its toolset 'fleet' is not enabled (--toolsets)"
+        hidden[BATCH_TOOL_NAME] = f"its toolset 'fleet' is not enabled ({_ENABLE})"
     elif not any(batchable(tools[name]) for name in visible):
         hidden[BATCH_TOOL_NAME] = "no tool that acts on a site or environment is enabled"
     else:

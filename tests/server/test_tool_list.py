@@ -18,9 +18,10 @@ from pydantic import SecretStr
 
 from kinsta_mcp.catalog import OPERATIONS
 from kinsta_mcp.catalog.spec import Effect
-from kinsta_mcp.config import Profile
-from kinsta_mcp.server.compiled import WAIT_TOOL_NAME, compiled_tools
+from kinsta_mcp.config import DEFAULT_TOOLSETS, Profile, Settings
+from kinsta_mcp.server.compiled import WAIT_TOOL_NAME, compiled_tools, select_tools
 from kinsta_mcp.server.resources import tool_of
+from kinsta_mcp.simulator import seed as ids
 
 pytestmark = pytest.mark.anyio
 SNAPSHOT = Path(__file__).resolve().parent.parent / "snapshots" / "tool_list.json"
@@ -100,6 +101,29 @@ async def test_toolsets_choose_tools() -> None:
     assert expected <= tools
     assert not ({tool_of(op) for op in OPERATIONS} - expected) & tools
     assert WAIT_TOOL_NAME in tools  # dns writes are long operations
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_without_toolsets_the_default_profile_is_shown_and_others_refused_naming_all(mode: str) -> None:
+    assert set(DEFAULT_TOOLSETS) == {"sites", "environments", "tools", "plugins", "backups", "logs", "operations"}
+    async with world(toolsets=DEFAULT_TOOLSETS) as w, client(w.server, mode) as c:
+        tools = {t.name for t in (await c.list_tools()).tools}
+        hidden = await c.call_tool("create_dns_record", {"domain_id": ids.ACME_DNS_ZONE_ID})
+    shown = {tool_of(op) for op in OPERATIONS if op.toolset.value in DEFAULT_TOOLSETS}
+    assert shown <= tools
+    assert not ({tool_of(op) for op in OPERATIONS} - shown) & tools
+    assert "clear_cache" in tools  # a group is shown when any of its toolsets is
+    assert hidden.is_error and "'dns' is not enabled" in text_of(hidden) and "--toolsets all" in text_of(hidden)
+    assert w.requests() == []
+
+
+def test_the_default_is_the_profile_and_all_shows_everything() -> None:
+    plain = Settings(profiles=settings_for(None).profiles, default_profile="demo", audit_log=None)
+    assert plain.toolsets == DEFAULT_TOOLSETS
+    assert len(select_tools(plain).visible) < len(select_tools(settings_for(None)).visible)
+    assert settings_for(None).toolsets is None  # the harness: every toolset ("all")
+    every = select_tools(settings_for(None)).visible
+    assert {tool_of(op) for op in OPERATIONS} <= set(every)
 
 
 async def test_exclude_tools_hides_and_refuses() -> None:
