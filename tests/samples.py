@@ -20,6 +20,8 @@ FALLBACK_ID = "54fb80af-576c-4fdc-ba4f-b596c83f15a1"
 OVERRIDES: dict[str, dict[str, Any]] = {
     # add_with_www_subdomain cannot be true with is_wildcardless: keep www, drop wildcardless
     "add_site_domain": {"is_wildcardless": False},
+    # a push must push something: the database here
+    "push_environment": {"push_db": True, "push_files": False},
 }
 
 

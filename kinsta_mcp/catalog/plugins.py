@@ -8,6 +8,7 @@ from pydantic import Field
 
 from kinsta_mcp.catalog.environments import EnvIdIn
 from kinsta_mcp.catalog.spec import (
+    VERSION_PATTERN,
     Effect,
     EnvId,
     Input,
@@ -25,16 +26,23 @@ from kinsta_mcp.catalog.spec import (
 # -- inputs -------------------------------------------------------------------------
 
 
+UpdateVersion = Annotated[
+    str,
+    body(),
+    Field(pattern=VERSION_PATTERN, max_length=50, description='update_version listed, or "latest"', examples=["9.5.1"]),
+]
+
+
 class UpdatePluginIn(Input):
     env_id: Annotated[EnvId, path()]
     name: Annotated[str, body(), Field(description="Slug")]
-    update_version: Annotated[str, body()]
+    update_version: UpdateVersion
 
 
 class UpdateThemeIn(Input):
     env_id: Annotated[EnvId, path()]
     name: Annotated[str, body(), Field(description="Slug")]
-    update_version: Annotated[str, body()]
+    update_version: UpdateVersion
 
 
 class Named(Input):
@@ -152,10 +160,11 @@ OPERATIONS = [
         risk=Risk.NONE,
         risk_reason="a newer version of an installed plugin; a backup brings the old one back",
         title="Update plugin",
-        description="Update one plugin of an environment to a given version.",
+        description="Update one plugin of an environment to a listed version or the latest.",
         method="PUT",
         path="/sites/environments/{env_id}/plugins",
         input=UpdatePluginIn,
+        latest_from="list_plugins",
         output=OperationStarted,
         effect=Effect.WRITE,
         toolset=Toolset.PLUGINS,
@@ -199,10 +208,11 @@ OPERATIONS = [
         risk=Risk.NONE,
         risk_reason="a newer version of an installed theme; a backup brings the old one back",
         title="Update theme",
-        description="Update one theme of an environment to a given version.",
+        description="Update one theme of an environment to a listed version or the latest.",
         method="PUT",
         path="/sites/environments/{env_id}/themes",
         input=UpdateThemeIn,
+        latest_from="list_themes",
         output=OperationStarted,
         effect=Effect.WRITE,
         toolset=Toolset.PLUGINS,

@@ -10,9 +10,9 @@ tool as adding or editing:
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
 from kinsta_mcp.catalog.spec import Effect, EnvId, Input, Operation, Output, Risk, Toolset, body, path, query
 
@@ -26,12 +26,24 @@ class RedirectRule(Input):
     # rule can be passed back as it is.
     model_config = ConfigDict(extra="ignore", serialize_by_alias=True)
 
-    domain: str | None = Field(description="null: all domains", examples=["example.com"])
+    # Omitted, null or "": the rule applies to every domain (Kinsta's null). The schema says
+    # null is allowed: compact schemas otherwise show an optional field as its plain type.
+    domain: Annotated[
+        str | None,
+        BeforeValidator(lambda value: None if value == "" else value),
+        WithJsonSchema({"type": ["string", "null"], "description": "Omit or null: all domains"}),
+    ] = None
     from_: str = Field(alias="from", examples=["/old"])
     to: str = Field(examples=["/new"])
     type: Literal["permanent", "redirect"]
     traffic_from_country: str | None = None
     traffic_from_city: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _domain_is_always_sent(cls, data: Any) -> Any:
+        """Kinsta wants `domain` in every rule; an omitted one means null (every domain)."""
+        return {"domain": None, **data} if isinstance(data, dict) else data
 
 
 class ListRedirectRulesIn(Input):

@@ -80,6 +80,8 @@ def describe_validation(tool: str, exc: ValidationError) -> str:
             lines.append(f"- {where}: required")
         elif err["type"] == "extra_forbidden":
             lines.append(f"- {where}: not an argument of {tool}")
+        elif err["type"] == "value_error" and not loc:  # a rule across arguments: its own words say it
+            lines.append(f"- {str(err.get('msg', 'invalid')).removeprefix('Value error, ')}")
         else:
             value = shown(loc[-1] if loc else "", err.get("input"))
             lines.append(f"- {where}: got {value}; {_allowed(err)}")

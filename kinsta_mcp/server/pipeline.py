@@ -46,6 +46,7 @@ from kinsta_mcp.server.arguments import ArgumentError, Parsed, parse
 from kinsta_mcp.server.audit import AuditLog
 from kinsta_mcp.server.compiled import OPTION_COMPANY, ToolDef
 from kinsta_mcp.server.guard import Ask, Confirmer, Proceed, Refuse, decide
+from kinsta_mcp.server.latest import resolve_latest
 from kinsta_mcp.server.names import Resolution, resolve_names
 from kinsta_mcp.server.previews import Previewer
 from kinsta_mcp.server.reads import Reader
@@ -188,6 +189,10 @@ async def _run_with_ids(tool: ToolDef, arguments: Mapping[str, Any], call: CallC
         missing = await fill_from_environment(op, parsed.args, backend.reader, profile)
         if missing:
             return Outcome(missing, is_error=True)
+    if op.latest_from:
+        no_update = await resolve_latest(op, parsed.args, backend.reader, profile)
+        if no_update:
+            return Outcome(no_update, is_error=True)
 
     binding = Binding(tool.name, parsed.given, profile.name, call.principal, call.connection)
     decision = await decide(  # 3
