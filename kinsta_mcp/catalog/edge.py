@@ -38,7 +38,7 @@ class ClearEdgeCacheIn(Input):
 
 class SetEdgeCacheIn(Input):
     env_id: Annotated[EnvId, body("environment_id")]
-    enabled: Annotated[bool, body()]
+    enabled: Annotated[bool, body(), Field(description="On or off")]
 
 
 class ClearCdnCacheIn(Input):
@@ -48,7 +48,9 @@ class ClearCdnCacheIn(Input):
 
 class SetImageOptimizationIn(Input):
     env_id: Annotated[EnvId, body("environment_id")]
-    image_optimization_type: Annotated[Literal["off", "lossy", "lossless"], body()]
+    image_optimization_type: Annotated[
+        Literal["off", "lossy", "lossless"], body(), Field(description="off, lossy or lossless")
+    ]
 
 
 BotLevel = Literal["block-malicious-traffic", "block-automations", "challenge-bots", "challenge-everyone"]

@@ -38,29 +38,29 @@ class EnvIdIn(Input):
 
 class CreateEnvironmentIn(Input):
     site_id: Annotated[SiteId, path()]
-    display_name: Annotated[str, body()]
+    display_name: Annotated[str, body(), Field(description="Environment name")]
     is_premium: Annotated[IsPremium, body()]
-    site_title: Annotated[str, body()]
-    admin_user: Annotated[str, body()]
-    admin_email: Annotated[str, body()]
+    site_title: Annotated[str, body(), Field(description="WordPress site title")]
+    admin_user: Annotated[str, body(), Field(description="WordPress admin username")]
+    admin_email: Annotated[str, body(), Field(description="WordPress admin email")]
     admin_password: Annotated[AdminPassword, body()]
     wp_language: Annotated[str, body(), Field(description="e.g. en_US")]
-    is_multisite: Annotated[bool | None, body()] = None
-    is_subdomain_multisite: Annotated[bool | None, body()] = None
-    woocommerce: Annotated[bool | None, body()] = None
+    is_multisite: Annotated[bool | None, body(), Field(description="WordPress multisite")] = None
+    is_subdomain_multisite: Annotated[bool | None, body(), Field(description="Multisite by subdomain")] = None
+    woocommerce: Annotated[bool | None, body(), Field(description="Install WooCommerce")] = None
     wordpress_plugin_edd: Annotated[bool | None, body(), Field(description="Easy Digital Downloads")] = None
     wordpressseo: Annotated[bool | None, body(), Field(description="Yoast SEO")] = None
 
 
 class CreatePlainEnvironmentIn(Input):
     site_id: Annotated[SiteId, path()]
-    display_name: Annotated[str, body()]
+    display_name: Annotated[str, body(), Field(description="Environment name")]
     is_premium: Annotated[IsPremium, body()]
 
 
 class CloneEnvironmentIn(Input):
     site_id: Annotated[SiteId, path()]
-    display_name: Annotated[str, body()]
+    display_name: Annotated[str, body(), Field(description="Environment name")]
     is_premium: Annotated[IsPremium, body()]
     source_env_id: Annotated[EnvId, body()]
 
@@ -92,8 +92,8 @@ class ChangeWebrootIn(Input):
     web_root_subfolder: Annotated[
         str, body(), Field(pattern=r"^\/([a-zA-Z0-9_-]+\/?)*$", description="Appended to public/", examples=["/site"])
     ]
-    clear_all_cache: Annotated[bool | None, body()] = None
-    refresh_plugins_and_themes: Annotated[bool | None, body()] = None
+    clear_all_cache: Annotated[bool | None, body(), Field(description="Clear caches afterwards")] = None
+    refresh_plugins_and_themes: Annotated[bool | None, body(), Field(description="Re-read plugins and themes")] = None
 
 
 # -- outputs -------------------------------------------------------------------------

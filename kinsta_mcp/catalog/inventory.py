@@ -43,17 +43,19 @@ Column = Annotated[
 
 
 class OrderBy(Input):
-    field: Literal["name", "environments", "updates"]
-    order: Literal["ascend", "descend"]
+    field: Annotated[Literal["name", "environments", "updates"], Field(description="Sort key")]
+    order: Annotated[Literal["ascend", "descend"], Field(description="Direction")]
 
 
 class CompanyInventoryIn(Input):
     status: Status = None
     column: Column = None
     order_by: Annotated[OrderBy | None, FILTERS_WHERE(), Field(description="Sort")] = None
-    search: Annotated[str | None, FILTERS_WHERE(), Field(min_length=1, max_length=200, examples=["woo"])] = None
-    offset: Annotated[int | None, FILTERS_WHERE(), Field(ge=0)] = None
-    limit: Annotated[int | None, FILTERS_WHERE(), Field(ge=1)] = None
+    search: Annotated[
+        str | None, FILTERS_WHERE(), Field(description="Part of a name", min_length=1, max_length=200, examples=["woo"])
+    ] = None
+    offset: Annotated[int | None, FILTERS_WHERE(), Field(description="Skip this many", ge=0)] = None
+    limit: Annotated[int | None, FILTERS_WHERE(), Field(description="Page size", ge=1)] = None
 
 
 class EnvironmentInventoryIn(Input):

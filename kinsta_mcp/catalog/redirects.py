@@ -33,11 +33,11 @@ class RedirectRule(Input):
         BeforeValidator(lambda value: None if value == "" else value),
         WithJsonSchema({"type": ["string", "null"], "description": "Omit or null: all domains"}),
     ] = None
-    from_: str = Field(alias="from", examples=["/old"])
-    to: str = Field(examples=["/new"])
-    type: Literal["permanent", "redirect"]
-    traffic_from_country: str | None = None
-    traffic_from_city: str | None = None
+    from_: str = Field(description="Path to redirect", alias="from", examples=["/old"])
+    to: str = Field(description="Where it goes", examples=["/new"])
+    type: Annotated[Literal["permanent", "redirect"], Field(description="permanent (301) or redirect (302)")]
+    traffic_from_country: Annotated[str | None, Field(description="Only visitors from this country")] = None
+    traffic_from_city: Annotated[str | None, Field(description="Only visitors from this city")] = None
 
     @model_validator(mode="before")
     @classmethod
@@ -48,19 +48,23 @@ class RedirectRule(Input):
 
 class ListRedirectRulesIn(Input):
     env_id: Annotated[EnvId, path()]
-    limit: Annotated[int | None, query(), Field(ge=1)] = None
-    offset: Annotated[int | None, query(), Field(ge=0)] = None
+    limit: Annotated[int | None, query(), Field(description="Page size", ge=1)] = None
+    offset: Annotated[int | None, query(), Field(description="Skip this many", ge=0)] = None
     key: Annotated[Literal["domain", "from", "to", "type"] | None, query(), Field(description="Sort by")] = None
-    order: Annotated[Literal["ascend", "descend"] | None, query()] = None
-    search_query: Annotated[str | None, query()] = None
+    order: Annotated[Literal["ascend", "descend"] | None, query(), Field(description="Sort direction")] = None
+    search_query: Annotated[str | None, query(), Field(description="Text to find")] = None
     regex_search: Annotated[bool | None, query(), Field(description="search_query is a regex")] = None
 
 
 class UpdateRedirectRulesIn(Input):
     env_id: Annotated[EnvId, path()]
-    action_type: Annotated[Literal["NEW", "UPDATE"], body()]
-    new_value: Annotated[RedirectRule, body()]
-    rules_to_update: Annotated[list[RedirectRule] | None, body()] = None
+    action_type: Annotated[
+        Literal["NEW", "UPDATE"], body(), Field(description="NEW adds new_value; UPDATE changes rules_to_update")
+    ]
+    new_value: Annotated[RedirectRule, body(), Field(description="The rule to add, or what it becomes")]
+    rules_to_update: Annotated[
+        list[RedirectRule] | None, body(), Field(description="Rules as list_redirect_rules shows them")
+    ] = None
 
     @model_validator(mode="after")
     def _update_names_the_rule(self) -> UpdateRedirectRulesIn:
@@ -71,8 +75,12 @@ class UpdateRedirectRulesIn(Input):
 
 class DeleteRedirectRulesIn(Input):
     env_id: Annotated[EnvId, path()]
-    action_type: Annotated[Literal["DELETE", "DELETE_ALL"], body()]
-    rules_to_update: Annotated[list[RedirectRule] | None, body()] = None
+    action_type: Annotated[
+        Literal["DELETE", "DELETE_ALL"], body(), Field(description="DELETE: rules_to_update; DELETE_ALL: every rule")
+    ]
+    rules_to_update: Annotated[
+        list[RedirectRule] | None, body(), Field(description="Rules as list_redirect_rules shows them")
+    ] = None
 
     @model_validator(mode="after")
     def _delete_names_the_rules(self) -> DeleteRedirectRulesIn:

@@ -45,11 +45,15 @@ class CreateSiteIn(Input):
     region: Annotated[Region, body()]
     site_title: Annotated[str, body(), Field(min_length=1, description="WordPress site title")]
     admin_user: Annotated[str, body(), Field(min_length=1, description="WordPress admin username")]
-    admin_email: Annotated[str, body(), Field(pattern=r"^[^@\s]+@[^@\s]+$", examples=["admin@example.com"])]
+    admin_email: Annotated[
+        str,
+        body(),
+        Field(description="WordPress admin email", pattern=r"^[^@\s]+@[^@\s]+$", examples=["admin@example.com"]),
+    ]
     admin_password: Annotated[AdminPassword, body()]
     wp_language: Annotated[str, body(), Field(description="WordPress locale")] = "en_US"
-    is_multisite: Annotated[bool, body()] = False
-    is_subdomain_multisite: Annotated[bool, body()] = False
+    is_multisite: Annotated[bool, body(), Field(description="WordPress multisite")] = False
+    is_subdomain_multisite: Annotated[bool, body(), Field(description="Multisite by subdomain")] = False
     woocommerce: Annotated[bool, body(), Field(description="Install WooCommerce")] = False
     wordpressseo: Annotated[bool, body(), Field(description="Install Yoast SEO")] = False
 

@@ -44,18 +44,18 @@ class EnvInBody(Input):
 class SetPhpVersionIn(Input):
     env_id: Annotated[EnvId, body("environment_id")]
     php_version: Annotated[str, body(), Field(description="e.g. 8.3", examples=["8.3"])]
-    is_opt_out_from_automatic_php_update: Annotated[bool | None, body()] = None
+    is_opt_out_from_automatic_php_update: Annotated[bool | None, body(), Field(description="Keep this version")] = None
 
 
 class EnvPhpAllocationIn(Input):
     env_id: Annotated[EnvId, path()]
-    thread_count: Annotated[int, body()]
+    thread_count: Annotated[int, body(), Field(description="PHP threads")]
     thread_memory: Annotated[ThreadMemory, body()]
 
 
 class SitePhpAllocationIn(Input):
     site_id: Annotated[SiteId, path()]
-    thread_count: Annotated[int, body()]
+    thread_count: Annotated[int, body(), Field(description="PHP threads")]
     thread_memory: Annotated[ThreadMemory, body()]
 
 
@@ -74,14 +74,21 @@ class RunWpCliIn(Input):
     env_id: Annotated[EnvId, path()]
     # Kinsta's pattern with \s narrowed to spaces and tabs: a line break would start a second command.
     wp_command: Annotated[
-        str, body(), Field(max_length=5000, pattern=r"^wp[ \t]+[a-zA-Z0-9_\-./:=@' \t]+$", examples=["wp core version"])
+        str,
+        body(),
+        Field(
+            description="One wp command",
+            max_length=5000,
+            pattern=r"^wp[ \t]+[a-zA-Z0-9_\-./:=@' \t]+$",
+            examples=["wp core version"],
+        ),
     ]
 
 
 class SearchReplaceIn(Input):
     env_id: Annotated[EnvId, body("environment_id")]
-    search: Annotated[str, body(), Field(min_length=1, examples=["http://old.example.com"])]
-    replace: Annotated[str, body(), Field(examples=["https://new.example.com"])]
+    search: Annotated[str, body(), Field(description="Text to find", min_length=1, examples=["http://old.example.com"])]
+    replace: Annotated[str, body(), Field(description="Replacement", examples=["https://new.example.com"])]
     is_clear_cache: Annotated[bool | None, body(), Field(description="Clear the site cache afterwards")] = None
 
 

@@ -35,14 +35,14 @@ PersonName = Annotated[str, Field(min_length=1, max_length=100)]
 
 class WpAdminUserExistsIn(Input):
     env_id: Annotated[EnvId, path()]
-    email: Annotated[Email, query()]
+    email: Annotated[Email, query(), Field(description="Administrator's email")]
 
 
 class CreateWpAdminUserIn(Input):
     env_id: Annotated[EnvId, path()]
-    email: Annotated[Email, body()]
-    first_name: Annotated[PersonName, body(), Field(examples=["Jane"])]
-    last_name: Annotated[PersonName, body(), Field(examples=["Doe"])]
+    email: Annotated[Email, body(), Field(description="New administrator's email")]
+    first_name: Annotated[PersonName, body(), Field(description="First name", examples=["Jane"])]
+    last_name: Annotated[PersonName, body(), Field(description="Last name", examples=["Doe"])]
 
 
 class WpAdminLoginLinkIn(Input):

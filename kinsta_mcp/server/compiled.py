@@ -33,10 +33,11 @@ OPTION_WAIT = "wait"
 OPTION_COMPANY = "company"
 OPTION_TOKEN = "confirmation_token"
 
-# `full` and `wait` mean the same on every tool: said once, in the server instructions (app.py).
+# `full` and `wait` mean the same on every tool: explained once, in the server instructions
+# (app.py); each schema names them in two words.
 _OPTION_SCHEMAS: dict[str, dict[str, Any]] = {
-    OPTION_FULL: {"type": "boolean"},
-    OPTION_WAIT: {"type": "boolean"},
+    OPTION_FULL: {"type": "boolean", "description": "Every field"},
+    OPTION_WAIT: {"type": "boolean", "description": "Await outcome"},
     OPTION_TOKEN: {
         "type": "string",
         "description": "Only from a preview the human approved in this chat; never invent one",
