@@ -43,7 +43,7 @@ class SetEdgeCacheIn(Input):
 
 class ClearCdnCacheIn(Input):
     env_id: Annotated[EnvId, body("environment_id")]
-    cdn_cache_id: Annotated[Id | None, body(), Field(description="Filled in from the environment when omitted")] = None
+    cdn_cache_id: Annotated[Id | None, body(), Field(description="Omit: from the environment")] = None
 
 
 class SetImageOptimizationIn(Input):

@@ -40,14 +40,14 @@ class CreateEnvironmentIn(Input):
     site_id: Annotated[SiteId, path()]
     display_name: Annotated[str, body(), Field(description="Environment name")]
     is_premium: Annotated[IsPremium, body()]
-    site_title: Annotated[str, body(), Field(description="WordPress site title")]
-    admin_user: Annotated[str, body(), Field(description="WordPress admin username")]
-    admin_email: Annotated[str, body(), Field(description="WordPress admin email")]
+    site_title: Annotated[str, body(), Field(description="Site title")]
+    admin_user: Annotated[str, body(), Field(description="Admin username")]
+    admin_email: Annotated[str, body(), Field(description="Admin email")]
     admin_password: Annotated[AdminPassword, body()]
     wp_language: Annotated[str, body(), Field(description="e.g. en_US")]
-    is_multisite: Annotated[bool | None, body(), Field(description="WordPress multisite")] = None
+    is_multisite: Annotated[bool | None, body(), Field(description="Multisite")] = None
     is_subdomain_multisite: Annotated[bool | None, body(), Field(description="Multisite by subdomain")] = None
-    woocommerce: Annotated[bool | None, body(), Field(description="Install WooCommerce")] = None
+    woocommerce: Annotated[bool | None, body(), Field(description="WooCommerce")] = None
     wordpress_plugin_edd: Annotated[bool | None, body(), Field(description="Easy Digital Downloads")] = None
     wordpressseo: Annotated[bool | None, body(), Field(description="Yoast SEO")] = None
 
@@ -93,7 +93,7 @@ class ChangeWebrootIn(Input):
         str, body(), Field(pattern=r"^\/([a-zA-Z0-9_-]+\/?)*$", description="Appended to public/", examples=["/site"])
     ]
     clear_all_cache: Annotated[bool | None, body(), Field(description="Clear caches afterwards")] = None
-    refresh_plugins_and_themes: Annotated[bool | None, body(), Field(description="Re-read plugins and themes")] = None
+    refresh_plugins_and_themes: Annotated[bool | None, body(), Field(description="Refresh plugins/themes")] = None
 
 
 # -- outputs -------------------------------------------------------------------------
@@ -196,7 +196,7 @@ OPERATIONS = [
         risk=Risk.DESTROYS_DATA,
         risk_reason="overwrites the target environment's files and/or database",
         title="Push environment",
-        description="Copy the database and/or files of one environment over another: push_db and/or push_files true.",
+        description="Copy database and/or files of one environment over another (push_db and/or push_files true).",
         method="PUT",
         path="/sites/{site_id}/environments",
         input=PushEnvironmentIn,

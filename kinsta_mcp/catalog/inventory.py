@@ -34,11 +34,11 @@ FILTERS_WHERE = query
 
 # -- inputs -------------------------------------------------------------------------
 
-Status = Annotated[Literal["active", "inactive"] | None, FILTERS_WHERE(), Field(description="Only active/inactive")]
+Status = Annotated[Literal["active", "inactive"] | None, FILTERS_WHERE(), Field(description="active or inactive")]
 Column = Annotated[
     Literal["vulnerable", "updatesAvailable"] | None,
     FILTERS_WHERE(),
-    Field(description="vulnerable: a known vulnerability; updatesAvailable: outdated somewhere"),
+    Field(description="updatesAvailable: outdated"),
 ]
 
 
@@ -107,19 +107,16 @@ COMPANY_LIST = ToolGroup(
     name="list_company_plugins_themes",
     title="List plugins or themes across all sites",
     description=(
-        "Every WordPress plugin or theme on the company's sites with the environments running it; "
-        "column=vulnerable or updatesAvailable finds vulnerable or outdated ones in one call."
+        "Every plugin or theme on the company's sites, with the environments running it; "
+        "column finds vulnerable or outdated ones."
     ),
     selector="kind",
-    selector_description="plugin or theme (theme results as Kinsta sends them)",
+    selector_description="plugin or theme",
 )
 FILTER = ToolGroup(
     name="filter_plugins_themes",
     title="Filter an environment's plugins or themes",
-    description=(
-        "An environment's plugins or themes by status or column (vulnerable, updatesAvailable). "
-        "Returned as Kinsta sends it (its shape is not documented)."
-    ),
+    description=("An environment's plugins or themes by status or column, as Kinsta sends them."),
     selector="kind",
     selector_description="plugin or theme",
 )

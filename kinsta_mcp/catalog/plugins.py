@@ -29,7 +29,7 @@ from kinsta_mcp.catalog.spec import (
 UpdateVersion = Annotated[
     str,
     body(),
-    Field(pattern=VERSION_PATTERN, max_length=50, description='update_version listed, or "latest"', examples=["9.5.1"]),
+    Field(pattern=VERSION_PATTERN, max_length=50, description='update_version listed, or "latest"'),
 ]
 
 
@@ -115,14 +115,14 @@ KIND_DESCRIPTION = "plugin or theme"
 LIST = ToolGroup(
     name="list_plugins_themes",
     title="List plugins or themes",
-    description="An environment's plugins or themes with versions and available updates (update_version).",
+    description="An environment's plugins or themes with versions and updates (update_version).",
     selector=KIND,
     selector_description=KIND_DESCRIPTION,
 )
 UPDATE = ToolGroup(
     name="update_plugin_theme",
     title="Update a plugin or theme",
-    description='Update one plugin or theme of an environment to a version list_plugins_themes shows, or "latest".',
+    description='Update one plugin or theme of an environment to its listed update_version or "latest".',
     selector=KIND,
     selector_description=KIND_DESCRIPTION,
 )

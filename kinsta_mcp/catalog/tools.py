@@ -89,7 +89,7 @@ class SearchReplaceIn(Input):
     env_id: Annotated[EnvId, body("environment_id")]
     search: Annotated[str, body(), Field(description="Text to find", min_length=1, examples=["http://old.example.com"])]
     replace: Annotated[str, body(), Field(description="Replacement", examples=["https://new.example.com"])]
-    is_clear_cache: Annotated[bool | None, body(), Field(description="Clear the site cache afterwards")] = None
+    is_clear_cache: Annotated[bool | None, body(), Field(description="Clear site cache after")] = None
 
 
 # -- outputs -------------------------------------------------------------------------
@@ -120,10 +120,7 @@ class PhpMyAdminLink(Output):
 CLEAR_CACHE = ToolGroup(
     name="clear_cache",
     title="Clear a cache",
-    description=(
-        "Clear one cache of an environment: site (the server's page cache), edge (Kinsta's edge cache, "
-        "whole or one URL) or cdn (the CDN's cache)."
-    ),
+    description=("Clear an environment's cache: site (page cache), edge (whole or one url) or cdn."),
     selector="cache",
     selector_description="site, edge or cdn",
 )
@@ -131,10 +128,7 @@ CLEAR_CACHE = ToolGroup(
 PHP_ALLOCATION = ToolGroup(
     name="set_php_allocation",
     title="Set PHP allocation",
-    description=(
-        "Set PHP threads and memory: scope=site for a site's live and standard staging, "
-        "scope=environment for one premium staging environment."
-    ),
+    description=("Set PHP threads and memory: scope=site (live, standard staging) or environment (premium staging)."),
     selector="scope",
     selector_description="site or environment",
 )
@@ -143,11 +137,11 @@ SEARCH_REPLACE = ToolGroup(
     name="database_search_replace",
     title="Database search and replace",
     description=(
-        "Search and replace text in an environment's database: mode=preview (default) reports the matches "
-        "and changes nothing; mode=replace rewrites the database (preview and back up first)."
+        "Search and replace in an environment's database: mode=preview (default) only counts matches; "
+        "replace rewrites it (back up first)."
     ),
     selector="mode",
-    selector_description="preview (default, changes nothing) or replace",
+    selector_description="preview or replace",
     default="preview",
 )
 
@@ -173,7 +167,7 @@ OPERATIONS = [
         risk=Risk.NONE,
         risk_reason="a brief restart; nothing is lost",
         title="Restart PHP",
-        description="Restart the PHP engine of an environment.",
+        description="Restart an environment's PHP.",
         method="POST",
         path="/sites/tools/restart-php",
         input=EnvInBody,
@@ -188,7 +182,7 @@ OPERATIONS = [
         risk=Risk.NONE,
         risk_reason="can be changed back; no data, access or traffic changes",
         title="Set PHP version",
-        description="Change the PHP version of an environment.",
+        description="Change an environment's PHP version.",
         method="PUT",
         path="/sites/tools/modify-php-version",
         input=SetPhpVersionIn,

@@ -64,7 +64,6 @@ DEFAULT_TOOLSETS: tuple[str, ...] = (
     Toolset.PLUGINS.value,
     Toolset.BACKUPS.value,
     Toolset.LOGS.value,
-    Toolset.OPERATIONS.value,
 )
 
 MAX_OPERATION_WAIT = 600.0

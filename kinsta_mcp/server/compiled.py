@@ -217,7 +217,7 @@ def _special_tools() -> list[ToolDef]:
             "properties": {
                 "operation_id": {
                     "type": "string",
-                    "description": "From a result that was still running",
+                    "description": "From a running result",
                     "pattern": ID_PATTERN,
                     "maxLength": ID_MAX_LENGTH,
                 }
@@ -232,8 +232,8 @@ def _special_tools() -> list[ToolDef]:
         name=OVERVIEW_TOOL_NAME,
         title="Company overview",
         description=(
-            "Every site with its environments, PHP and WordPress versions, primary domains and pending plugin "
-            "and theme updates, in one call. Sites that could not be read fully say what failed."
+            "Every site with environments, PHP/WordPress versions, primary domains and pending updates, "
+            "in one call; says what could not be read."
         ),
         toolset=Toolset.SITES,
         effect=Effect.READ,
@@ -245,7 +245,7 @@ def _special_tools() -> list[ToolDef]:
     find = ToolDef(
         name=FIND_TOOL_NAME,
         title="Find sites, environments, domains",
-        description="Search the company's sites, environments, domains and DNS zones by part of a name or id.",
+        description="Find sites, environments, domains and DNS zones by part of a name or id.",
         toolset=Toolset.SITES,
         effect=Effect.READ,
         input_schema=INPUT_SCHEMA,

@@ -17,18 +17,18 @@ from typing import Any
 from kinsta_mcp.catalog.spec import NAME_MAX_LENGTH, Named
 
 _DROP = {"title", "additionalProperties"}
-# The catalog's descriptions of SiteId/EnvId, replaced by what the argument takes. How names
-# are written ("Acme Shop/live") is said once, in the server instructions.
+# The catalog's descriptions of SiteId/EnvId: dropped, as a plain id needs none. That every
+# site_id/env_id also takes a name, and how names are written ("Acme Shop/live"), is said
+# once, in the server instructions.
 _SHARED_DESCRIPTIONS = {"Site id (list_sites gives it)", "Environment id (list_environments gives it)"}
-NAME_DESCRIPTIONS = {Named.SITE: "Id or site name", Named.ENVIRONMENT: "Id or site/env name"}
 
 
 def _takes_a_name(prop: dict[str, Any], kind: Named) -> dict[str, Any]:
     """An id argument that also takes a name: no id pattern (names have spaces), a name's length."""
     out = {k: v for k, v in prop.items() if k not in ("pattern", "maxLength", "description")}
     described = prop.get("description")
-    says = NAME_DESCRIPTIONS[kind]
-    out["description"] = says if described in (None, *_SHARED_DESCRIPTIONS) else f"{described}: {says.lower()}"
+    if described not in (None, *_SHARED_DESCRIPTIONS):  # what this id is for; that it takes a name is said once
+        out["description"] = described
     out["maxLength"] = NAME_MAX_LENGTH
     return out
 

@@ -105,7 +105,7 @@ async def test_toolsets_choose_tools() -> None:
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_without_toolsets_the_default_profile_is_shown_and_others_refused_naming_all(mode: str) -> None:
-    assert set(DEFAULT_TOOLSETS) == {"sites", "environments", "tools", "plugins", "backups", "logs", "operations"}
+    assert set(DEFAULT_TOOLSETS) == {"sites", "environments", "tools", "plugins", "backups", "logs"}
     async with world(toolsets=DEFAULT_TOOLSETS) as w, client(w.server, mode) as c:
         tools = {t.name for t in (await c.list_tools()).tools}
         hidden = await c.call_tool("create_dns_record", {"domain_id": ids.ACME_DNS_ZONE_ID})

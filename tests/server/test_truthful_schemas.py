@@ -52,7 +52,11 @@ async def test_a_made_up_version_is_refused_with_what_is_allowed() -> None:
 
 
 async def test_a_push_of_nothing_is_refused_naming_both_choices() -> None:
-    args = {"site_id": ids.ACME_SITE_ID, "source_env_id": ids.ACME_STAGING_ENV_ID, "target_env_id": ids.ACME_LIVE_ENV_ID}
+    args = {
+        "site_id": ids.ACME_SITE_ID,
+        "source_env_id": ids.ACME_STAGING_ENV_ID,
+        "target_env_id": ids.ACME_LIVE_ENV_ID,
+    }
     callback, prompts = answering("accept")
     async with world() as w, client(w.server, MODE, callback) as c:
         result = await c.call_tool("push_environment", args)
