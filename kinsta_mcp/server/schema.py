@@ -103,7 +103,10 @@ def output_schema(schema: dict[str, Any]) -> dict[str, Any]:
         return {
             key: walk(value, in_properties=(key == "properties"))
             for key, value in node.items()
-            if key not in ("title", "$defs", "required") and not (key == "default" and value is None)
+            if key not in ("title", "$defs", "required")
+            and not (key == "default" and value is None)
+            # unknown fields stay allowed: that is JSON Schema's default, no need to say it per object
+            and not (key == "additionalProperties" and value is True)
         }
 
     result: dict[str, Any] = walk(schema)
