@@ -278,6 +278,23 @@ def compiled_tools() -> dict[str, ToolDef]:
     return tools
 
 
+@functools.cache
+def _read_only_tools() -> dict[str, ToolDef]:
+    """Read-only mode's tools: a group with reads among its members offers just those (the search and
+    replace keeps its preview); every other tool as compiled."""
+    tools = dict(compiled_tools())
+    for name, tool in tools.items():
+        reads = [op for op in tool.operations.values() if op.effect is Effect.READ]
+        if tool.selector and tool.effect is not Effect.READ and reads:
+            tools[name] = compile_group(reads)
+    return tools
+
+
+def tools_for(settings: Settings) -> dict[str, ToolDef]:
+    """The tools a server with these settings compiles from (read-only mode narrows mixed groups)."""
+    return _read_only_tools() if settings.read_only else compiled_tools()
+
+
 # -- per server: which tools are shown, and the per-server options --------------------------
 
 
@@ -294,7 +311,7 @@ class Selection:
 
 
 def select_tools(settings: Settings) -> Selection:
-    tools = compiled_tools()
+    tools = tools_for(settings)
     wanted = set(settings.toolsets) if settings.toolsets is not None else None
     visible: list[str] = []
     hidden: dict[str, str] = {}

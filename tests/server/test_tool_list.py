@@ -147,6 +147,20 @@ async def test_read_only_is_a_ceiling(mode: str) -> None:
     assert w.writes() == []
 
 
+@pytest.mark.parametrize("mode", MODES)
+async def test_read_only_keeps_the_search_replace_preview_and_refuses_replace(mode: str) -> None:
+    args = {"env_id": ids.ACME_STAGING_ENV_ID, "search": "http://", "replace": "https://"}
+    async with world(read_only=True, toolsets=("tools",)) as w, client(w.server, mode) as c:
+        tool = {t.name: t for t in (await c.list_tools()).tools}["database_search_replace"]
+        preview = await c.call_tool("database_search_replace", args)
+        replace = await c.call_tool("database_search_replace", {**args, "mode": "replace"})
+    assert tool.annotations and tool.annotations.read_only_hint
+    assert tool.input_schema["properties"]["mode"]["enum"] == ["preview"]
+    assert not preview.is_error, text_of(preview)
+    assert replace.is_error and "mode" in text_of(replace) and "preview" in text_of(replace)
+    assert [r.body["perform_replacement"] for r in w.writes()] == [False]  # the preview's POST only
+
+
 async def test_several_companies_add_a_company_argument() -> None:
     base = settings_for(None)
     demo = base.profiles["demo"]
