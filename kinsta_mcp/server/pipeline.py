@@ -39,7 +39,7 @@ from kinsta_mcp.api.errors import (
 from kinsta_mcp.api.request import RequestBuildError
 from kinsta_mcp.catalog import BY_NAME
 from kinsta_mcp.catalog.responses import find_environment
-from kinsta_mcp.catalog.spec import Effect, Operation
+from kinsta_mcp.catalog.spec import LATEST, Effect, Operation
 from kinsta_mcp.config import ConfigError, Profile, Settings
 from kinsta_mcp.server.approvals import Approvals, Binding
 from kinsta_mcp.server.arguments import ArgumentError, Parsed, parse
@@ -155,8 +155,9 @@ def _stating(answer: Any, resolved: list[Resolution]) -> Any:
     if not resolved or not isinstance(answer, Outcome):
         return answer
     structured = answer.structured
-    if structured is not None and "resolved" not in structured:
-        structured = {**structured, "resolved": {r.argument: r.as_json() for r in resolved}}
+    if structured is not None:
+        names = {r.argument: r.as_json() for r in resolved}
+        structured = {**structured, "resolved": {**structured.get("resolved", {}), **names}}
     text = "\n".join([*(r.line() for r in resolved), answer.text])
     return Outcome(text, structured, answer.is_error)
 
@@ -253,6 +254,10 @@ async def _run_with_ids(tool: ToolDef, arguments: Mapping[str, Any], call: CallC
             backend.audit.outcome(call_id, tool.name, "ok", status=response.status)  # 8
     if writes:
         await backend.written(op, parsed.args, profile.name, call)  # 9
+    if op.latest_from and parsed.given.get("update_version") == LATEST:  # say what "latest" was
+        version = parsed.args["update_version"]
+        structured = {**(result.structured or {}), "resolved": {"update_version": version}}
+        result = Outcome(f'update_version "latest" is {version}.\n{result.text}', structured, result.is_error)
     return result
 
 

@@ -31,6 +31,8 @@ async def test_latest_is_resolved_to_the_listed_update_before_sending() -> None:
         result = await c.call_tool("update_plugin_theme", args)
     assert not result.is_error, text_of(result)
     assert [body["update_version"] for body in puts(w, "/plugins")] == ["9.5.1"]
+    assert '"latest" is 9.5.1' in text_of(result)
+    assert result.structured_content and result.structured_content["resolved"]["update_version"] == "9.5.1"
 
 
 async def test_latest_without_an_update_is_refused_and_nothing_is_sent() -> None:
