@@ -1,10 +1,10 @@
 """One tool call, top to bottom.
 
-    0. names         names.resolve_names: site and environment names given for ids become the ids
     0. names         names.resolve_names: site and environment names given as ids become ids
     1. validate      arguments.parse: options, the operation, its input model (once)
     2. profile       resolve_profile: the company the call acts for (an HTTP token may fix it);
-                     arguments the environment carries are filled in (fill_from_environment)
+                     arguments the environment carries are filled in (fill_from_environment),
+                     update_version "latest" becomes the listed update (latest.resolve_latest)
     3. guard         guard.decide: one Decision (proceed, refuse, or ask the human)
     4. audit         the intent, on disk before anything is sent
     5. send          the Kinsta client (rate limits, retries where safe)
