@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kinsta_mcp.catalog import BY_NAME
 from kinsta_mcp.catalog.spec import Toolset
 from kinsta_mcp.config import config_reference_markdown
 
@@ -56,6 +57,7 @@ async def _listed(read_only: bool) -> tuple[list[Any], list[Any], list[Any], lis
         default_profile="default",
         audit_log=None,
         read_only=read_only,
+        toolsets="all",
     )
     server = build_server(settings, clients={})
     tools = list(await server.list_tools())
@@ -87,39 +89,51 @@ _RISK_WORDS = {
 }
 
 
-def tool_kind(tool: Any) -> str:
-    """Read or write, and what needs the human's yes (by the risks its operations declare)."""
-    from kinsta_mcp.server.compiled import compiled_tools
-
-    compiled = compiled_tools().get(tool.name)
-    operations = list(compiled.operations.values()) if compiled is not None else []
-    hints = tool.annotations
-    risks = sorted({_RISK_WORDS[op.risk.value] for op in operations if op.guarded and op.risk is not None})
-    if risks:
-        kind = f"{', '.join(risks)}: confirmed"
-    elif hints is not None and hints.read_only_hint:
+def _kind(operation: Any, read: bool, destructive: bool) -> str:
+    """Read or write, and for a guarded operation the risk that needs the human's yes."""
+    if operation is not None and operation.guarded and operation.risk is not None:
+        kind = f"{_RISK_WORDS[operation.risk.value]}: confirmed"
+    elif read:
         kind = "read"
-    elif hints is not None and hints.destructive_hint:
+    elif destructive:
         kind = "irreversible: confirmed"
     else:
         kind = "write"
-    if any(op.is_async for op in operations):
+    if operation is not None and operation.is_async:
         kind += ", awaited"
     return kind
 
 
+def tool_kind(tool: Any) -> str:
+    """Read, write or irreversible; a grouped tool whose members differ says it per selector value."""
+    from kinsta_mcp.catalog.spec import Effect
+    from kinsta_mcp.server.compiled import compiled_tools
+
+    compiled = compiled_tools().get(tool.name)
+    members = compiled.operations if compiled is not None and compiled.selector else {}
+    if len({(op.effect, op.risk) for op in members.values()}) > 1:
+        return "; ".join(
+            f"{value}: {_kind(op, op.effect is Effect.READ, op.effect is Effect.IRREVERSIBLE)}"
+            for value, op in members.items()
+        )
+    hints = tool.annotations
+    read = hints is not None and bool(hints.read_only_hint)
+    single = compiled.operation(None) if compiled is not None and compiled.operations and not members else None
+    return _kind(single or BY_NAME.get(tool.name), read, hints is not None and bool(hints.destructive_hint))
+
+
 def _kinsta_call(tool: Any) -> str:
+    """The Kinsta call behind a tool; a grouped tool's, one per selector value."""
     from kinsta_mcp.server.compiled import compiled_tools
 
     compiled = compiled_tools().get(tool.name)
     if compiled is None or not compiled.operations:
         return "(several calls)"
-    if compiled.selector is None:
-        op = compiled.operation(None)
-        return f"`{op.method} {op.path}`"
-    return "<br>".join(
-        f"{compiled.selector}={value}: `{op.method} {op.path}`" for value, op in compiled.operations.items()
-    )
+    calls = [
+        f"{value + ': ' if compiled.selector else ''}`{op.method} {op.path}`"
+        for value, op in compiled.operations.items()
+    ]
+    return "<br>".join(calls)
 
 
 def _toolset(tool: Any) -> str:

@@ -47,6 +47,9 @@ def settings_for(audit: Path | None = None, **overrides: Any) -> Settings:
         "default_profile": "demo",
         "audit_log": audit,
         "operation_wait": 45.0,
+        # Every tool, so a test means what it meant before the default profile; tests of the
+        # default profile pass toolsets=DEFAULT_TOOLSETS.
+        "toolsets": "all",
     }
     values.update(overrides)
     return Settings(**values)

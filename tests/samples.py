@@ -20,6 +20,8 @@ FALLBACK_ID = "54fb80af-576c-4fdc-ba4f-b596c83f15a1"
 OVERRIDES: dict[str, dict[str, Any]] = {
     # add_with_www_subdomain cannot be true with is_wildcardless: keep www, drop wildcardless
     "add_site_domain": {"is_wildcardless": False},
+    # a push must push something: the database here
+    "push_environment": {"push_db": True, "push_files": False},
 }
 
 
@@ -46,6 +48,10 @@ def sample_value(name: str, schema: dict[str, Any], defs: dict[str, Any], ids: C
         return schema["enum"][0]
     if schema.get("examples"):
         return schema["examples"][0]
+    if "email" in name:  # emails carry a pattern but no example
+        return "jane.doe@example.com"
+    if name.endswith("version"):  # as is update_version
+        return "1.0.0"
     kind = schema.get("type")
     if kind == "boolean":
         return True

@@ -26,9 +26,11 @@ def demo_server(*extra: str) -> StdioServerParameters:
 @pytest.mark.parametrize("mode", ["legacy", "auto"])
 async def test_demo_over_stdio(mode: str) -> None:
     async with Client(demo_server(), mode=mode) as client:  # type: ignore[arg-type]
+        default_tools = (await client.list_tools()).tools
+    async with Client(demo_server("--toolsets", "all"), mode=mode) as client:  # type: ignore[arg-type]
         tools = (await client.list_tools()).tools
         result = await client.call_tool("list_sites", {})
-    assert len(tools) > 78
+    assert len(tools) > 78 > len(default_tools) > 30  # the default profile, and every tool with --toolsets all
     assert not result.is_error
     assert "Acme Shop" in str(result.structured_content)
 

@@ -57,8 +57,8 @@ USAGE = ToolGroup(
 
 # "from" and "to" on the wire; `from` is a Python keyword.
 DATE = r"^\d{4}-\d{2}-\d{2}$"
-FromDate = Annotated[str | None, query("from"), Field(pattern=DATE, examples=["2026-11-01"])]
-ToDate = Annotated[str | None, query("to"), Field(pattern=DATE, examples=["2026-11-27"])]
+FromDate = Annotated[str | None, query("from"), Field(description="Start date", pattern=DATE, examples=["2026-11-01"])]
+ToDate = Annotated[str | None, query("to"), Field(description="End date", pattern=DATE, examples=["2026-11-27"])]
 
 
 class SiteIdIn(Input):
@@ -67,7 +67,9 @@ class SiteIdIn(Input):
 
 class AnalyticsIn(Input):
     env_id: Annotated[EnvId, path()]
-    time_span: Annotated[Literal["24_hours", "7_days", "30_days", "60_days"] | None, query()] = None
+    time_span: Annotated[
+        Literal["24_hours", "7_days", "30_days", "60_days"] | None, query(), Field(description="Or from/to dates")
+    ] = None
     from_date: FromDate = None
     to_date: ToDate = None
 
@@ -77,7 +79,9 @@ class DiskSpaceIn(Input):
     time_zone: Annotated[
         str, query(), Field(pattern=r"^-?(0[0-9]|1[0-4]):00$", description="UTC offset", examples=["-05:00"])
     ]
-    time_span: Annotated[Literal["7_days", "30_days", "60_days"] | None, query()] = None
+    time_span: Annotated[
+        Literal["7_days", "30_days", "60_days"] | None, query(), Field(description="Or from/to dates")
+    ] = None
     from_date: FromDate = None
     to_date: ToDate = None
 

@@ -165,8 +165,7 @@ OPERATIONS = [
         risk_reason="creates a downloadable archive; nothing existing changes and no link is returned",
         title="Request downloadable backup",
         description=(
-            "Start generating a downloadable backup of an environment; Kinsta limits how often "
-            "(check_downloadable_backup_available). The link appears in list_downloadable_backups."
+            "Start a downloadable backup (Kinsta limits how often); its link appears in list_downloadable_backups."
         ),
         method="POST",
         path="/sites/environments/{env_id}/downloadable-backups",
@@ -179,10 +178,7 @@ OPERATIONS = [
     Operation(
         name="check_downloadable_backup_available",
         title="When is the next downloadable backup available",
-        description=(
-            "When an environment's next downloadable backup may be requested "
-            "(returned as Kinsta sends it; its shape is not documented)."
-        ),
+        description="When the next downloadable backup may be requested, as Kinsta sends it.",
         method="GET",
         path="/sites/environments/{env_id}/next-downloadable-backup-available",
         input=EnvIdIn,

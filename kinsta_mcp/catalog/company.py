@@ -33,9 +33,9 @@ ActivityCategory = Literal[
 
 
 class ActivityLogsIn(Input):
-    limit: Annotated[int | None, query(), Field(ge=1)] = None
-    offset: Annotated[int | None, query(), Field(ge=0)] = None
-    category: Annotated[ActivityCategory | None, query()] = None
+    limit: Annotated[int | None, query(), Field(description="Page size", ge=1)] = None
+    offset: Annotated[int | None, query(), Field(description="Skip this many", ge=0)] = None
+    category: Annotated[ActivityCategory | None, query(), Field(description="Only this category")] = None
     site_id: Annotated[SiteId | None, query()] = None
     initiated_by: Annotated[str | None, query("id_initiated_by"), Field(description="User id (list_company_users)")] = (
         None

@@ -31,7 +31,7 @@ Ttl = Annotated[int, Field(ge=300, description="Seconds")]
 
 
 class RecordValue(Input):
-    value: str
+    value: Annotated[str, Field(description="Record value, e.g. an IP")]
 
 
 class DnsDomainIdIn(Input):
@@ -43,7 +43,7 @@ class CreateDnsRecordIn(Input):
     type: Annotated[RecordType, body()]
     name: Annotated[RecordName, body()]
     ttl: Annotated[Ttl, body()]
-    resource_records: Annotated[list[RecordValue], body()]
+    resource_records: Annotated[list[RecordValue], body(), Field(description="Values of the record")]
 
 
 class UpdateDnsRecordIn(Input):
@@ -51,8 +51,8 @@ class UpdateDnsRecordIn(Input):
     type: Annotated[RecordType, body()]
     name: Annotated[RecordName, body()]
     ttl: Annotated[Ttl | None, body()] = None
-    new_resource_records: Annotated[list[RecordValue] | None, body()] = None
-    removed_resource_records: Annotated[list[RecordValue] | None, body()] = None
+    new_resource_records: Annotated[list[RecordValue] | None, body(), Field(description="Values to add")] = None
+    removed_resource_records: Annotated[list[RecordValue] | None, body(), Field(description="Values to remove")] = None
 
 
 class DeleteDnsRecordIn(Input):

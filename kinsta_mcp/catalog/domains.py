@@ -33,10 +33,10 @@ SiteDomainId = Annotated[Id, Field(description="From list_site_domains")]
 
 class AddSiteDomainIn(Input):
     env_id: Annotated[EnvId, path()]
-    domain_name: Annotated[str, body(), Field(examples=["shop.example.com"])]
+    domain_name: Annotated[str, body(), Field(description="Domain to add", examples=["shop.example.com"])]
     is_wildcardless: Annotated[bool | None, body(), Field(description="No *. wildcard")] = None
-    custom_ssl_key: Annotated[str | None, body()] = None
-    custom_ssl_cert: Annotated[str | None, body()] = None
+    custom_ssl_key: Annotated[str | None, body(), Field(description="Own certificate's key (PEM)")] = None
+    custom_ssl_cert: Annotated[str | None, body(), Field(description="Own certificate (PEM)")] = None
     add_with_www_subdomain: Annotated[
         bool | None, body(), Field(description="Also add www.<domain_name>; not with is_wildcardless")
     ] = None

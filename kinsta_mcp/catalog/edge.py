@@ -38,17 +38,19 @@ class ClearEdgeCacheIn(Input):
 
 class SetEdgeCacheIn(Input):
     env_id: Annotated[EnvId, body("environment_id")]
-    enabled: Annotated[bool, body()]
+    enabled: Annotated[bool, body(), Field(description="On or off")]
 
 
 class ClearCdnCacheIn(Input):
     env_id: Annotated[EnvId, body("environment_id")]
-    cdn_cache_id: Annotated[Id | None, body(), Field(description="Filled in from the environment when omitted")] = None
+    cdn_cache_id: Annotated[Id | None, body(), Field(description="Omit: from the environment")] = None
 
 
 class SetImageOptimizationIn(Input):
     env_id: Annotated[EnvId, body("environment_id")]
-    image_optimization_type: Annotated[Literal["off", "lossy", "lossless"], body()]
+    image_optimization_type: Annotated[
+        Literal["off", "lossy", "lossless"], body(), Field(description="off, lossy or lossless")
+    ]
 
 
 BotLevel = Literal["block-malicious-traffic", "block-automations", "challenge-bots", "challenge-everyone"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from kinsta_mcp.catalog.models import Environment
 from kinsta_mcp.catalog.sites import AdminPassword
@@ -38,29 +38,29 @@ class EnvIdIn(Input):
 
 class CreateEnvironmentIn(Input):
     site_id: Annotated[SiteId, path()]
-    display_name: Annotated[str, body()]
+    display_name: Annotated[str, body(), Field(description="Environment name")]
     is_premium: Annotated[IsPremium, body()]
-    site_title: Annotated[str, body()]
-    admin_user: Annotated[str, body()]
-    admin_email: Annotated[str, body()]
+    site_title: Annotated[str, body(), Field(description="Site title")]
+    admin_user: Annotated[str, body(), Field(description="Admin username")]
+    admin_email: Annotated[str, body(), Field(description="Admin email")]
     admin_password: Annotated[AdminPassword, body()]
     wp_language: Annotated[str, body(), Field(description="e.g. en_US")]
-    is_multisite: Annotated[bool | None, body()] = None
-    is_subdomain_multisite: Annotated[bool | None, body()] = None
-    woocommerce: Annotated[bool | None, body()] = None
+    is_multisite: Annotated[bool | None, body(), Field(description="Multisite")] = None
+    is_subdomain_multisite: Annotated[bool | None, body(), Field(description="Multisite by subdomain")] = None
+    woocommerce: Annotated[bool | None, body(), Field(description="WooCommerce")] = None
     wordpress_plugin_edd: Annotated[bool | None, body(), Field(description="Easy Digital Downloads")] = None
     wordpressseo: Annotated[bool | None, body(), Field(description="Yoast SEO")] = None
 
 
 class CreatePlainEnvironmentIn(Input):
     site_id: Annotated[SiteId, path()]
-    display_name: Annotated[str, body()]
+    display_name: Annotated[str, body(), Field(description="Environment name")]
     is_premium: Annotated[IsPremium, body()]
 
 
 class CloneEnvironmentIn(Input):
     site_id: Annotated[SiteId, path()]
-    display_name: Annotated[str, body()]
+    display_name: Annotated[str, body(), Field(description="Environment name")]
     is_premium: Annotated[IsPremium, body()]
     source_env_id: Annotated[EnvId, body()]
 
@@ -69,11 +69,21 @@ class PushEnvironmentIn(Input):
     site_id: Annotated[SiteId, path()]
     source_env_id: Annotated[EnvId, body()]
     target_env_id: Annotated[EnvId, body()]
-    push_db: Annotated[bool | None, body()] = None
-    push_files: Annotated[bool | None, body()] = None
+    # What a push overwrites is never left to a default the human cannot see: both are sent,
+    # shown in the confirmation, and at least one must be true.
+    push_db: Annotated[bool, body(), Field(description="Push the database")] = False
+    push_files: Annotated[bool, body(), Field(description="Push files")] = False
     run_search_and_replace: Annotated[bool | None, body(), Field(description="Rewrite URLs")] = None
-    push_files_option: Annotated[Literal["ALL_FILES", "SPECIFIC_FILES"] | None, body()] = None
+    push_files_option: Annotated[
+        Literal["ALL_FILES", "SPECIFIC_FILES"] | None, body(), Field(description="Which files")
+    ] = None
     file_list: Annotated[list[str] | None, body(), Field(description="For SPECIFIC_FILES")] = None
+
+    @model_validator(mode="after")
+    def _pushes_something(self) -> PushEnvironmentIn:
+        if not (self.push_db or self.push_files):
+            raise ValueError("nothing to push: set push_db and/or push_files to true")
+        return self
 
 
 class ChangeWebrootIn(Input):
@@ -82,8 +92,8 @@ class ChangeWebrootIn(Input):
     web_root_subfolder: Annotated[
         str, body(), Field(pattern=r"^\/([a-zA-Z0-9_-]+\/?)*$", description="Appended to public/", examples=["/site"])
     ]
-    clear_all_cache: Annotated[bool | None, body()] = None
-    refresh_plugins_and_themes: Annotated[bool | None, body()] = None
+    clear_all_cache: Annotated[bool | None, body(), Field(description="Clear caches afterwards")] = None
+    refresh_plugins_and_themes: Annotated[bool | None, body(), Field(description="Refresh plugins/themes")] = None
 
 
 # -- outputs -------------------------------------------------------------------------
@@ -186,7 +196,7 @@ OPERATIONS = [
         risk=Risk.DESTROYS_DATA,
         risk_reason="overwrites the target environment's files and/or database",
         title="Push environment",
-        description="Copy files and/or database of one environment over another.",
+        description="Copy database and/or files of one environment over another (push_db and/or push_files true).",
         method="PUT",
         path="/sites/{site_id}/environments",
         input=PushEnvironmentIn,
@@ -194,7 +204,7 @@ OPERATIONS = [
         effect=Effect.IRREVERSIBLE,
         toolset=Toolset.ENVIRONMENTS,
         is_async=True,
-        consequence="Overwrite {target_env_id} with what is chosen of {source_env_id}.",
+        consequence="Overwrite {target_env_id} with {source_env_id}: database: {push_db}, files: {push_files}.",
     ),
     Operation(
         name="delete_environment",

@@ -17,8 +17,10 @@ from kinsta_mcp.catalog.spec import (
     Effect,
     EnvId,
     Input,
+    Member,
     Operation,
     Output,
+    ToolGroup,
     Toolset,
     path,
     query,
@@ -32,26 +34,28 @@ FILTERS_WHERE = query
 
 # -- inputs -------------------------------------------------------------------------
 
-Status = Annotated[Literal["active", "inactive"] | None, FILTERS_WHERE(), Field(description="Only active/inactive")]
+Status = Annotated[Literal["active", "inactive"] | None, FILTERS_WHERE(), Field(description="active or inactive")]
 Column = Annotated[
     Literal["vulnerable", "updatesAvailable"] | None,
     FILTERS_WHERE(),
-    Field(description="vulnerable: a known vulnerability; updatesAvailable: outdated somewhere"),
+    Field(description="updatesAvailable: outdated"),
 ]
 
 
 class OrderBy(Input):
-    field: Literal["name", "environments", "updates"]
-    order: Literal["ascend", "descend"]
+    field: Annotated[Literal["name", "environments", "updates"], Field(description="Sort key")]
+    order: Annotated[Literal["ascend", "descend"], Field(description="Direction")]
 
 
 class CompanyInventoryIn(Input):
     status: Status = None
     column: Column = None
     order_by: Annotated[OrderBy | None, FILTERS_WHERE(), Field(description="Sort")] = None
-    search: Annotated[str | None, FILTERS_WHERE(), Field(min_length=1, max_length=200, examples=["woo"])] = None
-    offset: Annotated[int | None, FILTERS_WHERE(), Field(ge=0)] = None
-    limit: Annotated[int | None, FILTERS_WHERE(), Field(ge=1)] = None
+    search: Annotated[
+        str | None, FILTERS_WHERE(), Field(description="Part of a name", min_length=1, max_length=200, examples=["woo"])
+    ] = None
+    offset: Annotated[int | None, FILTERS_WHERE(), Field(description="Skip this many", ge=0)] = None
+    limit: Annotated[int | None, FILTERS_WHERE(), Field(description="Page size", ge=1)] = None
 
 
 class EnvironmentInventoryIn(Input):
@@ -97,6 +101,26 @@ class CompanyPluginsOut(Output):
     company: CompanyPlugins | None = None
 
 
+# -- groups -------------------------------------------------------------------------
+
+COMPANY_LIST = ToolGroup(
+    name="list_company_plugins_themes",
+    title="List plugins or themes across all sites",
+    description=(
+        "Every plugin or theme on the company's sites, with the environments running it; "
+        "column finds vulnerable or outdated ones."
+    ),
+    selector="kind",
+    selector_description="plugin or theme",
+)
+FILTER = ToolGroup(
+    name="filter_plugins_themes",
+    title="Filter an environment's plugins or themes",
+    description=("An environment's plugins or themes by status or column, as Kinsta sends them."),
+    selector="kind",
+    selector_description="plugin or theme",
+)
+
 # -- declarations ------------------------------------------------------------------------
 
 _UNKNOWN_SHAPE = " Returned as Kinsta sends it (its shape is not documented)."
@@ -104,6 +128,7 @@ _UNKNOWN_SHAPE = " Returned as Kinsta sends it (its shape is not documented)."
 OPERATIONS = [
     Operation(
         name="list_company_plugins",
+        member=Member(COMPANY_LIST, "plugin"),
         title="List plugins across all sites",
         description=(
             "Every WordPress plugin on the company's sites with the environments running it; "
@@ -121,6 +146,7 @@ OPERATIONS = [
     ),
     Operation(
         name="list_company_themes",
+        member=Member(COMPANY_LIST, "theme"),
         title="List themes across all sites",
         description=(
             "Every WordPress theme on the company's sites; column=vulnerable or updatesAvailable filters."
@@ -138,6 +164,7 @@ OPERATIONS = [
     ),
     Operation(
         name="filter_plugins",
+        member=Member(FILTER, "plugin"),
         title="Filter an environment's plugins",
         description="An environment's plugins by status or column (vulnerable, updatesAvailable)." + _UNKNOWN_SHAPE,
         method="GET",
@@ -150,6 +177,7 @@ OPERATIONS = [
     ),
     Operation(
         name="filter_themes",
+        member=Member(FILTER, "theme"),
         title="Filter an environment's themes",
         description="An environment's themes by status or column (vulnerable, updatesAvailable)." + _UNKNOWN_SHAPE,
         method="GET",

@@ -7,7 +7,7 @@ from typing import Annotated, Literal, Self
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from kinsta_mcp.catalog.spec import Effect, EnvId, Input, Operation, Output, RateClass, Toolset, path, query
-from kinsta_mcp.logfilter import SEVERITIES, LogFilterError, compile_pattern, iso, logs_post, parse_moment
+from kinsta_mcp.logfilter import LogFilterError, compile_pattern, iso, logs_post, parse_moment
 
 MAX_LINES = 20_000  # Kinsta's ceiling for `lines`
 _Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -42,7 +42,7 @@ class GetLogsIn(Input):
     file_name: Annotated[
         Literal["error", "access", "kinsta-cache-perf"],
         query(),
-        Field(description="error (PHP and nginx errors), access, or kinsta-cache-perf"),
+        Field(description="error (PHP, nginx), access or kinsta-cache-perf"),
     ]
     lines: Annotated[
         int,
@@ -50,7 +50,7 @@ class GetLogsIn(Input):
         Field(
             ge=1,
             le=MAX_LINES,
-            description=f"How many of the newest lines Kinsta reads (max {MAX_LINES}); filters apply to those",
+            description="Newest lines Kinsta reads; filters apply to those",
         ),
     ] = 100
     since: Annotated[
@@ -58,7 +58,7 @@ class GetLogsIn(Input):
         query("from"),
         _moment("since"),
         Field(
-            description="Only entries at or after this time, ISO-8601 (UTC when no zone), e.g. 2026-01-15T10:00:00Z",
+            description="ISO-8601 start (UTC if no zone)",
             examples=["2026-01-15T10:00:00Z"],
         ),
     ] = None
@@ -67,25 +67,25 @@ class GetLogsIn(Input):
         query("to"),
         _moment("until"),
         Field(
-            description="Only entries at or before this time, ISO-8601 (UTC when no zone)",
+            description="ISO-8601 end",
             examples=["2026-01-15T12:00:00Z"],
         ),
     ] = None
     contains: Annotated[
         _Text | None,
         query("search"),
-        Field(description="Only entries containing this text (any case)", examples=["wp-content/plugins"]),
+        Field(description="Text an entry contains (any case)", examples=["wp-content/plugins"]),
     ] = None
     # Tool-side options (no request marker): applied to what Kinsta returned.
     severity: Annotated[
         Literal["notice", "warning", "error", "fatal"] | None,
-        Field(description="Error log only: entries of this level or worse (" + " < ".join(SEVERITIES) + ")"),
+        Field(description="Error log: this level or worse"),
     ] = None
     pattern: Annotated[
         _Text | None,
         AfterValidator(_pattern),
         Field(
-            description="Only entries with a line matching this regular expression (case-sensitive; (?i) for any case)",
+            description="Regex a line matches ((?i): any case)",
             examples=["(?i)fatal|warning"],
         ),
     ] = None

@@ -8,13 +8,16 @@ from pydantic import Field
 
 from kinsta_mcp.catalog.environments import EnvIdIn
 from kinsta_mcp.catalog.spec import (
+    VERSION_PATTERN,
     Effect,
     EnvId,
     Input,
+    Member,
     Operation,
     OperationStarted,
     Output,
     Risk,
+    ToolGroup,
     Toolset,
     body,
     path,
@@ -23,16 +26,23 @@ from kinsta_mcp.catalog.spec import (
 # -- inputs -------------------------------------------------------------------------
 
 
+UpdateVersion = Annotated[
+    str,
+    body(),
+    Field(pattern=VERSION_PATTERN, max_length=50, description='update_version listed, or "latest"'),
+]
+
+
 class UpdatePluginIn(Input):
     env_id: Annotated[EnvId, path()]
     name: Annotated[str, body(), Field(description="Slug")]
-    update_version: Annotated[str, body()]
+    update_version: UpdateVersion
 
 
 class UpdateThemeIn(Input):
     env_id: Annotated[EnvId, path()]
     name: Annotated[str, body(), Field(description="Slug")]
-    update_version: Annotated[str, body()]
+    update_version: UpdateVersion
 
 
 class Named(Input):
@@ -96,6 +106,34 @@ class ListThemesOut(Output):
     environment: ThemeEnvironment | None = None
 
 
+# -- groups -------------------------------------------------------------------------
+# Plugins and themes are the same operations on a different noun: one tool each, `kind` picks.
+
+KIND = "kind"
+KIND_DESCRIPTION = "plugin or theme"
+
+LIST = ToolGroup(
+    name="list_plugins_themes",
+    title="List plugins or themes",
+    description="An environment's plugins or themes with versions and updates (update_version).",
+    selector=KIND,
+    selector_description=KIND_DESCRIPTION,
+)
+UPDATE = ToolGroup(
+    name="update_plugin_theme",
+    title="Update a plugin or theme",
+    description='Update one plugin or theme of an environment to its listed update_version or "latest".',
+    selector=KIND,
+    selector_description=KIND_DESCRIPTION,
+)
+BULK_UPDATE = ToolGroup(
+    name="bulk_update_plugins_themes",
+    title="Update several plugins or themes",
+    description="Update several plugins or themes of an environment to their latest versions.",
+    selector=KIND,
+    selector_description=KIND_DESCRIPTION,
+)
+
 # -- declarations ------------------------------------------------------------------------
 
 BRIEF = ("name", "version", "update_version", "status")
@@ -103,6 +141,7 @@ BRIEF = ("name", "version", "update_version", "status")
 OPERATIONS = [
     Operation(
         name="list_plugins",
+        member=Member(LIST, "plugin"),
         title="List plugins",
         description="An environment's plugins with versions and available updates.",
         method="GET",
@@ -117,13 +156,15 @@ OPERATIONS = [
     ),
     Operation(
         name="update_plugin",
+        member=Member(UPDATE, "plugin"),
         risk=Risk.NONE,
         risk_reason="a newer version of an installed plugin; a backup brings the old one back",
         title="Update plugin",
-        description="Update one plugin of an environment to a given version.",
+        description="Update one plugin of an environment to a listed version or the latest.",
         method="PUT",
         path="/sites/environments/{env_id}/plugins",
         input=UpdatePluginIn,
+        latest_from="list_plugins",
         output=OperationStarted,
         effect=Effect.WRITE,
         toolset=Toolset.PLUGINS,
@@ -132,6 +173,7 @@ OPERATIONS = [
     ),
     Operation(
         name="bulk_update_plugins",
+        member=Member(BULK_UPDATE, "plugin"),
         risk=Risk.NONE,
         risk_reason="newer versions of installed plugins; a backup brings the old ones back",
         title="Update several plugins",
@@ -147,6 +189,7 @@ OPERATIONS = [
     ),
     Operation(
         name="list_themes",
+        member=Member(LIST, "theme"),
         title="List themes",
         description="An environment's themes with versions and available updates.",
         method="GET",
@@ -161,13 +204,15 @@ OPERATIONS = [
     ),
     Operation(
         name="update_theme",
+        member=Member(UPDATE, "theme"),
         risk=Risk.NONE,
         risk_reason="a newer version of an installed theme; a backup brings the old one back",
         title="Update theme",
-        description="Update one theme of an environment to a given version.",
+        description="Update one theme of an environment to a listed version or the latest.",
         method="PUT",
         path="/sites/environments/{env_id}/themes",
         input=UpdateThemeIn,
+        latest_from="list_themes",
         output=OperationStarted,
         effect=Effect.WRITE,
         toolset=Toolset.PLUGINS,
@@ -176,6 +221,7 @@ OPERATIONS = [
     ),
     Operation(
         name="bulk_update_themes",
+        member=Member(BULK_UPDATE, "theme"),
         risk=Risk.NONE,
         risk_reason="newer versions of installed themes; a backup brings the old ones back",
         title="Update several themes",

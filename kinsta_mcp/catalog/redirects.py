@@ -10,9 +10,9 @@ tool as adding or editing:
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
 from kinsta_mcp.catalog.spec import Effect, EnvId, Input, Operation, Output, Risk, Toolset, body, path, query
 
@@ -26,29 +26,45 @@ class RedirectRule(Input):
     # rule can be passed back as it is.
     model_config = ConfigDict(extra="ignore", serialize_by_alias=True)
 
-    domain: str | None = Field(description="null: all domains", examples=["example.com"])
-    from_: str = Field(alias="from", examples=["/old"])
-    to: str = Field(examples=["/new"])
-    type: Literal["permanent", "redirect"]
-    traffic_from_country: str | None = None
-    traffic_from_city: str | None = None
+    # Omitted, null or "": the rule applies to every domain (Kinsta's null). The schema says
+    # null is allowed: compact schemas otherwise show an optional field as its plain type.
+    domain: Annotated[
+        str | None,
+        BeforeValidator(lambda value: None if value == "" else value),
+        WithJsonSchema({"type": ["string", "null"], "description": "Omit or null: all domains"}),
+    ] = None
+    from_: str = Field(description="Path to redirect", alias="from", examples=["/old"])
+    to: str = Field(description="Where it goes", examples=["/new"])
+    type: Annotated[Literal["permanent", "redirect"], Field(description="permanent (301) or redirect (302)")]
+    traffic_from_country: Annotated[str | None, Field(description="Only visitors from this country")] = None
+    traffic_from_city: Annotated[str | None, Field(description="Only visitors from this city")] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _domain_is_always_sent(cls, data: Any) -> Any:
+        """Kinsta wants `domain` in every rule; an omitted one means null (every domain)."""
+        return {"domain": None, **data} if isinstance(data, dict) else data
 
 
 class ListRedirectRulesIn(Input):
     env_id: Annotated[EnvId, path()]
-    limit: Annotated[int | None, query(), Field(ge=1)] = None
-    offset: Annotated[int | None, query(), Field(ge=0)] = None
+    limit: Annotated[int | None, query(), Field(description="Page size", ge=1)] = None
+    offset: Annotated[int | None, query(), Field(description="Skip this many", ge=0)] = None
     key: Annotated[Literal["domain", "from", "to", "type"] | None, query(), Field(description="Sort by")] = None
-    order: Annotated[Literal["ascend", "descend"] | None, query()] = None
-    search_query: Annotated[str | None, query()] = None
+    order: Annotated[Literal["ascend", "descend"] | None, query(), Field(description="Sort direction")] = None
+    search_query: Annotated[str | None, query(), Field(description="Text to find")] = None
     regex_search: Annotated[bool | None, query(), Field(description="search_query is a regex")] = None
 
 
 class UpdateRedirectRulesIn(Input):
     env_id: Annotated[EnvId, path()]
-    action_type: Annotated[Literal["NEW", "UPDATE"], body()]
-    new_value: Annotated[RedirectRule, body()]
-    rules_to_update: Annotated[list[RedirectRule] | None, body()] = None
+    action_type: Annotated[
+        Literal["NEW", "UPDATE"], body(), Field(description="NEW adds new_value; UPDATE changes rules_to_update")
+    ]
+    new_value: Annotated[RedirectRule, body(), Field(description="The rule to add, or what it becomes")]
+    rules_to_update: Annotated[
+        list[RedirectRule] | None, body(), Field(description="Rules as list_redirect_rules shows them")
+    ] = None
 
     @model_validator(mode="after")
     def _update_names_the_rule(self) -> UpdateRedirectRulesIn:
@@ -59,8 +75,12 @@ class UpdateRedirectRulesIn(Input):
 
 class DeleteRedirectRulesIn(Input):
     env_id: Annotated[EnvId, path()]
-    action_type: Annotated[Literal["DELETE", "DELETE_ALL"], body()]
-    rules_to_update: Annotated[list[RedirectRule] | None, body()] = None
+    action_type: Annotated[
+        Literal["DELETE", "DELETE_ALL"], body(), Field(description="DELETE: rules_to_update; DELETE_ALL: every rule")
+    ]
+    rules_to_update: Annotated[
+        list[RedirectRule] | None, body(), Field(description="Rules as list_redirect_rules shows them")
+    ] = None
 
     @model_validator(mode="after")
     def _delete_names_the_rules(self) -> DeleteRedirectRulesIn:

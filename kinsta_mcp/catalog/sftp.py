@@ -34,17 +34,23 @@ class EnvIdIn(Input):
 
 class SetEnabledIn(Input):
     env_id: Annotated[EnvId, path()]
-    is_enabled: Annotated[bool, body()]
+    is_enabled: Annotated[bool, body(), Field(description="On or off")]
 
 
 class SetAllowedIpsIn(Input):
     env_id: Annotated[EnvId, path()]
-    ip_allowlist: Annotated[list[Annotated[str, Field(examples=["203.0.113.7"])]], body()]
+    ip_allowlist: Annotated[
+        list[Annotated[str, Field(examples=["203.0.113.7"])]],
+        body(),
+        Field(description="The whole list (replaces it)"),
+    ]
 
 
 class SetPasswordExpirationIn(Input):
     env_id: Annotated[EnvId, path()]
-    exp_interval: Annotated[Literal["hours_24", "days_7", "days_30", "days_90", "never"], body()]
+    exp_interval: Annotated[
+        Literal["hours_24", "days_7", "days_30", "days_90", "never"], body(), Field(description="Password lifetime")
+    ]
 
 
 class SftpConfigIn(Input):
@@ -54,15 +60,19 @@ class SftpConfigIn(Input):
 
 class SetAccountsEnabledIn(Input):
     env_id: Annotated[EnvId, path()]
-    enabled: Annotated[bool, body()]
+    enabled: Annotated[bool, body(), Field(description="On or off")]
 
 
 class AddSftpAccountIn(Input):
     env_id: Annotated[EnvId, path()]
-    username: Annotated[str, body(), Field(min_length=1)]
-    password: Annotated[str, body(), Field(min_length=16, examples=["R8zXwT@#bV!kJq9^"])]
-    root_directory: Annotated[str | None, body(), Field(examples=["/public"])] = None  # Kinsta defaults to "/"
-    permission: Annotated[Literal["read", "write"] | None, body()] = None  # Kinsta defaults to read
+    username: Annotated[str, body(), Field(description="Login name", min_length=1)]
+    password: Annotated[str, body(), Field(description="Login password", min_length=16, examples=["R8zXwT@#bV!kJq9^"])]
+    root_directory: Annotated[
+        str | None, body(), Field(description="Home folder (default /)", examples=["/public"])
+    ] = None  # Kinsta defaults to "/"
+    permission: Annotated[Literal["read", "write"] | None, body(), Field(description="Default read")] = (
+        None  # Kinsta defaults to read
+    )
 
 
 class SftpAccountIdIn(Input):

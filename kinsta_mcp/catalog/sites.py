@@ -24,16 +24,14 @@ from kinsta_mcp.catalog.spec import (
 
 # -- inputs -------------------------------------------------------------------------
 
-Region = Annotated[str, Field(description="Data center, e.g. us-central1 (list_regions)", examples=["us-central1"])]
-AdminPassword = Annotated[
-    str, Field(min_length=8, description="WordPress admin password", examples=["x7#Kp!2vLq9$Wm4z"])
-]
+Region = Annotated[str, Field(description="Data center (list_regions)", examples=["us-central1"])]
+AdminPassword = Annotated[str, Field(min_length=8, description="Admin password", examples=["x7#Kp!2vLq9$Wm4z"])]
 
 
 class ListSitesIn(Input):
-    include_environments: Annotated[bool, query(), Field(description="Also return each site's environments")] = False
+    include_environments: Annotated[bool, query(), Field(description="With each site's environments")] = False
     # Tool-side (Kinsta returns every site at once): the result says which offset continues a cut list.
-    offset: Annotated[int, Field(ge=0, description="Skip this many sites (when a result says it was cut)")] = 0
+    offset: Annotated[int, Field(ge=0, description="Skip this many (when cut)")] = 0
 
 
 class SiteIdIn(Input):
@@ -43,13 +41,17 @@ class SiteIdIn(Input):
 class CreateSiteIn(Input):
     display_name: Annotated[str, body(), Field(min_length=1, description="Name shown in MyKinsta")]
     region: Annotated[Region, body()]
-    site_title: Annotated[str, body(), Field(min_length=1, description="WordPress site title")]
-    admin_user: Annotated[str, body(), Field(min_length=1, description="WordPress admin username")]
-    admin_email: Annotated[str, body(), Field(pattern=r"^[^@\s]+@[^@\s]+$", examples=["admin@example.com"])]
+    site_title: Annotated[str, body(), Field(min_length=1, description="Site title")]
+    admin_user: Annotated[str, body(), Field(min_length=1, description="Admin username")]
+    admin_email: Annotated[
+        str,
+        body(),
+        Field(description="Admin email", pattern=r"^[^@\s]+@[^@\s]+$"),
+    ]
     admin_password: Annotated[AdminPassword, body()]
-    wp_language: Annotated[str, body(), Field(description="WordPress locale")] = "en_US"
-    is_multisite: Annotated[bool, body()] = False
-    is_subdomain_multisite: Annotated[bool, body()] = False
+    wp_language: Annotated[str, body(), Field(description="Locale")] = "en_US"
+    is_multisite: Annotated[bool, body(), Field(description="Multisite")] = False
+    is_subdomain_multisite: Annotated[bool, body(), Field(description="Multisite by subdomain")] = False
     woocommerce: Annotated[bool, body(), Field(description="Install WooCommerce")] = False
     wordpressseo: Annotated[bool, body(), Field(description="Install Yoast SEO")] = False
 
@@ -108,7 +110,7 @@ OPERATIONS = [
     Operation(
         name="list_sites",
         title="List sites",
-        description="All WordPress sites of the company, optionally with their environments.",
+        description="All sites of the company.",
         method="GET",
         path="/sites",
         input=ListSitesIn,
@@ -136,7 +138,7 @@ OPERATIONS = [
         risk=Risk.NONE,
         risk_reason="a new site; no existing data, access or traffic changes",
         title="Create WordPress site",
-        description="Create a site with WordPress installed (optionally multisite, WooCommerce, Yoast SEO).",
+        description="Create a site with WordPress installed.",
         method="POST",
         path="/sites",
         input=CreateSiteIn,
@@ -186,7 +188,7 @@ OPERATIONS = [
         risk=Risk.DESTROYS_DATA,
         risk_reason="wipes the site's content back to a fresh WordPress",
         title="Reset site",
-        description="Wipe a site back to a fresh WordPress install with a new admin password.",
+        description="Reset a site to a fresh WordPress install with a new admin password.",
         method="POST",
         path="/sites/{site_id}/reset-site",
         input=ResetSiteIn,

@@ -130,6 +130,11 @@ class Named(enum.StrEnum):
 
 NAME_MAX_LENGTH = 200  # an id, a site name, or "site name/environment name"
 
+# `update_version` of a plugin or theme: a version as Kinsta lists it, or LATEST, which the
+# server resolves to the listed update before sending (Operation.latest_from).
+LATEST = "latest"
+VERSION_PATTERN = r"^(latest|[0-9][0-9A-Za-z.+-]*)$"
+
 
 SiteId = Annotated[Id, Field(description="Site id (list_sites gives it)"), Named.SITE]
 EnvId = Annotated[Id, Field(description="Environment id (list_environments gives it)"), Named.ENVIRONMENT]
@@ -174,6 +179,9 @@ class ToolGroup:
     description: str
     selector: str  # the argument that picks the member, e.g. "metric"
     selector_description: str
+    # The member chosen when the selector is omitted; only a read may be the default
+    # (a call that leaves the selector out never lands on a write by accident).
+    default: str | None = None
 
 
 @dataclass(frozen=True)
@@ -232,6 +240,9 @@ class Operation:
     # Arguments the server fills in when omitted, from the environment named by `env_id` in
     # the (cached) site list: argument -> the environment's field (e.g. the CDN cache id).
     from_environment: dict[str, str] = field(default_factory=dict)
+    # `update_version="latest"` is resolved to the update this list operation shows for `name`
+    # (server/latest.py); without one listed, nothing is sent.
+    latest_from: str | None = None
     # Offered as one value of a grouped tool instead of a tool of its own.
     member: Member | None = None
     # Pure post-processing of Kinsta's answer before the result is shaped, given the call's

@@ -1,10 +1,11 @@
 """Site tools: cache, PHP (restart, version, allocation), denied IPs, WP-CLI, phpMyAdmin, search and replace.
 
 Database search and replace (Kinsta API July 2026, from the reconstructed additions
-document, docs/kinsta-api-additions.md) is one Kinsta operation offered as two tools, as
-the redirect rules are: the preview (`perform_replacement: false`, a read) and the
+document, docs/kinsta-api-additions.md) is one Kinsta operation offered as two members of
+one tool (`mode`, preview by default): the preview (`perform_replacement: false`, a read) and the
 replacement (`perform_replacement: true`, overwrites the database and is guarded). The
-flag is a constant of each tool, so the guarded one can never run as a preview or back.
+flag is a constant of each member, so the guarded one can never run as a preview or back;
+the guard acts per member, so only mode=replace asks the human.
 """
 
 from __future__ import annotations
@@ -43,18 +44,18 @@ class EnvInBody(Input):
 class SetPhpVersionIn(Input):
     env_id: Annotated[EnvId, body("environment_id")]
     php_version: Annotated[str, body(), Field(description="e.g. 8.3", examples=["8.3"])]
-    is_opt_out_from_automatic_php_update: Annotated[bool | None, body()] = None
+    is_opt_out_from_automatic_php_update: Annotated[bool | None, body(), Field(description="Keep this version")] = None
 
 
 class EnvPhpAllocationIn(Input):
     env_id: Annotated[EnvId, path()]
-    thread_count: Annotated[int, body()]
+    thread_count: Annotated[int, body(), Field(description="PHP threads")]
     thread_memory: Annotated[ThreadMemory, body()]
 
 
 class SitePhpAllocationIn(Input):
     site_id: Annotated[SiteId, path()]
-    thread_count: Annotated[int, body()]
+    thread_count: Annotated[int, body(), Field(description="PHP threads")]
     thread_memory: Annotated[ThreadMemory, body()]
 
 
@@ -73,15 +74,22 @@ class RunWpCliIn(Input):
     env_id: Annotated[EnvId, path()]
     # Kinsta's pattern with \s narrowed to spaces and tabs: a line break would start a second command.
     wp_command: Annotated[
-        str, body(), Field(max_length=5000, pattern=r"^wp[ \t]+[a-zA-Z0-9_\-./:=@' \t]+$", examples=["wp core version"])
+        str,
+        body(),
+        Field(
+            description="One wp command",
+            max_length=5000,
+            pattern=r"^wp[ \t]+[a-zA-Z0-9_\-./:=@' \t]+$",
+            examples=["wp core version"],
+        ),
     ]
 
 
 class SearchReplaceIn(Input):
     env_id: Annotated[EnvId, body("environment_id")]
-    search: Annotated[str, body(), Field(min_length=1, examples=["http://old.example.com"])]
-    replace: Annotated[str, body(), Field(examples=["https://new.example.com"])]
-    is_clear_cache: Annotated[bool | None, body(), Field(description="Clear the site cache afterwards")] = None
+    search: Annotated[str, body(), Field(description="Text to find", min_length=1, examples=["http://old.example.com"])]
+    replace: Annotated[str, body(), Field(description="Replacement", examples=["https://new.example.com"])]
+    is_clear_cache: Annotated[bool | None, body(), Field(description="Clear site cache after")] = None
 
 
 # -- outputs -------------------------------------------------------------------------
@@ -112,12 +120,29 @@ class PhpMyAdminLink(Output):
 CLEAR_CACHE = ToolGroup(
     name="clear_cache",
     title="Clear a cache",
-    description=(
-        "Clear one cache of an environment: site (the server's page cache), edge (Kinsta's edge cache, "
-        "whole or one URL) or cdn (the CDN's cache)."
-    ),
+    description=("Clear an environment's cache: site (page cache), edge (whole or one url) or cdn."),
     selector="cache",
     selector_description="site, edge or cdn",
+)
+
+PHP_ALLOCATION = ToolGroup(
+    name="set_php_allocation",
+    title="Set PHP allocation",
+    description=("Set PHP threads and memory: scope=site (live, standard staging) or environment (premium staging)."),
+    selector="scope",
+    selector_description="site or environment",
+)
+
+SEARCH_REPLACE = ToolGroup(
+    name="database_search_replace",
+    title="Database search and replace",
+    description=(
+        "Search and replace in an environment's database: mode=preview (default) only counts matches; "
+        "replace rewrites it (back up first)."
+    ),
+    selector="mode",
+    selector_description="preview or replace",
+    default="preview",
 )
 
 OPERATIONS = [
@@ -142,7 +167,7 @@ OPERATIONS = [
         risk=Risk.NONE,
         risk_reason="a brief restart; nothing is lost",
         title="Restart PHP",
-        description="Restart the PHP engine of an environment.",
+        description="Restart an environment's PHP.",
         method="POST",
         path="/sites/tools/restart-php",
         input=EnvInBody,
@@ -157,7 +182,7 @@ OPERATIONS = [
         risk=Risk.NONE,
         risk_reason="can be changed back; no data, access or traffic changes",
         title="Set PHP version",
-        description="Change the PHP version of an environment.",
+        description="Change an environment's PHP version.",
         method="PUT",
         path="/sites/tools/modify-php-version",
         input=SetPhpVersionIn,
@@ -169,6 +194,7 @@ OPERATIONS = [
     ),
     Operation(
         name="set_environment_php_allocation",
+        member=Member(PHP_ALLOCATION, "environment"),
         risk=Risk.NONE,
         risk_reason="resources and billing only; can be changed back",
         title="Set environment PHP allocation",
@@ -184,6 +210,7 @@ OPERATIONS = [
     ),
     Operation(
         name="set_site_php_allocation",
+        member=Member(PHP_ALLOCATION, "site"),
         risk=Risk.NONE,
         risk_reason="resources and billing only; can be changed back",
         title="Set site PHP allocation",
@@ -255,6 +282,7 @@ OPERATIONS = [
     ),
     Operation(
         name="preview_search_replace",
+        member=Member(SEARCH_REPLACE, "preview"),
         title="Preview database search and replace",
         description=(
             "Preview a search and replace in an environment's database: reports matches, changes nothing. "
@@ -271,14 +299,15 @@ OPERATIONS = [
     ),
     Operation(
         name="search_replace",
+        member=Member(SEARCH_REPLACE, "replace"),
         risk=Risk.DESTROYS_DATA,
         risk_reason="rewrites the database in place; only a backup brings the old values back",
         consequence=(
             "Replace every '{search}' with '{replace}' in the database of {env_id}. "
-            "Take a manual backup first (create_backup) and check the matches with preview_search_replace."
+            "Take a manual backup first (create_backup) and check the matches with mode=preview."
         ),
         title="Search and replace in the database",
-        description="Replace text throughout an environment's database (preview_search_replace first).",
+        description="Replace text throughout an environment's database (mode=preview first).",
         method="POST",
         path="/sites/tools/search-and-replace",
         input=SearchReplaceIn,

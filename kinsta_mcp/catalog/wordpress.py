@@ -29,25 +29,25 @@ from kinsta_mcp.catalog.spec import (
 
 # A plain shape check (Kinsta validates the address itself); no line breaks or spaces.
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-Email = Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=254, examples=["jane.doe@example.com"])]
+Email = Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=254)]
 PersonName = Annotated[str, Field(min_length=1, max_length=100)]
 
 
 class WpAdminUserExistsIn(Input):
     env_id: Annotated[EnvId, path()]
-    email: Annotated[Email, query()]
+    email: Annotated[Email, query(), Field(description="Administrator's email")]
 
 
 class CreateWpAdminUserIn(Input):
     env_id: Annotated[EnvId, path()]
-    email: Annotated[Email, body()]
-    first_name: Annotated[PersonName, body(), Field(examples=["Jane"])]
-    last_name: Annotated[PersonName, body(), Field(examples=["Doe"])]
+    email: Annotated[Email, body(), Field(description="New administrator's email")]
+    first_name: Annotated[PersonName, body(), Field(description="First name", examples=["Jane"])]
+    last_name: Annotated[PersonName, body(), Field(description="Last name", examples=["Doe"])]
 
 
 class WpAdminLoginLinkIn(Input):
     env_id: Annotated[EnvId, path()]
-    email: Annotated[Email, body(), Field(description="An administrator's email (check_wp_admin_user)")]
+    email: Annotated[Email, body(), Field(description="Administrator's email")]
 
 
 # -- outputs -------------------------------------------------------------------------
@@ -71,7 +71,7 @@ OPERATIONS = [
     Operation(
         name="check_wp_admin_user",
         title="Check WordPress administrator",
-        description="Whether the environment's WordPress has an administrator with this email.",
+        description="Whether an administrator with this email exists.",
         method="GET",
         path="/sites/environments/{env_id}/wpa-user-exists",
         input=WpAdminUserExistsIn,
@@ -88,7 +88,7 @@ OPERATIONS = [
             "it can do anything in that site and stays until removed in WordPress."
         ),
         title="Create WordPress administrator",
-        description="Create a WordPress administrator account on an environment (then get_wp_admin_login_link).",
+        description="Create a WordPress administrator (then get_wp_admin_login_link).",
         method="POST",
         path="/sites/environments/{env_id}/wpa-create-user",
         input=CreateWpAdminUserIn,
@@ -104,7 +104,7 @@ OPERATIONS = [
             "Create a one-time link that logs whoever opens it in to wp-admin of {env_id} as the administrator {email}."
         ),
         title="Get WordPress admin login link",
-        description="A one-time wp-admin login link for an administrator's email (check_wp_admin_user first).",
+        description="One-time wp-admin login link for an administrator (check_wp_admin_user first).",
         method="POST",
         path="/sites/environments/{env_id}/wpa-login-url",
         input=WpAdminLoginLinkIn,

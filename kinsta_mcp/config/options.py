@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from kinsta_mcp.config.settings import (
     CONFIRMATION_CHOICES,
     DEFAULT_API_BASE_URL,
+    DEFAULT_TOOLSETS,
     HTTP_SESSION_IDLE_RANGE,
     HTTP_SESSIONS_PER_PRINCIPAL_RANGE,
     LOG_LEVEL_CHOICES,
@@ -137,8 +138,8 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "toolsets",
-        f"Comma-separated toolsets to offer: {', '.join(TOOLSET_CHOICES)}.",
-        "all",
+        f"Comma-separated toolsets to offer, or all: {', '.join(TOOLSET_CHOICES)}.",
+        ", ".join(DEFAULT_TOOLSETS),
         flag="--toolsets",
         env="KINSTA_MCP_TOOLSETS",
         metavar="A,B",

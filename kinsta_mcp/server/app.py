@@ -30,10 +30,10 @@ from kinsta_mcp.server.compiled import (
     FIND_TOOL_NAME,
     OVERVIEW_TOOL_NAME,
     ToolDef,
-    compiled_tools,
     listed_schema,
     select_tools,
     site_reader_hidden,
+    tools_for,
 )
 from kinsta_mcp.server.completions import Completer, register_completions
 from kinsta_mcp.server.find import FindError, check_arguments, find, found_text
@@ -100,7 +100,7 @@ class App:
         self.settings = settings
         self.backend = backend
         self.selection = select_tools(settings)
-        self._tools = compiled_tools()
+        self._tools = tools_for(settings)
         visible = set(self.selection.visible)
         self.resources = Resources(backend.reader, settings.profile(None), resource_specs(visible=visible), bus)
         if OVERVIEW_TOOL_NAME in visible:

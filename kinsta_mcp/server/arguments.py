@@ -80,6 +80,8 @@ def describe_validation(tool: str, exc: ValidationError) -> str:
             lines.append(f"- {where}: required")
         elif err["type"] == "extra_forbidden":
             lines.append(f"- {where}: not an argument of {tool}")
+        elif err["type"] == "value_error" and not loc:  # a rule across arguments: its own words say it
+            lines.append(f"- {str(err.get('msg', 'invalid')).removeprefix('Value error, ')}")
         else:
             value = shown(loc[-1] if loc else "", err.get("input"))
             lines.append(f"- {where}: got {value}; {_allowed(err)}")
@@ -123,7 +125,7 @@ def parse(tool: ToolDef, arguments: Mapping[str, Any] | None, settings: Settings
         return Parsed(None, values, bound, company=company, token=token)
     selected: str | None = None
     if tool.selector is not None:
-        selected = values.pop(tool.selector, None)
+        selected = values.pop(tool.selector, tool.selector_default)
         if selected not in tool.operations:
             what = "required" if selected is None else f"got {shown('', selected)}"
             raise ArgumentError(

@@ -33,10 +33,11 @@ OPTION_WAIT = "wait"
 OPTION_COMPANY = "company"
 OPTION_TOKEN = "confirmation_token"
 
-# `full` and `wait` mean the same on every tool: said once, in the server instructions (app.py).
+# `full` and `wait` mean the same on every tool: explained once, in the server instructions
+# (app.py); each schema names them in two words.
 _OPTION_SCHEMAS: dict[str, dict[str, Any]] = {
-    OPTION_FULL: {"type": "boolean"},
-    OPTION_WAIT: {"type": "boolean"},
+    OPTION_FULL: {"type": "boolean", "description": "Every field"},
+    OPTION_WAIT: {"type": "boolean", "description": "Await outcome"},
     OPTION_TOKEN: {
         "type": "string",
         "description": "Only from a preview the human approved in this chat; never invent one",
@@ -63,6 +64,7 @@ class ToolDef:
     # selector value -> operation; a single-operation tool has one entry under "".
     operations: Mapping[str, Operation] = field(default_factory=dict)
     selector: str | None = None
+    selector_default: str | None = None  # the member an omitted selector means (a read)
     options: tuple[str, ...] = ()  # which of full / wait / confirmation_token apply
     special: Special | None = None
     # Id arguments that also take a name (catalog.spec.Named), resolved before validation.
@@ -82,6 +84,8 @@ class ToolDef:
         return any(op.is_async for op in self.operations.values())
 
     def operation(self, selected: str | None) -> Operation:
+        if self.selector and selected is None:
+            selected = self.selector_default
         return self.operations[selected if self.selector and selected is not None else ""]
 
 
@@ -167,12 +171,16 @@ def compile_group(members: list[Operation]) -> ToolDef:
             note = f"required for {spec.selector}={'|'.join(needed_by)}"
             described = properties[name].get("description")
             properties[name] = {**properties[name], "description": f"{described}; {note}" if described else note}
-    selector = {"type": "string", "enum": values, "description": spec.selector_description}
+    selector: dict[str, Any] = {"type": "string", "enum": values, "description": spec.selector_description}
+    if spec.default is not None:
+        if spec.default not in values or members[values.index(spec.default)].effect is not Effect.READ:
+            raise ValueError(f"{spec.name}: the default {spec.selector} must be one of its reads")
+        selector["default"] = spec.default
     options = _options(members)
     schema = {
         "type": "object",
         "properties": {spec.selector: selector, **properties},
-        "required": [spec.selector, *sorted(required_everywhere)],
+        "required": [*([] if spec.default else [spec.selector]), *sorted(required_everywhere)],
     }
     outputs = {OperationOutcome if op.is_async else op.output for op in members}
     effect = _strongest([op.effect for op in members])
@@ -187,6 +195,7 @@ def compile_group(members: list[Operation]) -> ToolDef:
         annotations=_annotations(spec.title, effect, all(op.idempotent for op in members)),
         operations=dict(zip(values, members, strict=True)),
         selector=spec.selector,
+        selector_default=spec.default,
         options=options,
         named=_named(members),
     )
@@ -208,7 +217,7 @@ def _special_tools() -> list[ToolDef]:
             "properties": {
                 "operation_id": {
                     "type": "string",
-                    "description": "From a result that was still running",
+                    "description": "From a running result",
                     "pattern": ID_PATTERN,
                     "maxLength": ID_MAX_LENGTH,
                 }
@@ -223,8 +232,8 @@ def _special_tools() -> list[ToolDef]:
         name=OVERVIEW_TOOL_NAME,
         title="Company overview",
         description=(
-            "Every site with its environments, PHP and WordPress versions, primary domains and pending plugin "
-            "and theme updates, in one call. Sites that could not be read fully say what failed."
+            "Every site with environments, PHP/WordPress versions, primary domains and pending updates, "
+            "in one call; says what could not be read."
         ),
         toolset=Toolset.SITES,
         effect=Effect.READ,
@@ -236,7 +245,7 @@ def _special_tools() -> list[ToolDef]:
     find = ToolDef(
         name=FIND_TOOL_NAME,
         title="Find sites, environments, domains",
-        description="Search the company's sites, environments, domains and DNS zones by part of a name or id.",
+        description="Find sites, environments, domains and DNS zones by part of a name or id.",
         toolset=Toolset.SITES,
         effect=Effect.READ,
         input_schema=INPUT_SCHEMA,
@@ -269,7 +278,28 @@ def compiled_tools() -> dict[str, ToolDef]:
     return tools
 
 
+@functools.cache
+def _read_only_tools() -> dict[str, ToolDef]:
+    """Read-only mode's tools: a group with reads among its members offers just those (the search and
+    replace keeps its preview); every other tool as compiled."""
+    tools = dict(compiled_tools())
+    for name, tool in tools.items():
+        reads = [op for op in tool.operations.values() if op.effect is Effect.READ]
+        if tool.selector and tool.effect is not Effect.READ and reads:
+            tools[name] = compile_group(reads)
+    return tools
+
+
+def tools_for(settings: Settings) -> dict[str, ToolDef]:
+    """The tools a server with these settings compiles from (read-only mode narrows mixed groups)."""
+    return _read_only_tools() if settings.read_only else compiled_tools()
+
+
 # -- per server: which tools are shown, and the per-server options --------------------------
+
+
+# How a hidden toolset is switched on: named in every refusal of a tool it hides.
+_ENABLE = "add it to --toolsets, or --toolsets all for every tool"
 
 
 @dataclass(frozen=True)
@@ -289,11 +319,11 @@ def site_reader_hidden(settings: Settings, name: str) -> str | None:
         return "it is excluded (--exclude-tools)"
     if settings.toolsets is None or Toolset.SITES.value in settings.toolsets:
         return None
-    return "its toolset 'sites' is not enabled (--toolsets)"
+    return f"its toolset 'sites' is not enabled ({_ENABLE})"
 
 
 def select_tools(settings: Settings) -> Selection:
-    tools = compiled_tools()
+    tools = tools_for(settings)
     wanted = set(settings.toolsets) if settings.toolsets is not None else None
     visible: list[str] = []
     hidden: dict[str, str] = {}
@@ -303,7 +333,7 @@ def select_tools(settings: Settings) -> Selection:
         if settings.read_only and tool.effect is not Effect.READ:
             hidden[tool.name] = "the server runs in read-only mode"
         elif wanted is not None and not tool.toolsets & wanted:
-            hidden[tool.name] = f"its toolset '{tool.toolset.value}' is not enabled (--toolsets)"
+            hidden[tool.name] = f"its toolset '{tool.toolset.value}' is not enabled ({_ENABLE})"
         elif tool.name in settings.exclude_tools:
             hidden[tool.name] = "it is excluded (--exclude-tools)"
         else:
@@ -336,7 +366,7 @@ def _select_batch(settings: Settings, visible: list[str], hidden: dict[str, str]
     elif settings.read_only:
         hidden[BATCH_TOOL_NAME] = "the server runs in read-only mode"
     elif settings.toolsets is not None and Toolset.FLEET.value not in settings.toolsets:
-        hidden[BATCH_TOOL_NAME] = "its toolset 'fleet' is not enabled (--toolsets)"
+        hidden[BATCH_TOOL_NAME] = f"its toolset 'fleet' is not enabled ({_ENABLE})"
     elif not any(batchable(tools[name]) for name in visible):
         hidden[BATCH_TOOL_NAME] = "no tool that acts on a site or environment is enabled"
     else:

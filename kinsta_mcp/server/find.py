@@ -31,7 +31,7 @@ INPUT_SCHEMA: dict[str, Any] = {
             "type": "string",
             "minLength": 1,
             "maxLength": NAME_MAX_LENGTH,
-            "description": "Part of a name, domain or id (any case); 'site/env' narrows environments",
+            "description": "Part of a name, domain or id; 'site/env' narrows",
         },
         "kind": {"type": "string", "enum": list(KINDS), "description": "Only this kind (default: all)"},
     },

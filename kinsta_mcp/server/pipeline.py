@@ -1,10 +1,10 @@
 """One tool call, top to bottom.
 
-    0. names         names.resolve_names: site and environment names given for ids become the ids
     0. names         names.resolve_names: site and environment names given as ids become ids
     1. validate      arguments.parse: options, the operation, its input model (once)
     2. profile       resolve_profile: the company the call acts for (an HTTP token may fix it);
-                     arguments the environment carries are filled in (fill_from_environment)
+                     arguments the environment carries are filled in (fill_from_environment),
+                     update_version "latest" becomes the listed update (latest.resolve_latest)
     3. guard         guard.decide: one Decision (proceed, refuse, or ask the human)
     4. audit         the intent, on disk before anything is sent
     5. send          the Kinsta client (rate limits, retries where safe)
@@ -39,13 +39,14 @@ from kinsta_mcp.api.errors import (
 from kinsta_mcp.api.request import RequestBuildError
 from kinsta_mcp.catalog import BY_NAME
 from kinsta_mcp.catalog.responses import find_environment
-from kinsta_mcp.catalog.spec import Effect, Operation
+from kinsta_mcp.catalog.spec import LATEST, Effect, Operation
 from kinsta_mcp.config import ConfigError, Profile, Settings
 from kinsta_mcp.server.approvals import Approvals, Binding
 from kinsta_mcp.server.arguments import ArgumentError, Parsed, parse
 from kinsta_mcp.server.audit import AuditLog
 from kinsta_mcp.server.compiled import OPTION_COMPANY, ToolDef
 from kinsta_mcp.server.guard import Ask, Confirmer, Proceed, Refuse, decide
+from kinsta_mcp.server.latest import resolve_latest
 from kinsta_mcp.server.names import Resolution, resolve_names
 from kinsta_mcp.server.previews import Previewer
 from kinsta_mcp.server.reads import Reader
@@ -154,8 +155,9 @@ def _stating(answer: Any, resolved: list[Resolution]) -> Any:
     if not resolved or not isinstance(answer, Outcome):
         return answer
     structured = answer.structured
-    if structured is not None and "resolved" not in structured:
-        structured = {**structured, "resolved": {r.argument: r.as_json() for r in resolved}}
+    if structured is not None:
+        names = {r.argument: r.as_json() for r in resolved}
+        structured = {**structured, "resolved": {**structured.get("resolved", {}), **names}}
     text = "\n".join([*(r.line() for r in resolved), answer.text])
     return Outcome(text, structured, answer.is_error)
 
@@ -188,6 +190,10 @@ async def _run_with_ids(tool: ToolDef, arguments: Mapping[str, Any], call: CallC
         missing = await fill_from_environment(op, parsed.args, backend.reader, profile)
         if missing:
             return Outcome(missing, is_error=True)
+    if op.latest_from:
+        no_update = await resolve_latest(op, parsed.args, backend.reader, profile)
+        if no_update:
+            return Outcome(no_update, is_error=True)
 
     binding = Binding(tool.name, parsed.given, profile.name, call.principal, call.connection)
     decision = await decide(  # 3
@@ -248,6 +254,10 @@ async def _run_with_ids(tool: ToolDef, arguments: Mapping[str, Any], call: CallC
             backend.audit.outcome(call_id, tool.name, "ok", status=response.status)  # 8
     if writes:
         await backend.written(op, parsed.args, profile.name, call)  # 9
+    if op.latest_from and parsed.given.get("update_version") == LATEST:  # say what "latest" was
+        version = parsed.args["update_version"]
+        structured = {**(result.structured or {}), "resolved": {"update_version": version}}
+        result = Outcome(f'update_version "latest" is {version}.\n{result.text}', structured, result.is_error)
     return result
 
 

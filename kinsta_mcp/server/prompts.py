@@ -52,7 +52,7 @@ the database, the files or both (push_db, push_files) before calling. It needs t
 4. Clear caches on the target: `clear_cache` with env_id={target} and cache="site", then cache="edge", \
 then cache="cdn".
 5. Verify: `get_logs` with env_id={target}, file_name="error", lines=200 for new errors since the push; \
-`list_plugins` with env_id={target} to compare versions with staging.
+`list_plugins_themes` (kind="plugin") with env_id={target} to compare versions with staging.
 6. Report: the backup id, the push outcome, caches cleared, and anything suspicious in the logs. \
 If the site is broken, offer `restore_backup` with the backup from step 2.
 {UNTRUSTED_RULE}"""
@@ -81,7 +81,7 @@ is_multisite={str(is_multisite).lower()}, is_subdomain_multisite={str(mode == "s
 It is a long operation: follow it with `wait_for_operation` if it is still running.
 4. `list_sites` to find the new site's id, then `list_environments` with that site_id for its environment ids \
 and temporary domain.
-5. `list_plugins` with the live env_id to confirm {
+5. `list_plugins_themes` (kind="plugin") with the live env_id to confirm {
         "WooCommerce and Yoast SEO are"
         if woocommerce and yoast
         else "WooCommerce is"
@@ -108,15 +108,16 @@ environment {env}, note its PHP version (container_info.php_engine_version), Wor
 with the newest time of each.
 3. `list_activity_logs` with site_id={_arg(site_id, "?")} and limit=20: recent changes (pushes, updates, PHP \
 changes) that line up with the errors.
-4. `list_plugins` and `list_themes` with env_id={env}: pending updates, and the plugins named in the errors; \
-`filter_plugins` with env_id={env} and column="vulnerable": plugins with a known vulnerability.
+4. `list_plugins_themes` with env_id={env}, kind="plugin" then "theme": pending updates, and the plugins named \
+in the errors; `filter_plugins_themes` with env_id={env}, kind="plugin" and column="vulnerable": plugins with a \
+known vulnerability.
 5. Traffic over the last day: `get_analytics` with metric="response-codes", env_id={env} and \
 time_span="24_hours" (spikes of 5xx or 404), then `get_analytics` with metric="top-client-ips" and the same \
 arguments (one IP far above the rest, e.g. hammering /wp-login.php).
 6. Report: the likely cause, the evidence (quote log lines briefly), and fixes ranked by risk \
-(e.g. `update_plugin`, `set_php_version`, `clear_cache` (cache="site")), each needing the user's go-ahead. If an IP is \
-clearly abusive, offer to block it: `get_denied_ips` with env_id={env}, then `set_denied_ips` with that list plus \
-the IP (the list replaces the old one).
+(e.g. `update_plugin_theme`, `set_php_version`, `clear_cache` (cache="site")), each needing the user's go-ahead. \
+If an IP is clearly abusive, offer to block it: `get_denied_ips` with env_id={env}, then `set_denied_ips` with that \
+list plus the IP (the list replaces the old one).
 {UNTRUSTED_RULE}"""
 
 

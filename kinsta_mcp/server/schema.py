@@ -17,18 +17,18 @@ from typing import Any
 from kinsta_mcp.catalog.spec import NAME_MAX_LENGTH, Named
 
 _DROP = {"title", "additionalProperties"}
-# The catalog's descriptions of SiteId/EnvId, replaced by what the argument takes. How names
-# are written ("Acme Shop/live") is said once, in the server instructions.
+# The catalog's descriptions of SiteId/EnvId: dropped, as a plain id needs none. That every
+# site_id/env_id also takes a name, and how names are written ("Acme Shop/live"), is said
+# once, in the server instructions.
 _SHARED_DESCRIPTIONS = {"Site id (list_sites gives it)", "Environment id (list_environments gives it)"}
-NAME_DESCRIPTIONS = {Named.SITE: "Id or site name", Named.ENVIRONMENT: "Id or site/env name"}
 
 
 def _takes_a_name(prop: dict[str, Any], kind: Named) -> dict[str, Any]:
     """An id argument that also takes a name: no id pattern (names have spaces), a name's length."""
     out = {k: v for k, v in prop.items() if k not in ("pattern", "maxLength", "description")}
     described = prop.get("description")
-    says = NAME_DESCRIPTIONS[kind]
-    out["description"] = says if described in (None, *_SHARED_DESCRIPTIONS) else f"{described}: {says.lower()}"
+    if described not in (None, *_SHARED_DESCRIPTIONS):  # what this id is for; that it takes a name is said once
+        out["description"] = described
     out["maxLength"] = NAME_MAX_LENGTH
     return out
 
@@ -103,7 +103,10 @@ def output_schema(schema: dict[str, Any]) -> dict[str, Any]:
         return {
             key: walk(value, in_properties=(key == "properties"))
             for key, value in node.items()
-            if key not in ("title", "$defs", "required") and not (key == "default" and value is None)
+            if key not in ("title", "$defs", "required")
+            and not (key == "default" and value is None)
+            # unknown fields stay allowed: that is JSON Schema's default, no need to say it per object
+            and not (key == "additionalProperties" and value is True)
         }
 
     result: dict[str, Any] = walk(schema)

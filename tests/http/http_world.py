@@ -40,6 +40,7 @@ def two_company_settings(**overrides: Any) -> Settings:
         "default_profile": "alpha",
         "audit_log": None,
         "transport": "http",
+        "toolsets": "all",  # every tool, as before the default profile
     }
     values.update(overrides)
     return Settings(**values)

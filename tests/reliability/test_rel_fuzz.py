@@ -20,7 +20,7 @@ from mcp.shared.exceptions import MCPError
 
 from kinsta_mcp.catalog import BY_NAME
 from kinsta_mcp.catalog.spec import ID_PATTERN
-from kinsta_mcp.server.compiled import WAIT_TOOL_NAME, compiled_tools
+from kinsta_mcp.server.compiled import WAIT_TOOL_NAME, compile_operation, compiled_tools
 from kinsta_mcp.simulator import seed as ids
 
 MODE = "legacy"
@@ -80,6 +80,22 @@ def from_schema(schema: dict[str, Any], defs: dict[str, Any]) -> st.SearchStrate
             optional={k: from_schema(v, defs) for k, v in props.items() if k not in required},
         )
     return st.none() | st.booleans() | st.integers() | st.text(max_size=20)  # {}: anything
+
+
+def valid_calls(name: str, schema: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
+    """Arguments drawn from the listed schema; for a grouped tool, per selector value from that member's
+    own schema (an argument the group lists as "required for scope=site" is required there)."""
+    tool = compiled_tools()[name]
+    if tool.selector is None:
+        return from_schema(schema, schema.get("$defs", {}))
+    return st.one_of(
+        [
+            from_schema(compile_operation(op).input_schema, {}).map(
+                lambda args, value=value: {tool.selector: value, **args}
+            )
+            for value, op in tool.operations.items()
+        ]
+    )
 
 
 KNOWN_IDS = sorted({v for v in known_ids().values() if isinstance(v, str)} | {ids.ACME_LIVE_ENV_ID})
@@ -221,7 +237,7 @@ def served() -> Iterator[Served]:
 @pytest.mark.parametrize("name", TOOL_NAMES)
 def test_generated_arguments_give_a_result_or_a_clear_error(served: Served, name: str) -> None:
     schema = served.schemas[name]
-    batch = drawn(from_schema(schema, schema.get("$defs", {})))
+    batch = drawn(valid_calls(name, schema))
     assert batch
     reached = served.check(name, batch)
     # run_batch's arguments name other tools and targets: random ones rarely make a plan, and its

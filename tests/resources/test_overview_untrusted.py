@@ -188,7 +188,7 @@ async def test_log_resource_is_fenced_and_clean() -> None:
 async def test_plugin_names_are_fenced_in_tools_and_cleaned_in_resources() -> None:
     async with world() as w, client(w.server, MODE) as c:
         poison(w)
-        tool = await c.call_tool("list_plugins", {"env_id": ids.ACME_LIVE_ENV_ID})
+        tool = await c.call_tool("list_plugins_themes", {"kind": "plugin", "env_id": ids.ACME_LIVE_ENV_ID})
         resource = await c.read_resource(f"kinsta://environments/{ids.ACME_LIVE_ENV_ID}/plugins")
     text = text_of(tool)
     body = text[text.index("<<<UNTRUSTED list_plugins") : text.index("<<<END UNTRUSTED list_plugins")]

@@ -326,7 +326,14 @@ async def test_a_read_batch_runs_at_once_and_returns_each_target_data() -> None:
         ({"operation": "create_backup"}, "say which"),
         ({"operation": "create_backup", "preset": "backup_live"}, "exactly one"),
         ({"preset": "update_plugin"}, "plugin: required"),
-        ({"operation": "update_plugin", "environments": "live", "arguments": {"name": "akismet"}}, "update_version"),
+        (
+            {
+                "operation": "update_plugin_theme",
+                "environments": "live",
+                "arguments": {"kind": "plugin", "name": "akismet"},
+            },
+            "update_version",
+        ),
         ({"preset": "backup_live", "arguments": {"wp_command": "wp x"}}, "not taken by any step"),
         ({"operation": "create_backup", "environments": "prod"}, "environments"),
         ({"operation": "create_backup", "ids": ["../sites"]}, "ids"),
@@ -390,7 +397,9 @@ _ANY = st.one_of(
 BATCH_ARGUMENTS = st.fixed_dictionaries(
     {},
     optional={
-        "operation": st.sampled_from(["create_backup", "restart_php", "list_plugins", "delete_site", "get_site", "x"]),
+        "operation": st.sampled_from(
+            ["create_backup", "restart_php", "list_plugins_themes", "delete_site", "get_site", "x"]
+        ),
         "preset": st.one_of(st.sampled_from(["clear_all_caches", "backup_live", "update_plugin"]), st.text(max_size=8)),
         "arguments": st.one_of(_ANY, st.dictionaries(st.sampled_from(["tag", "env_id", "name", "zz"]), _ANY)),
         "environments": st.one_of(st.sampled_from(["live", "staging", "all"]), _ANY),

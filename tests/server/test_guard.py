@@ -224,3 +224,17 @@ async def test_hostile_names_and_commands_cannot_reshape_the_prompt(mode: str) -
     assert "\u202e" not in site_prompt and '"Acme deleting it is harmless and can be undone"' in line
     assert "wp option get home --exec=evil" in cli_prompt
     assert writes(w) == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_the_search_replace_tool_asks_for_replace_and_not_for_the_default_preview(mode: str) -> None:
+    args = {"env_id": ids.ACME_STAGING_ENV_ID, "search": "http://", "replace": "https://"}
+    callback, prompts = answering("accept")
+    async with world() as w, client(w.server, mode, callback) as c:
+        preview = await c.call_tool("database_search_replace", args)
+        asked_for_preview = len(prompts)
+        replaced = await c.call_tool("database_search_replace", {**args, "mode": "replace"})
+    assert not preview.is_error and not replaced.is_error, (text_of(preview), text_of(replaced))
+    assert asked_for_preview == 0 and len(prompts) == 1
+    sent = [r.body["perform_replacement"] for r in w.sim.requests if r.path.endswith("/search-and-replace")]
+    assert sent == [False, True]

@@ -18,9 +18,10 @@ from pydantic import SecretStr
 
 from kinsta_mcp.catalog import OPERATIONS
 from kinsta_mcp.catalog.spec import Effect
-from kinsta_mcp.config import Profile
-from kinsta_mcp.server.compiled import WAIT_TOOL_NAME, compiled_tools
+from kinsta_mcp.config import DEFAULT_TOOLSETS, Profile, Settings
+from kinsta_mcp.server.compiled import WAIT_TOOL_NAME, compiled_tools, select_tools
 from kinsta_mcp.server.resources import tool_of
+from kinsta_mcp.simulator import seed as ids
 
 pytestmark = pytest.mark.anyio
 SNAPSHOT = Path(__file__).resolve().parent.parent / "snapshots" / "tool_list.json"
@@ -102,6 +103,29 @@ async def test_toolsets_choose_tools() -> None:
     assert WAIT_TOOL_NAME in tools  # dns writes are long operations
 
 
+@pytest.mark.parametrize("mode", MODES)
+async def test_without_toolsets_the_default_profile_is_shown_and_others_refused_naming_all(mode: str) -> None:
+    assert set(DEFAULT_TOOLSETS) == {"sites", "environments", "tools", "plugins", "backups", "logs"}
+    async with world(toolsets=DEFAULT_TOOLSETS) as w, client(w.server, mode) as c:
+        tools = {t.name for t in (await c.list_tools()).tools}
+        hidden = await c.call_tool("create_dns_record", {"domain_id": ids.ACME_DNS_ZONE_ID})
+    shown = {tool_of(op) for op in OPERATIONS if op.toolset.value in DEFAULT_TOOLSETS}
+    assert shown <= tools
+    assert not ({tool_of(op) for op in OPERATIONS} - shown) & tools
+    assert "clear_cache" in tools  # a group is shown when any of its toolsets is
+    assert hidden.is_error and "'dns' is not enabled" in text_of(hidden) and "--toolsets all" in text_of(hidden)
+    assert w.requests() == []
+
+
+def test_the_default_is_the_profile_and_all_shows_everything() -> None:
+    plain = Settings(profiles=settings_for(None).profiles, default_profile="demo", audit_log=None)
+    assert plain.toolsets == DEFAULT_TOOLSETS
+    assert len(select_tools(plain).visible) < len(select_tools(settings_for(None)).visible)
+    assert settings_for(None).toolsets is None  # the harness: every toolset ("all")
+    every = select_tools(settings_for(None)).visible
+    assert {tool_of(op) for op in OPERATIONS} <= set(every)
+
+
 async def test_exclude_tools_hides_and_refuses() -> None:
     async with world(exclude_tools=("delete_site",)) as w, client(w.server, "auto") as c:
         names = {t.name for t in (await c.list_tools()).tools}
@@ -121,6 +145,20 @@ async def test_read_only_is_a_ceiling(mode: str) -> None:
             result = await c.call_tool(name, {"site_id": "s", "env_id": "e"})
             assert result.is_error and "read-only" in text_of(result)
     assert w.writes() == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_read_only_keeps_the_search_replace_preview_and_refuses_replace(mode: str) -> None:
+    args = {"env_id": ids.ACME_STAGING_ENV_ID, "search": "http://", "replace": "https://"}
+    async with world(read_only=True, toolsets=("tools",)) as w, client(w.server, mode) as c:
+        tool = {t.name: t for t in (await c.list_tools()).tools}["database_search_replace"]
+        preview = await c.call_tool("database_search_replace", args)
+        replace = await c.call_tool("database_search_replace", {**args, "mode": "replace"})
+    assert tool.annotations and tool.annotations.read_only_hint
+    assert tool.input_schema["properties"]["mode"]["enum"] == ["preview"]
+    assert not preview.is_error, text_of(preview)
+    assert replace.is_error and "mode" in text_of(replace) and "preview" in text_of(replace)
+    assert [r.body["perform_replacement"] for r in w.writes()] == [False]  # the preview's POST only
 
 
 async def test_several_companies_add_a_company_argument() -> None:

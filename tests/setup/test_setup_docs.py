@@ -54,12 +54,12 @@ def test_irreversible_tools_are_marked_confirmed(listed: docs_gen.Listing) -> No
     rows = {
         row.split(" | ")[0].strip("| `"): row for row in docs_gen.tools_markdown(listed).splitlines() if "| `" in row
     }
-    for operation in BY_NAME.values():
-        row = rows[tool_of(operation)]  # a grouped operation is a row of its group's tool
-        if operation.guarded or operation.effect is Effect.IRREVERSIBLE:
-            assert "confirmed" in row, operation.name
-        elif operation.effect is Effect.READ and operation.member is None:
-            assert "| read" in row, operation.name
+    for name, operation in BY_NAME.items():
+        row = rows[tool_of(operation)]
+        if operation.effect is Effect.IRREVERSIBLE or operation.reveals_secret:
+            assert "confirmed" in row, name
+        elif operation.effect is Effect.READ:
+            assert "| read" in row or f"{operation.member.value if operation.member else ''}: read" in row, name
 
 
 def test_read_only_mode_keeps_only_tools_that_change_nothing(listed: docs_gen.Listing) -> None:

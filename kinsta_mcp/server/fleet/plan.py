@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 from pydantic_core import to_jsonable_python
 
 from kinsta_mcp.catalog import BY_NAME
-from kinsta_mcp.catalog.spec import Effect, Id, Operation
+from kinsta_mcp.catalog.spec import LATEST, Effect, Id, Operation
 from kinsta_mcp.config import Profile
 from kinsta_mcp.server.arguments import ArgumentError, describe_validation, shown
 from kinsta_mcp.server.compiled import ToolDef, compiled_tools
@@ -116,7 +116,7 @@ def _operation(name: str, arguments: dict[str, Any], visible: Collection[str]) -
         raise _problem(f"operation: got {shown('', name)}; allowed (tools with a site or environment): {hint}")
     if tool.selector is None:
         return tool.operation(None)
-    selected = arguments.pop(tool.selector, None)
+    selected = arguments.pop(tool.selector, tool.selector_default)
     if selected not in tool.operations:
         raise _problem(f"arguments.{tool.selector}: got {shown('', selected)}; allowed: {', '.join(tool.operations)}")
     return tool.operation(selected)
@@ -129,6 +129,10 @@ def _steps(req: BatchIn, visible: Collection[str]) -> tuple[str, list[Step]]:
     if req.operation is not None:
         op = _operation(req.operation, given, visible)
         _no_target_fields(given, [op])
+        if op.latest_from and given.get("update_version") == LATEST:  # resolved per call, not per batch
+            raise _problem(
+                'arguments.update_version: "latest" works per call only; give a version, or preset update_plugin'
+            )
         return op.title, [Step(op.name, op, given)]
     preset = PRESETS[str(req.preset)]
     if preset.needs_plugin and not req.plugin:

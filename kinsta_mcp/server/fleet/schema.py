@@ -75,14 +75,14 @@ _SCHEMA: dict[str, Any] = {
             "outdated",
         },
         "arguments": {"type": "object", "description": "Shared arguments (target ids are filled in)"},
-        "environments": {"type": "string", "enum": ["live", "staging", "all"]},
+        "environments": {"type": "string", "enum": ["live", "staging", "all"], "description": "Which environments"},
         "name": {"type": "string", "description": "Site name glob; 'site/env' for environments"},
         "ids": {"type": "array", "items": {"type": "string"}, "description": "Site or environment ids"},
         "plugin": {"type": "string", "description": "Only where this plugin slug is installed"},
-        "plugin_outdated": {"type": "boolean"},
+        "plugin_outdated": {"type": "boolean", "description": "Only where plugin is outdated"},
         "dry_run": {"type": "boolean", "description": "Default true for writes: list targets, send nothing"},
         "resume": {"type": "array", "items": {"type": "string"}, "description": "Operation ids left running"},
-        OPTION_WAIT: {"type": "boolean"},
+        OPTION_WAIT: {"type": "boolean", "description": "Await outcome"},
     },
 }
 
