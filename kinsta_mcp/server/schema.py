@@ -74,7 +74,9 @@ def compact_schema(schema: dict[str, Any], named: Mapping[str, Named] | None = N
 
 
 def output_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """An output schema, compact but truthful: `$defs` inlined, titles dropped, null kept where allowed.
+    """An output schema, compact but truthful: `$defs` inlined, titles and descriptions dropped (the
+    result's text says what each value is; an output schema is for clients checking shapes), null kept
+    where allowed.
 
     Kinsta answers `null` for many fields, so `X | None` stays nullable here (as
     `"type": [X, "null"]` where X is a plain type); unknown fields stay allowed, and no
@@ -96,19 +98,43 @@ def output_schema(schema: dict[str, Any]) -> dict[str, Any]:
         if "anyOf" in node:
             arms = [walk(a) for a in node["anyOf"]]
             plain = [a for a in arms if a.get("type") != "null"]
-            rest = {k: walk(v) for k, v in node.items() if k not in ("anyOf", "default", "title")}
+            rest = {k: walk(v) for k, v in node.items() if k not in ("anyOf", "default", "title", "description")}
             if len(plain) == 1 and len(arms) == 2 and set(plain[0]) == {"type"} and isinstance(plain[0]["type"], str):
                 return {**rest, "type": [plain[0]["type"], "null"]}
             return {**rest, "anyOf": arms}
         return {
             key: walk(value, in_properties=(key == "properties"))
             for key, value in node.items()
-            if key not in ("title", "$defs", "required")
+            if key not in ("title", "$defs", "required", "description")
             and not (key == "default" and value is None)
             # unknown fields stay allowed: that is JSON Schema's default, no need to say it per object
             and not (key == "additionalProperties" and value is True)
         }
 
-    result: dict[str, Any] = walk(schema)
+    result: dict[str, Any] = _shallow(walk(schema), OUTPUT_DEPTH)
     result["type"] = "object"
     return result
+
+
+OUTPUT_DEPTH = 3  # levels of properties an output schema spells out; below, only "an object" / "a list"
+
+
+def _shallow(node: Any, depth: int) -> Any:
+    """`node` with objects and lists below `depth` levels of properties described by their type alone.
+
+    Still true of every answer (nothing below is constrained), and a fraction of the bytes a
+    client receives in tools/list for Kinsta's deeply nested answers.
+    """
+    if not isinstance(node, dict):
+        return node
+    if depth <= 0 and ("properties" in node or "items" in node or "anyOf" in node):
+        kinds = node.get("type") or ["object", "array", "null"]
+        return {"type": kinds}
+    out = dict(node)
+    if "properties" in node:
+        out["properties"] = {name: _shallow(sub, depth - 1) for name, sub in node["properties"].items()}
+    if "items" in node:
+        out["items"] = _shallow(node["items"], depth)
+    if "anyOf" in node:
+        out["anyOf"] = [_shallow(arm, depth) for arm in node["anyOf"]]
+    return out
