@@ -38,7 +38,7 @@ async def main():
     sim = Simulator(rate_limits=False)
     settings = Settings(
         profiles={"demo": Profile(name="demo", api_key=SecretStr(DEMO_API_KEY), company_id=DEMO_COMPANY_ID)},
-        default_profile="demo", audit_log=None, api_base_url=sim.base_url,
+        default_profile="demo", audit_log=None, api_base_url=sim.base_url, toolsets=None,
     )
     clients = make_clients(settings, transport=sim.transport())
     builds = []
