@@ -27,6 +27,15 @@ from kinsta_mcp.simulator.clock import SimClock
 
 BETA_API_KEY = "kinsta-beta-key-for-tests"
 BETA_COMPANY_ID = "beta-company-0000-0000-000000000002"
+# A raw 2025-11-25 initialize, for tests that speak HTTP without an MCP client.
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}},
+}
+MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+
 ANY_TOKEN = "token-any-profile-9f3c1e7a5b8d0c2e4f6a"
 BETA_TOKEN = "token-beta-only-4d2a8c6e0f1b3d5c7e9a"
 

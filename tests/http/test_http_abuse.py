@@ -15,7 +15,7 @@ import anyio
 import httpx2
 import pytest
 from harness import text_of
-from http_world import ANY_TOKEN, BETA_TOKEN, Served, served, two_company_settings
+from http_world import ANY_TOKEN, BETA_TOKEN, INITIALIZE, MCP_HEADERS, Served, served, two_company_settings
 
 from kinsta_mcp import cli
 from kinsta_mcp.config import ConfigError
@@ -26,13 +26,6 @@ pytestmark = pytest.mark.anyio
 TOKENS: dict[str, str | None] = {ANY_TOKEN: None, BETA_TOKEN: "beta"}
 FLOODER, OTHER = "token-1", "token-2"  # the principals of ANY_TOKEN and BETA_TOKEN
 CAP = 3
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}},
-}
-MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
 
 @pytest.fixture(scope="module")

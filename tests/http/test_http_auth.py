@@ -10,7 +10,16 @@ from typing import Any
 import httpx2
 import pytest
 from harness import text_of
-from http_world import ANY_TOKEN, BETA_COMPANY_ID, BETA_TOKEN, Served, served, two_company_settings
+from http_world import (
+    ANY_TOKEN,
+    BETA_COMPANY_ID,
+    BETA_TOKEN,
+    INITIALIZE,
+    MCP_HEADERS,
+    Served,
+    served,
+    two_company_settings,
+)
 
 from kinsta_mcp import __version__, cli
 from kinsta_mcp.config import ConfigError
@@ -20,13 +29,6 @@ from kinsta_mcp.simulator import DEMO_COMPANY_ID
 
 pytestmark = pytest.mark.anyio
 TOKENS: dict[str, str | None] = {ANY_TOKEN: None, BETA_TOKEN: "beta"}
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}},
-}
-MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
 
 @pytest.fixture(scope="module")
