@@ -13,7 +13,7 @@ import string
 from typing import Any
 
 import pytest
-from openapi import additions_keys, as_openapi_31, contract, merge
+from openapi import additions_keys, as_openapi_31, contract, document_available, load_document, merge
 from pydantic import ValidationError
 from samples import valid_arguments
 
@@ -25,13 +25,20 @@ COMPANY = "11111111-2222-3333-4444-555555555555"
 ENV = "54fb80af-576c-4fdc-ba4f-b596c83f15a1"
 
 
-def _additions_operations() -> list[Operation]:
-    """The declarations of additions operations (all of them when the document is missing: each then skips)."""
-    try:
-        keys = additions_keys()
-    except BaseException:  # skipped or failed at collection: let each test say why
-        return list(OPERATIONS)
+def _additions_operations() -> list[Any]:
+    """The declarations of additions operations; without the documents, one placeholder whose test
+    skips (fails in CI) naming where to get them. Nothing is caught here: a skip is never swallowed."""
+    if not document_available():
+        return [pytest.param(None, id="documents-missing")]
+    keys = additions_keys()
     return [op for op in OPERATIONS if op.key in keys]
+
+
+def _declared(op: Operation | None) -> Operation:
+    if op is None:
+        load_document()  # skips outside CI, fails in CI, naming where the documents go
+    assert op is not None
+    return op
 
 
 def _judge(op: Operation, arguments: dict[str, Any]) -> list[str]:
@@ -64,8 +71,9 @@ def test_the_replaced_operations_are_judged_by_the_additions() -> None:
 
 
 @pytest.mark.parametrize("op", _additions_operations(), ids=lambda op: op.name)
-def test_only_the_required_arguments_are_accepted(op: Operation) -> None:
+def test_only_the_required_arguments_are_accepted(op: Operation | None) -> None:
     """The sample with every optional argument is judged in test_catalog; here the bare minimum."""
+    op = _declared(op)
     full = valid_arguments(op)
     required = {name for name, info in op.input.model_fields.items() if info.is_required()}
     assert _judge(op, {k: v for k, v in full.items() if k in required}) == []
@@ -185,7 +193,8 @@ def test_every_guarded_additions_write_says_what_will_happen() -> None:
 
 
 @pytest.mark.parametrize("op", _additions_operations(), ids=lambda op: op.name)
-def test_undocumented_answers_keep_every_field(op: Operation) -> None:
+def test_undocumented_answers_keep_every_field(op: Operation | None) -> None:
+    op = _declared(op)
     value = op.output.model_validate({"whatever_kinsta_adds": {"n": 1}, "operation_id": "x:1"})
     assert value.model_dump()["whatever_kinsta_adds"] == {"n": 1}
 
