@@ -126,10 +126,6 @@ def _lower(value: Any) -> Any:
     return value.strip().lower() if isinstance(value, str) else value
 
 
-def _stripped(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
-
-
 def _names(value: Any) -> list[str]:
     """A list from a comma-separated string or a list of strings."""
     if isinstance(value, str):

@@ -179,9 +179,7 @@ class DemoTransport:
         if self._inner is None:
             from kinsta_mcp.simulator import Simulator
 
-            simulator = Simulator(operation_seconds=3.0)
-            assert simulator.base_url == DEMO_BASE_URL, "the simulator moved: update DEMO_BASE_URL"
-            self._inner = simulator.transport()
+            self._inner = Simulator(operation_seconds=3.0).transport()  # serving DEMO_BASE_URL
         return await self._inner.handle_async_request(request)
 
     async def aclose(self) -> None:

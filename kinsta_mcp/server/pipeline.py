@@ -25,6 +25,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from pydantic import ValidationError
+
 from kinsta_mcp.api.client import KinstaClient
 from kinsta_mcp.api.clock import Clock
 from kinsta_mcp.api.errors import (
@@ -42,7 +44,7 @@ from kinsta_mcp.catalog.responses import find_environment
 from kinsta_mcp.catalog.spec import LATEST, Effect, Operation
 from kinsta_mcp.config import ConfigError, Profile, Settings
 from kinsta_mcp.server.approvals import Approvals, Binding
-from kinsta_mcp.server.arguments import ArgumentError, Parsed, parse
+from kinsta_mcp.server.arguments import ArgumentError, Parsed, describe_validation, parse
 from kinsta_mcp.server.audit import AuditLog
 from kinsta_mcp.server.compiled import OPTION_COMPANY, ToolDef
 from kinsta_mcp.server.guard import Ask, Confirmer, Proceed, Refuse, decide
@@ -171,14 +173,19 @@ async def run_call(tool: ToolDef, arguments: Mapping[str, Any] | None, call: Cal
         arguments, resolved = await resolve_names(tool, arguments, backend.reader, profile, check)  # 0
     except ArgumentError as exc:
         return Outcome(str(exc), is_error=True)
-    return _stating(await _run_with_ids(tool, arguments, call, backend), resolved)
+    return _stating(await _run_with_ids(tool, arguments, call, backend, profile), resolved)
 
 
-async def _run_with_ids(tool: ToolDef, arguments: Mapping[str, Any], call: CallContext, backend: Backend) -> Any:
+async def _run_with_ids(
+    tool: ToolDef, arguments: Mapping[str, Any], call: CallContext, backend: Backend, profile: Profile | None
+) -> Any:
+    """Steps 1-9. `profile` is the one names were looked up in (same company argument); None when it
+    was not available, and then resolving it again says why."""
     settings = backend.settings
     try:
         parsed = parse(tool, arguments, settings)  # 1
-        profile = resolve_profile(settings, parsed.company, call.bound_profile)  # 2
+        if profile is None:
+            profile = resolve_profile(settings, parsed.company, call.bound_profile)  # 2
     except (ArgumentError, CallRefused) as exc:
         return Outcome(str(exc), is_error=True)
     if tool.special is not None:
@@ -361,17 +368,10 @@ def unfollowed(title: str, body: Any, exc: KinstaError) -> Outcome:
 
 async def wait_tool(backend: Backend, parsed: Parsed, profile: Profile, call: CallContext) -> Outcome:
     """wait_for_operation: resume waiting on a long operation by its id."""
-    import re
-
-    from kinsta_mcp.catalog.spec import ID_MAX_LENGTH, ID_PATTERN
-
-    operation_id = parsed.args.get("operation_id")
-    if not isinstance(operation_id, str) or len(operation_id) > ID_MAX_LENGTH or not re.match(ID_PATTERN, operation_id):
-        return Outcome(
-            "Invalid arguments for wait_for_operation; nothing was sent:\n- operation_id: required; an id: letters, "
-            "digits and _ . : - only (from a result that was still running)",
-            is_error=True,
-        )
+    try:  # the same id rule as get_operation's, and the same message for a bad one
+        operation_id = str(OPERATION_STATUS.input.model_validate(parsed.args).operation_id)  # type: ignore[attr-defined]
+    except ValidationError as exc:
+        return Outcome(describe_validation("wait_for_operation", exc), is_error=True)
     kinsta = Kinsta(backend, profile)
     max_wait = backend.settings.operation_wait
 

@@ -68,7 +68,7 @@ class Reader:
             return value
         response = await self.clients[profile.name].call(op, call_args, company_id=profile.company_id)
         self._learn(call_args, response.data)
-        uri = _expand(op.resource, call_args) if op.resource else None
+        uri = expand(op.resource, call_args) if op.resource else None
         self.cache.put(key, response.data, id_values(call_args), uri)
         return response.data
 
@@ -99,11 +99,20 @@ class Reader:
         return ids
 
 
-def _expand(template: str, values: Mapping[str, Any]) -> str | None:
+SCHEME = "kinsta://"
+
+
+def template_variables(template: str) -> list[str]:
+    """The variables of a `kinsta://` URI template, in order."""
+    return [seg[1:-1] for seg in template[len(SCHEME) :].split("/") if seg.startswith("{") and seg.endswith("}")]
+
+
+def expand(template: str, values: Mapping[str, Any]) -> str | None:
+    """The concrete URI, or None when a variable has no value."""
     out = template
-    for part in template.split("{")[1:]:
-        name = part.split("}", 1)[0]
-        if values.get(name) is None:
+    for name in template_variables(template):
+        value = values.get(name)
+        if value is None:
             return None
-        out = out.replace("{" + name + "}", str(values[name]))
+        out = out.replace("{" + name + "}", str(value))
     return out

@@ -130,8 +130,8 @@ class Watch:
             self.message = "queued (not visible yet)"
         elif answer.status is PollStatus.UNKNOWN:
             # Asking failed, not the operation: it keeps running, so keep waiting (within the bound).
+            # Our reason, not Kinsta's words: it is the basis; the message keeps what Kinsta last said.
             self.basis = f"the last poll could not tell: {answer.message}"
-            self.message = answer.message or "not known yet"
         else:
             self.failure, self.basis = None, None
             self.message = answer.message or "in progress"
