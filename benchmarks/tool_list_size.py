@@ -18,6 +18,7 @@ from pydantic import SecretStr
 from kinsta_mcp.catalog.spec import Toolset
 from kinsta_mcp.config import DEFAULT_TOOLSETS, Profile, Settings
 from kinsta_mcp.server.app import build_server
+from kinsta_mcp.server.compiled import compiled_tools
 
 TARGET = 20_000  # model-visible bytes of the default profile
 WHOLE_TARGET = 60_000  # bytes of the whole tools/list answer with every tool
@@ -28,10 +29,24 @@ def tool_bytes(tool: Any) -> int:
     return len(json.dumps(seen, separators=(",", ":"), ensure_ascii=False).encode())
 
 
+def toolset_of(tool: Any) -> str:
+    return compiled_tools()[tool.name].toolset.value
+
+
 def whole_bytes(tools: list[Any]) -> int:
     """The tools/list result as a client receives it (compact JSON)."""
     listed = [tool.model_dump(by_alias=True, exclude_none=True, mode="json") for tool in tools]
     return len(json.dumps({"tools": listed}, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+def distinct_arguments(tools: list[Any]) -> set[str]:
+    """Every distinct (name, schema) argument over the tools, as compact JSON: what any design that keeps
+    each argument's type, constraints and description must list at least once."""
+    return {
+        json.dumps({name: schema}, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+        for tool in tools
+        for name, schema in tool.input_schema.get("properties", {}).items()
+    }
 
 
 async def listed(settings: Settings) -> list[Any]:
@@ -56,7 +71,7 @@ def main() -> int:
     default = anyio.run(listed, settings(None))
     per_set: dict[str, list[int]] = defaultdict(list)
     for tool in every:
-        per_set[(tool.meta or {}).get("toolset", "?")].append(tool_bytes(tool))
+        per_set[toolset_of(tool)].append(tool_bytes(tool))
     print(f"{'toolset':<14}{'tools':>7}{'bytes':>9}  default")
     for toolset in [t.value for t in Toolset]:
         sizes = per_set.get(toolset, [])
@@ -75,10 +90,16 @@ def main() -> int:
         f"default {'met' if default_whole <= WHOLE_TARGET else 'NOT met'}, "
         f"all {'met' if whole <= WHOLE_TARGET else 'NOT met'}"
     )
+    arguments = distinct_arguments(every)
+    floor = sum(len(text.encode()) - 2 for text in arguments)  # each as "name":{schema}, without the braces
+    print(
+        f"--toolsets all: its {len(arguments)} distinct arguments alone take {floor} bytes "
+        f"({100 * floor // TARGET}% of {TARGET}), before any tool's name, description or required list"
+    )
     if "-v" in sys.argv:
         rows = sorted(every, key=lambda t: -tool_bytes(t))
         for tool in rows:
-            print(f"  {tool_bytes(tool):>5}  {(tool.meta or {}).get('toolset', '?'):<12} {tool.name}")
+            print(f"  {tool_bytes(tool):>5}  {toolset_of(tool):<12} {tool.name}")
     return 0 if met else 1
 
 

@@ -137,7 +137,9 @@ def _kinsta_call(tool: Any) -> str:
 
 
 def _toolset(tool: Any) -> str:
-    return str((tool.meta or {}).get("toolset", "?"))
+    from kinsta_mcp.server.compiled import compiled_tools
+
+    return compiled_tools()[tool.name].toolset.value
 
 
 def tools_markdown(listed: Listing) -> str:

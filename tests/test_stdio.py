@@ -14,6 +14,8 @@ import pytest
 from mcp.client import Client
 from mcp.client.stdio import StdioServerParameters
 
+from kinsta_mcp.server.compiled import compiled_tools
+
 pytestmark = pytest.mark.anyio
 
 
@@ -30,7 +32,9 @@ async def test_demo_over_stdio(mode: str) -> None:
     async with Client(demo_server("--toolsets", "all"), mode=mode) as client:  # type: ignore[arg-type]
         tools = (await client.list_tools()).tools
         result = await client.call_tool("list_sites", {})
-    assert len(tools) > 78 > len(default_tools) > 30  # the default profile, and every tool with --toolsets all
+    # every tool with --toolsets all; the default profile is a part of it
+    assert {t.name for t in tools} == set(compiled_tools())
+    assert {t.name for t in default_tools} < {t.name for t in tools} and len(default_tools) > 30
     assert not result.is_error
     assert "Acme Shop" in str(result.structured_content)
 

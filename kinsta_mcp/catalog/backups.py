@@ -2,7 +2,7 @@
 
 Requesting a downloadable backup and asking when the next may be requested are newer than
 Kinsta's 1.87.0 document: they come from the reconstructed additions document
-(docs/kinsta-api-additions.md). The request answers with no link (list_downloadable_backups
+(docs/kinsta-api-additions.md). The request answers with no link (list_backups kind=downloadable
 shows links once the archive is ready), so it reveals nothing.
 """
 
@@ -16,10 +16,12 @@ from kinsta_mcp.catalog.spec import (
     Effect,
     EnvId,
     Input,
+    Member,
     Operation,
     OperationStarted,
     Output,
     Risk,
+    ToolGroup,
     Toolset,
     body,
     path,
@@ -38,7 +40,7 @@ class EnvIdIn(Input):
 class RestoreBackupIn(Input):
     target_env_id: Annotated[EnvId, path(), Field(description="Environment to overwrite")]
     backup_id: Annotated[BackupId, body()]
-    notified_user_id: Annotated[str, body(), Field(min_length=1, description="User to notify (list_company_users)")]
+    notified_user_id: Annotated[str, body(), Field(min_length=1, description="User to notify (get_company what=users)")]
 
 
 class CreateBackupIn(Input):
@@ -87,6 +89,18 @@ class ListDownloadableBackupsOut(Output):
     environment: EnvironmentDownloadableBackups | None = None
 
 
+# -- grouped tools ---------------------------------------------------------------------
+
+LIST_BACKUPS = ToolGroup(
+    name="list_backups",
+    title="List backups",
+    description="An environment's backups: restorable (manual, scheduled, system), downloadable (with links), "
+    "or next_download (when the next downloadable backup may be requested, as Kinsta sends it).",
+    selector="kind",
+    selector_description="Which backups",
+    default="restorable",
+)
+
 # -- declarations ------------------------------------------------------------------------
 
 OPERATIONS = [
@@ -102,6 +116,7 @@ OPERATIONS = [
         toolset=Toolset.BACKUPS,
         resource="kinsta://environments/{env_id}/backups",
         brief=("id", "name", "note", "type", "created_at"),
+        member=Member(LIST_BACKUPS, "restorable"),
     ),
     Operation(
         name="list_downloadable_backups",
@@ -114,6 +129,7 @@ OPERATIONS = [
         effect=Effect.READ,
         toolset=Toolset.BACKUPS,
         resource="kinsta://environments/{env_id}/downloadable-backups",
+        member=Member(LIST_BACKUPS, "downloadable"),
     ),
     Operation(
         name="restore_backup",
@@ -165,7 +181,7 @@ OPERATIONS = [
         risk_reason="creates a downloadable archive; nothing existing changes and no link is returned",
         title="Request downloadable backup",
         description=(
-            "Start a downloadable backup (Kinsta limits how often); its link appears in list_downloadable_backups."
+            "Start a downloadable backup (Kinsta limits how often); its link appears in list_backups kind=downloadable."
         ),
         method="POST",
         path="/sites/environments/{env_id}/downloadable-backups",
@@ -185,5 +201,6 @@ OPERATIONS = [
         output=Output,
         effect=Effect.READ,
         toolset=Toolset.BACKUPS,
+        member=Member(LIST_BACKUPS, "next_download"),
     ),
 ]

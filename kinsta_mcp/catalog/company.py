@@ -9,10 +9,12 @@ from pydantic import Field
 from kinsta_mcp.catalog.spec import (
     Effect,
     Input,
+    Member,
     NoInput,
     Operation,
     Output,
     SiteId,
+    ToolGroup,
     Toolset,
     path,
     query,
@@ -37,10 +39,12 @@ class ActivityLogsIn(Input):
     offset: Annotated[int | None, query(), Field(description="Skip this many", ge=0)] = None
     category: Annotated[ActivityCategory | None, query(), Field(description="Only this category")] = None
     site_id: Annotated[SiteId | None, query()] = None
-    initiated_by: Annotated[str | None, query("id_initiated_by"), Field(description="User id (list_company_users)")] = (
-        None
-    )
-    api_key_id: Annotated[str | None, query("id_api_key"), Field(description="API key id (list_api_keys)")] = None
+    initiated_by: Annotated[
+        str | None, query("id_initiated_by"), Field(description="User id (get_company what=users)")
+    ] = None
+    api_key_id: Annotated[
+        str | None, query("id_api_key"), Field(description="API key id (get_company what=api_keys)")
+    ] = None
     # `language` (of the entries' texts, default en) is left out: it adds little and every
     # byte of a tool's schema is read by the model on every turn.
 
@@ -145,6 +149,17 @@ class ValidateApiKeyOut(Output):
     expires_at: str | None = None
 
 
+# -- grouped tools ---------------------------------------------------------------------
+
+GET_COMPANY = ToolGroup(
+    name="get_company",
+    title="Company users, API keys, regions",
+    description="The company's users (id, email, name), API keys and their status, data center regions for new "
+    "sites, or this_api_key (the key in use: name, company, status, expiry).",
+    selector="what",
+    selector_description="What to read",
+)
+
 # -- declarations ------------------------------------------------------------------------
 
 OPERATIONS = [
@@ -160,6 +175,7 @@ OPERATIONS = [
         toolset=Toolset.COMPANY,
         resource="kinsta://users",
         company=path("id"),
+        member=Member(GET_COMPANY, "users"),
     ),
     Operation(
         name="list_api_keys",
@@ -172,6 +188,7 @@ OPERATIONS = [
         effect=Effect.READ,
         toolset=Toolset.COMPANY,
         company=path("id"),
+        member=Member(GET_COMPANY, "api_keys"),
     ),
     Operation(
         name="list_regions",
@@ -185,6 +202,7 @@ OPERATIONS = [
         toolset=Toolset.COMPANY,
         resource="kinsta://regions",
         company=path("id"),
+        member=Member(GET_COMPANY, "regions"),
     ),
     Operation(
         name="list_activity_logs",
@@ -210,5 +228,6 @@ OPERATIONS = [
         output=ValidateApiKeyOut,
         effect=Effect.READ,
         toolset=Toolset.COMPANY,
+        member=Member(GET_COMPANY, "this_api_key"),
     ),
 ]

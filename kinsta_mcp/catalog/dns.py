@@ -11,11 +11,13 @@ from kinsta_mcp.catalog.spec import (
     Effect,
     Id,
     Input,
+    Member,
     NoInput,
     Operation,
     OperationStarted,
     Output,
     Risk,
+    ToolGroup,
     Toolset,
     body,
     path,
@@ -91,6 +93,17 @@ class ListDnsRecordsOut(Output):
     domain: DnsRecordList | None = None
 
 
+# -- grouped tools ---------------------------------------------------------------------
+
+SET_DNS_RECORD = ToolGroup(
+    name="set_dns_record",
+    title="Add or change a DNS record",
+    description="create: add a DNS record (type + name) with its values; update: change a record's TTL, or add "
+    "or drop some of its values.",
+    selector="action",
+    selector_description="Add or change",
+)
+
 # -- declarations ------------------------------------------------------------------------
 
 OPERATIONS = [
@@ -135,6 +148,7 @@ OPERATIONS = [
         effect=Effect.WRITE,
         toolset=Toolset.DNS,
         is_async=True,
+        member=Member(SET_DNS_RECORD, "create"),
     ),
     Operation(
         name="update_dns_record",
@@ -154,6 +168,7 @@ OPERATIONS = [
         toolset=Toolset.DNS,
         is_async=True,
         idempotent=True,
+        member=Member(SET_DNS_RECORD, "update"),
     ),
     Operation(
         name="delete_dns_record",

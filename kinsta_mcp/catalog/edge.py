@@ -21,6 +21,7 @@ from kinsta_mcp.catalog.spec import (
     OperationStarted,
     Output,
     Risk,
+    ToolGroup,
     Toolset,
     body,
     path,
@@ -86,6 +87,16 @@ class BotProtectionOut(Output):
     bot_protection: BotProtection | None = None
 
 
+# -- grouped tools ---------------------------------------------------------------------
+
+SET_EDGE = ToolGroup(
+    name="set_edge",
+    title="Change edge cache, image optimization or bot protection",
+    description="Change an environment's edge_cache (on/off), CDN image_optimization, or bot_protection level.",
+    selector="setting",
+    selector_description="What to change",
+)
+
 # -- declarations ------------------------------------------------------------------------
 
 OPERATIONS = [
@@ -119,6 +130,7 @@ OPERATIONS = [
         toolset=Toolset.EDGE,
         is_async=True,
         idempotent=True,
+        member=Member(SET_EDGE, "edge_cache"),
     ),
     Operation(
         name="clear_cdn_cache",
@@ -151,6 +163,7 @@ OPERATIONS = [
         toolset=Toolset.EDGE,
         is_async=True,
         idempotent=True,
+        member=Member(SET_EDGE, "image_optimization"),
     ),
     Operation(
         name="get_bot_protection",
@@ -181,5 +194,6 @@ OPERATIONS = [
         toolset=Toolset.EDGE,
         is_async=True,
         idempotent=True,
+        member=Member(SET_EDGE, "bot_protection"),
     ),
 ]

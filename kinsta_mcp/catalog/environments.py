@@ -12,12 +12,14 @@ from kinsta_mcp.catalog.spec import (
     Effect,
     EnvId,
     Input,
+    Member,
     Operation,
     OperationStarted,
     Output,
     RateClass,
     Risk,
     SiteId,
+    ToolGroup,
     Toolset,
     body,
     path,
@@ -132,6 +134,14 @@ class ListFilesOut(Output):
 
 # -- declarations ------------------------------------------------------------------------
 
+CREATE_ENVIRONMENT = ToolGroup(
+    name="create_environment",
+    title="Create environment",
+    description="Add a staging environment to a site: with fresh WordPress, empty (no WordPress), or as a copy.",
+    selector="source",
+    selector_description="What the new environment starts from",
+)
+
 OPERATIONS = [
     Operation(
         name="list_environments",
@@ -160,6 +170,7 @@ OPERATIONS = [
         toolset=Toolset.ENVIRONMENTS,
         is_async=True,
         rate=RateClass.CREATE,
+        member=Member(CREATE_ENVIRONMENT, "wordpress"),
     ),
     Operation(
         name="create_plain_environment",
@@ -175,6 +186,7 @@ OPERATIONS = [
         toolset=Toolset.ENVIRONMENTS,
         is_async=True,
         rate=RateClass.CREATE,
+        member=Member(CREATE_ENVIRONMENT, "empty"),
     ),
     Operation(
         name="clone_environment",
@@ -190,6 +202,7 @@ OPERATIONS = [
         toolset=Toolset.ENVIRONMENTS,
         is_async=True,
         rate=RateClass.CREATE,
+        member=Member(CREATE_ENVIRONMENT, "clone"),
     ),
     Operation(
         name="push_environment",

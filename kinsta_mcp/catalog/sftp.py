@@ -15,11 +15,13 @@ from kinsta_mcp.catalog.spec import (
     EnvId,
     Id,
     Input,
+    Member,
     Operation,
     OperationStarted,
     Output,
     Risk,
     SiteId,
+    ToolGroup,
     Toolset,
     body,
     path,
@@ -60,7 +62,8 @@ class SftpConfigIn(Input):
 
 class SetAccountsEnabledIn(Input):
     env_id: Annotated[EnvId, path()]
-    enabled: Annotated[bool, body(), Field(description="On or off")]
+    # Kinsta's field is `enabled`; `is_enabled` like the other SFTP switches, so set_sftp has one.
+    is_enabled: Annotated[bool, body("enabled"), Field(description="On or off")]
 
 
 class AddSftpAccountIn(Input):
@@ -76,7 +79,7 @@ class AddSftpAccountIn(Input):
 
 
 class SftpAccountIdIn(Input):
-    sftp_account_id: Annotated[Id, path(), Field(description="Account id (list_sftp_accounts)")]
+    sftp_account_id: Annotated[Id, path(), Field(description="Account id (get_sftp what=accounts)")]
 
 
 # -- outputs -------------------------------------------------------------------------
@@ -176,6 +179,26 @@ class ListSftpAccountsOut(Output):
     environment: SftpAccountsEnvironment | None = None
 
 
+# -- grouped tools ---------------------------------------------------------------------
+
+GET_SFTP = ToolGroup(
+    name="get_sftp",
+    title="Get SFTP/SSH settings",
+    description="An environment's SFTP/SSH: status (on?), allowed_ips, config (host, port, user, ssh command) or "
+    "accounts (additional SFTP accounts and their port).",
+    selector="what",
+    selector_description="What to read",
+)
+
+SET_SFTP = ToolGroup(
+    name="set_sftp",
+    title="Change SFTP/SSH settings",
+    description="Change an environment's SFTP/SSH: access or password_login (is_enabled), allowed_ips (the whole "
+    "allowlist; a wrong one locks you out), password_expiration, or additional_accounts (is_enabled).",
+    selector="setting",
+    selector_description="What to change",
+)
+
 # -- declarations ------------------------------------------------------------------------
 
 OPERATIONS = [
@@ -193,6 +216,7 @@ OPERATIONS = [
         effect=Effect.WRITE,
         toolset=Toolset.SFTP,
         idempotent=True,
+        member=Member(SET_SFTP, "access"),
     ),
     Operation(
         name="get_sftp_status",
@@ -204,6 +228,7 @@ OPERATIONS = [
         output=GetSftpStatusOut,
         effect=Effect.READ,
         toolset=Toolset.SFTP,
+        member=Member(GET_SFTP, "status"),
     ),
     Operation(
         name="set_sftp_password_access",
@@ -219,6 +244,7 @@ OPERATIONS = [
         effect=Effect.WRITE,
         toolset=Toolset.SFTP,
         idempotent=True,
+        member=Member(SET_SFTP, "password_login"),
     ),
     Operation(
         name="generate_sftp_password",
@@ -244,6 +270,7 @@ OPERATIONS = [
         output=GetAllowedIpsOut,
         effect=Effect.READ,
         toolset=Toolset.SFTP,
+        member=Member(GET_SFTP, "allowed_ips"),
     ),
     Operation(
         name="set_sftp_allowed_ips",
@@ -259,6 +286,7 @@ OPERATIONS = [
         effect=Effect.WRITE,
         toolset=Toolset.SFTP,
         idempotent=True,
+        member=Member(SET_SFTP, "allowed_ips"),
     ),
     Operation(
         name="get_sftp_config",
@@ -270,6 +298,7 @@ OPERATIONS = [
         output=GetSftpConfigOut,
         effect=Effect.READ,
         toolset=Toolset.SFTP,
+        member=Member(GET_SFTP, "config"),
     ),
     Operation(
         name="set_sftp_password_expiration",
@@ -285,6 +314,7 @@ OPERATIONS = [
         effect=Effect.WRITE,
         toolset=Toolset.SFTP,
         idempotent=True,
+        member=Member(SET_SFTP, "password_expiration"),
     ),
     Operation(
         name="get_sftp_password",
@@ -304,7 +334,7 @@ OPERATIONS = [
         name="set_sftp_accounts_enabled",
         risk=Risk.GRANTS_ACCESS,
         risk_reason="switches login for every additional SFTP account on or off",
-        consequence="Set login for every additional SFTP account of {env_id} to enabled={enabled}.",
+        consequence="Set login for every additional SFTP account of {env_id} to enabled={is_enabled}.",
         title="Enable or disable additional SFTP accounts",
         description="Turn an environment's additional SFTP accounts on or off.",
         method="PUT",
@@ -315,6 +345,7 @@ OPERATIONS = [
         toolset=Toolset.SFTP,
         is_async=True,
         idempotent=True,
+        member=Member(SET_SFTP, "additional_accounts"),
     ),
     Operation(
         name="add_sftp_account",
@@ -341,6 +372,7 @@ OPERATIONS = [
         output=ListSftpAccountsOut,
         effect=Effect.READ,
         toolset=Toolset.SFTP,
+        member=Member(GET_SFTP, "accounts"),
     ),
     Operation(
         name="remove_sftp_account",

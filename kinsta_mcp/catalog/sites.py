@@ -10,12 +10,14 @@ from kinsta_mcp.catalog.models import Environment
 from kinsta_mcp.catalog.spec import (
     Effect,
     Input,
+    Member,
     Operation,
     OperationStarted,
     Output,
     RateClass,
     Risk,
     SiteId,
+    ToolGroup,
     Toolset,
     body,
     path,
@@ -24,7 +26,7 @@ from kinsta_mcp.catalog.spec import (
 
 # -- inputs -------------------------------------------------------------------------
 
-Region = Annotated[str, Field(description="Data center (list_regions)", examples=["us-central1"])]
+Region = Annotated[str, Field(description="Data center (get_company what=regions)", examples=["us-central1"])]
 AdminPassword = Annotated[str, Field(min_length=8, description="Admin password", examples=["x7#Kp!2vLq9$Wm4z"])]
 
 
@@ -106,6 +108,14 @@ class GetSiteOut(Output):
 
 # -- declarations ------------------------------------------------------------------------
 
+CREATE_SITE = ToolGroup(
+    name="create_site",
+    title="Create site",
+    description="Create a site: with WordPress installed, empty (no WordPress), or as a copy of an environment.",
+    selector="source",
+    selector_description="What the new site starts from",
+)
+
 OPERATIONS = [
     Operation(
         name="list_sites",
@@ -148,6 +158,7 @@ OPERATIONS = [
         is_async=True,
         company=body("company"),
         rate=RateClass.CREATE,
+        member=Member(CREATE_SITE, "wordpress"),
         # Required by the document although deprecated; "new" installs WordPress.
         constants={"body": {"install_mode": "new"}},
     ),
@@ -166,6 +177,7 @@ OPERATIONS = [
         is_async=True,
         company=body("company"),
         rate=RateClass.CREATE,
+        member=Member(CREATE_SITE, "empty"),
     ),
     Operation(
         name="clone_site",
@@ -182,6 +194,7 @@ OPERATIONS = [
         is_async=True,
         company=body("company"),
         rate=RateClass.CREATE,
+        member=Member(CREATE_SITE, "clone"),
     ),
     Operation(
         name="reset_site",

@@ -134,7 +134,6 @@ class App:
                     input_schema=listed_schema(tool, self.settings),
                     output_schema=tool.output_schema,
                     annotations=tool.annotations,
-                    _meta={"toolset": tool.toolset.value},
                 )
                 for tool in (self._tools[name] for name in self.selection.visible)
             ]

@@ -89,14 +89,15 @@ class ToolDef:
         return self.operations[selected if self.selector and selected is not None else ""]
 
 
-def _annotations(title: str, effect: Effect, idempotent: bool) -> ToolAnnotations:
-    return ToolAnnotations(
-        title=title,
-        read_only_hint=effect is Effect.READ,
-        destructive_hint=effect is Effect.IRREVERSIBLE,
-        idempotent_hint=effect is Effect.READ or idempotent,
-        open_world_hint=True,
-    )
+def tool_annotations(effect: Effect, idempotent: bool) -> ToolAnnotations:
+    """Only what differs from the MCP defaults (readOnlyHint false, destructiveHint true, idempotentHint
+    false, openWorldHint true; the last three mean something only for a tool that is not read-only), so a
+    client infers every hint exactly and the list carries no repeats. `destructiveHint` stays explicit on
+    every write, true or false: it is the hint a client acts on. The title is the tool's own `title`.
+    """
+    if effect is Effect.READ:
+        return ToolAnnotations(read_only_hint=True)
+    return ToolAnnotations(destructive_hint=effect is Effect.IRREVERSIBLE, idempotent_hint=idempotent or None)
 
 
 def _strongest(effects: list[Effect]) -> Effect:
@@ -116,7 +117,9 @@ def _input_schema(op: Operation) -> dict[str, Any]:
 def _output_schema(model: Any) -> dict[str, Any] | None:
     """The output's schema when it describes something (a schema of `{}` tells a client nothing)."""
     schema = output_schema(model.model_json_schema())
-    return schema if schema.get("properties") else None
+    # `{"result": null}` (Kinsta's "done") describes nothing either.
+    described = [prop for prop in schema.get("properties", {}).values() if prop != {"type": "null"}]
+    return schema if described else None
 
 
 def _options(ops: list[Operation]) -> tuple[str, ...]:
@@ -146,7 +149,7 @@ def compile_operation(op: Operation) -> ToolDef:
         effect=op.effect,
         input_schema=_with_options(_input_schema(op), options),
         output_schema=_output_schema(output),
-        annotations=_annotations(op.title, op.effect, op.idempotent),
+        annotations=tool_annotations(op.effect, op.idempotent),
         operations={"": op},
         options=options,
         named=_named([op]),
@@ -192,7 +195,7 @@ def compile_group(members: list[Operation]) -> ToolDef:
         effect=effect,
         input_schema=_with_options(schema, options),
         output_schema=_output_schema(next(iter(outputs))) if len(outputs) == 1 else None,
-        annotations=_annotations(spec.title, effect, all(op.idempotent for op in members)),
+        annotations=tool_annotations(effect, all(op.idempotent for op in members)),
         operations=dict(zip(values, members, strict=True)),
         selector=spec.selector,
         selector_default=spec.default,
@@ -225,7 +228,7 @@ def _special_tools() -> list[ToolDef]:
             "required": ["operation_id"],
         },
         output_schema=_output_schema(OperationOutcome),
-        annotations=_annotations("Wait for operation", Effect.READ, True),
+        annotations=tool_annotations(Effect.READ, True),
         special="wait",
     )
     overview = ToolDef(
@@ -239,7 +242,7 @@ def _special_tools() -> list[ToolDef]:
         effect=Effect.READ,
         input_schema={"type": "object", "properties": {}},
         output_schema=_output_schema(CompanyOverview),
-        annotations=_annotations("Company overview", Effect.READ, True),
+        annotations=tool_annotations(Effect.READ, True),
         special="overview",
     )
     find = ToolDef(
@@ -250,7 +253,7 @@ def _special_tools() -> list[ToolDef]:
         effect=Effect.READ,
         input_schema=INPUT_SCHEMA,
         output_schema=_output_schema(Found),
-        annotations=_annotations("Find sites, environments, domains", Effect.READ, True),
+        annotations=tool_annotations(Effect.READ, True),
         special="find",
     )
     from kinsta_mcp.server.fleet.schema import batch_tool

@@ -62,7 +62,7 @@ def create_wordpress_site(
     display_name: Annotated[str, Field(description="Name of the new site in MyKinsta")],
     plugins: Annotated[str, Field(description="woocommerce, yoast-seo, both or none")] = "none",
     multisite: Annotated[str, Field(description="no, subdirectory or subdomain")] = "no",
-    region: Annotated[str, Field(description="Data center region (list_regions gives them)")] = "",
+    region: Annotated[str, Field(description="Data center region (get_company what=regions gives them)")] = "",
 ) -> str:
     """Create a WordPress site with WooCommerce and/or Yoast SEO, optionally multisite."""
     choice = plugins.strip().lower()
@@ -72,11 +72,13 @@ def create_wordpress_site(
     is_multisite = mode in ("subdirectory", "subdomain")
     return f"""Create a new WordPress site named {_arg(display_name, "(ask the user for a name)")}. \
 Call these tools in order:
-1. `list_regions`: {"use region " + _arg(region, "") if region.strip() else "ask the user to pick a region"}.
+1. `get_company` (what="regions"): {
+        "use region " + _arg(region, "") if region.strip() else "ask the user to pick a region"
+    }.
 2. Ask the user for the site title, admin username, admin email, admin password and WordPress language. \
 Never invent a password; never repeat it back.
-3. `create_site` with display_name={_arg(display_name, "?")}, region, site_title, admin_user, admin_email, \
-admin_password, wp_language, woocommerce={str(woocommerce).lower()}, wordpressseo={str(yoast).lower()}, \
+3. `create_site` with source="wordpress", display_name={_arg(display_name, "?")}, region, site_title, admin_user, \
+admin_email, admin_password, wp_language, woocommerce={str(woocommerce).lower()}, wordpressseo={str(yoast).lower()}, \
 is_multisite={str(is_multisite).lower()}, is_subdomain_multisite={str(mode == "subdomain").lower()}. \
 It is a long operation: follow it with `wait_for_operation` if it is still running.
 4. `list_sites` to find the new site's id, then `list_environments` with that site_id for its environment ids \
@@ -150,8 +152,8 @@ Call these tools in order:
 3. `get_domain_verification_records` with that site_domain_id: the TXT/CNAME records that prove ownership and \
 point traffic to Kinsta.
 4. `list_dns_domains`: if the domain's zone is managed by Kinsta DNS, take its domain_id and call \
-`create_dns_record` for each record from step 3, then `list_dns_records` with that domain_id to check them. \
-If the zone is elsewhere, give the user the exact records to add at their DNS provider and wait for them.
+`set_dns_record` (action="create") for each record from step 3, then `list_dns_records` with that domain_id to \
+check them. If the zone is elsewhere, give the user the exact records to add at their DNS provider and wait for them.
 5. Call `get_domain_verification_records` again until the domain verifies (DNS can take a while; do not loop fast).
 6. Ask the user whether it should become the primary domain; if yes, `set_primary_domain` with env_id={env} and \
 domain_id=site_domain_id, then `clear_cache` (cache="site") with env_id={env}.

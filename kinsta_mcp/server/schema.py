@@ -91,7 +91,8 @@ def output_schema(schema: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(node, dict):
             return node
         if in_properties:
-            return {name: walk(sub) for name, sub in node.items()}
+            # A property that may be anything says nothing unknown fields do not already allow.
+            return {name: walk(sub) for name, sub in node.items() if sub != {}}
         if "$ref" in node:
             target = defs[node["$ref"].rsplit("/", 1)[-1]]
             return walk({**target, **{k: v for k, v in node.items() if k != "$ref"}})
@@ -105,8 +106,8 @@ def output_schema(schema: dict[str, Any]) -> dict[str, Any]:
         return {
             key: walk(value, in_properties=(key == "properties"))
             for key, value in node.items()
-            if key not in ("title", "$defs", "required", "description")
-            and not (key == "default" and value is None)
+            # a default constrains nothing in an answer, which always carries its values
+            if key not in ("title", "$defs", "required", "description", "default")
             # unknown fields stay allowed: that is JSON Schema's default, no need to say it per object
             and not (key == "additionalProperties" and value is True)
         }

@@ -263,11 +263,12 @@ async def test_a_secret_in_an_unexpected_field_of_another_result_is_redacted() -
             return httpx.Response(200, json=body, headers={"content-type": "application/json"})
 
     async with keyed_world(None, wrap=AddsPasswords) as w, client(w.server, MODE) as c:
-        for tool, args in (
+        for name, args in (
             ("get_sftp_config", {"site_id": ids.ACME_SITE_ID, "env_id": LIVE}),
             ("list_sftp_accounts", {"env_id": LIVE}),
             ("list_sites", {"full": True}),
         ):
+            tool, args = call_of(BY_NAME[name], args)
             result = await c.call_tool(tool, args)
             assert not result.is_error, text_of(result)
             assert canary not in dump(result), tool
@@ -307,7 +308,9 @@ async def test_a_password_passed_in_never_comes_back(tmp_path: Path, caplog: pyt
                 if operation_id:
                     for follow in ("get_operation", WAIT_TOOL_NAME):
                         seen.append(dump(await c.call_tool(follow, {"operation_id": operation_id})))
-            seen.append(dump(await c.call_tool("list_sftp_accounts", {"env_id": LIVE, "full": True})))
+            seen.append(
+                dump(await c.call_tool(*call_of(BY_NAME["list_sftp_accounts"], {"env_id": LIVE, "full": True})))
+            )
             base = {"env_id": LIVE, "username": "probe-user"}
             for password in (SHORT, NO_DIGITS):
                 result = await c.call_tool(*call_of(SFTP_ADD, {**base, "password": password}))

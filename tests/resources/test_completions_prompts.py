@@ -110,10 +110,10 @@ ARGUMENTS = {
 # The order that makes each workflow safe, as subsequences of the tools the prompt names.
 ORDER = {
     "push_staging_to_live": ["create_backup", "push_environment", "clear_cache", "get_logs"],
-    "create_wordpress_site": ["list_regions", "create_site", "list_plugins_themes"],
+    "create_wordpress_site": ["get_company", "create_site", "list_plugins_themes"],
     "diagnose_site": ["list_environments", "get_logs", "list_activity_logs"],
     "monthly_usage_report": ["list_sites", "get_usage"],
-    "setup_domain": ["add_site_domain", "get_domain_verification_records", "create_dns_record", "set_primary_domain"],
+    "setup_domain": ["add_site_domain", "get_domain_verification_records", "set_dns_record", "set_primary_domain"],
 }
 
 

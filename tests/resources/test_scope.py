@@ -32,7 +32,7 @@ SCOPES: dict[str, dict[str, Any]] = {
     "issue": ISSUE_SCOPE,
     "read-only": {"read_only": True},
     "dns only": {"toolsets": ("dns",)},
-    "excluded reads": {"exclude_tools": ("list_plugins_themes", "get_logs", "list_company_users")},
+    "excluded reads": {"exclude_tools": ("list_plugins_themes", "get_logs", "get_company")},
 }
 LIVE = ids.ACME_LIVE_ENV_ID
 # What the issue found readable although its tools were hidden: (URI read, template it belongs to).

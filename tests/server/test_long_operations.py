@@ -27,7 +27,9 @@ async def test_a_created_site_is_awaited_with_progress_and_then_exists(mode: str
 
     async with world(sim_options={"not_visible_seconds": 2.0}) as w, client(w.server, mode) as c:
         result = await c.call_tool(
-            "create_plain_site", {"display_name": "Launch Site", "region": "us-central1"}, progress_callback=on_progress
+            "create_site",
+            {"source": "empty", "display_name": "Launch Site", "region": "us-central1"},
+            progress_callback=on_progress,
         )
         assert not result.is_error, text_of(result)
         outcome = result.structured_content or {}
@@ -44,7 +46,9 @@ async def test_a_created_site_is_awaited_with_progress_and_then_exists(mode: str
 
 async def test_the_wait_is_bounded_and_wait_for_operation_resumes() -> None:
     async with world(operation_wait=2.0) as w, client(w.server, "auto") as c:
-        first = await c.call_tool("create_plain_site", {"display_name": "Slow Site", "region": "us-central1"})
+        first = await c.call_tool(
+            "create_site", {"source": "empty", "display_name": "Slow Site", "region": "us-central1"}
+        )
         outcome = first.structured_content or {}
         assert not first.is_error and outcome["state"] == "running"
         assert "wait_for_operation" in text_of(first) and outcome["operation_id"] in text_of(first)
@@ -87,7 +91,7 @@ async def test_cancelling_the_call_stops_polling() -> None:
 
         w.clock.sleep = slow_sleep  # type: ignore[method-assign]
         with anyio.move_on_after(0.3):
-            await c.call_tool("create_plain_site", {"display_name": "Never Mind", "region": "us-central1"})
+            await c.call_tool("create_site", {"source": "empty", "display_name": "Never Mind", "region": "us-central1"})
         await anyio.sleep(0.2)
         count = len(polls(w))
         await anyio.sleep(0.3)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import MODES, client, settings_for, text_of, world
+from harness import MODES, client, hints, settings_for, text_of, world
 from pydantic import SecretStr
 
 from kinsta_mcp.catalog import OPERATIONS
@@ -44,19 +44,19 @@ def walk(node: Any) -> list[str]:
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_every_tool_states_all_four_annotations(mode: str) -> None:
+async def test_every_tool_annotations_say_what_it_does(mode: str) -> None:
+    """As a client infers them (unset hints take MCP's defaults): reads are read-only, writes say whether
+    they destroy (explicitly, true or false), and every tool touches Kinsta (open world)."""
     tools = await listed(mode)
     assert {t.name for t in tools} == set(TOOLS)  # every compiled tool, with one profile and no filters
     for tool in tools:
         a = tool.annotations
-        assert a is not None, tool.name
-        hints = (a.read_only_hint, a.destructive_hint, a.idempotent_hint, a.open_world_hint)
-        assert None not in hints, f"{tool.name} leaves an annotation unset: {a}"
+        assert a is not None and a.title is None, tool.name  # the title is the tool's own
         effect = EFFECT[tool.name]
-        assert a.read_only_hint is (effect is Effect.READ), tool.name
-        assert a.destructive_hint is (effect is Effect.IRREVERSIBLE), tool.name
-        if effect is Effect.READ:
-            assert a.idempotent_hint is True
+        read_only, _, _, open_world = hints(a)
+        assert read_only is (effect is Effect.READ) and open_world, tool.name
+        if effect is not Effect.READ:
+            assert a.destructive_hint is (effect is Effect.IRREVERSIBLE), tool.name
 
 
 async def test_names_titles_and_flat_schemas() -> None:
@@ -108,7 +108,7 @@ async def test_without_toolsets_the_default_profile_is_shown_and_others_refused_
     assert set(DEFAULT_TOOLSETS) == {"sites", "environments", "tools", "plugins", "backups", "logs"}
     async with world(toolsets=DEFAULT_TOOLSETS) as w, client(w.server, mode) as c:
         tools = {t.name for t in (await c.list_tools()).tools}
-        hidden = await c.call_tool("create_dns_record", {"domain_id": ids.ACME_DNS_ZONE_ID})
+        hidden = await c.call_tool("set_dns_record", {"action": "create", "domain_id": ids.ACME_DNS_ZONE_ID})
     shown = {tool_of(op) for op in OPERATIONS if op.toolset.value in DEFAULT_TOOLSETS}
     assert shown <= tools
     assert not ({tool_of(op) for op in OPERATIONS} - shown) & tools

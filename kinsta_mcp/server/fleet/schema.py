@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from mcp_types import ToolAnnotations
 from pydantic import BaseModel, Field
 
 from kinsta_mcp.catalog.spec import Effect, Operation, Toolset
-from kinsta_mcp.server.compiled import OPTION_TOKEN, OPTION_WAIT, ToolDef
+from kinsta_mcp.server.compiled import OPTION_TOKEN, OPTION_WAIT, ToolDef, tool_annotations
 from kinsta_mcp.server.schema import output_schema
 
 BATCH_TOOL_NAME = "run_batch"
@@ -100,9 +99,7 @@ def batch_tool() -> ToolDef:
         effect=Effect.IRREVERSIBLE,  # the strongest operation it can run
         input_schema=_SCHEMA,
         output_schema=output_schema(BatchResult.model_json_schema()),
-        annotations=ToolAnnotations(
-            title=title, read_only_hint=False, destructive_hint=True, idempotent_hint=False, open_world_hint=True
-        ),
+        annotations=tool_annotations(Effect.IRREVERSIBLE, idempotent=False),
         options=(OPTION_WAIT, OPTION_TOKEN),
         special="batch",
     )
