@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from kinsta_mcp.catalog.spec import (
+    ENVIRONMENTS_SITE,
     Effect,
     EnvId,
     Id,
@@ -56,8 +57,8 @@ class SetPasswordExpirationIn(Input):
 
 
 class SftpConfigIn(Input):
-    site_id: Annotated[SiteId, path()]
     env_id: Annotated[EnvId, path()]
+    site_id: Annotated[SiteId | None, path(), Field(description="Omit: the environment's site")] = None
 
 
 class SetAccountsEnabledIn(Input):
@@ -295,6 +296,7 @@ OPERATIONS = [
         method="GET",
         path="/sites/{site_id}/environments/{env_id}/ssh/config",
         input=SftpConfigIn,
+        from_environment={"site_id": ENVIRONMENTS_SITE},
         output=GetSftpConfigOut,
         effect=Effect.READ,
         toolset=Toolset.SFTP,

@@ -137,6 +137,9 @@ VERSION_PATTERN = r"^(latest|[0-9][0-9A-Za-z.+-]*)$"
 
 
 SiteId = Annotated[Id, Field(description="Site id (list_sites gives it)"), Named.SITE]
+
+# `Operation.from_environment` value: the id of the site the environment belongs to.
+ENVIRONMENTS_SITE = "(the environment's site)"
 EnvId = Annotated[Id, Field(description="Environment id (list_environments gives it)"), Named.ENVIRONMENT]
 
 
@@ -238,7 +241,8 @@ class Operation:
     # shown fenced as untrusted data, cleaned and capped.
     untrusted: bool = False
     # Arguments the server fills in when omitted, from the environment named by `env_id` in
-    # the (cached) site list: argument -> the environment's field (e.g. the CDN cache id).
+    # the (cached) site list: argument -> the environment's field (e.g. the CDN cache id), or
+    # ENVIRONMENTS_SITE for the id of the site it belongs to.
     from_environment: dict[str, str] = field(default_factory=dict)
     # `update_version="latest"` is resolved to the update this list operation shows for `name`
     # (server/latest.py); without one listed, nothing is sent.

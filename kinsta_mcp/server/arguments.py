@@ -136,6 +136,8 @@ def parse(tool: ToolDef, arguments: Mapping[str, Any] | None, settings: Settings
     try:
         validated = op.input.model_validate(values)
     except ValidationError as exc:
-        raise ArgumentError(describe_validation(tool.name, exc)) from None
+        # A grouped tool's arguments depend on the selector: say which member judged them.
+        called = f"{tool.name} with {tool.selector}={selected}" if tool.selector else tool.name
+        raise ArgumentError(describe_validation(called, exc)) from None
     args = {name: getattr(validated, name) for name in op.input.model_fields}
     return Parsed(op, args, bound, company=company, full=full, wait=wait, token=token, selected=selected)

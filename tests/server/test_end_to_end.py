@@ -31,6 +31,7 @@ SPECIFIC: dict[str, dict[str, Any]] = {
     "create_dns_record": {"type": "A", "name": "shop.acme-shop.com", "resource_records": [{"value": "35.190.24.19"}]},
     "set_primary_domain": {"domain_id": seed.ACME_WWW_DOMAIN_ID},
     "clear_cdn_cache": {"cdn_cache_id": None},  # filled in by the server from the environment
+    "get_sftp_config": {"site_id": None},  # filled in: the environment's site
     "get_wp_admin_login_link": {"email": OWNER_ADMIN.email},
     "request_downloadable_backup": {"env_id": STAGING},  # live is within the cooldown of its last one
     "restore_backup": {"notified_user_id": seed.OWNER_USER_ID},
@@ -75,3 +76,17 @@ async def test_tool_succeeds_against_the_simulator(op, mode) -> None:  # type: i
             assert errors == []
         assert text_of(result).strip()
         assert bool(prompts) == op.guarded  # asked exactly when the operation is guarded
+
+
+async def test_an_argument_the_environment_carries_is_filled_in_and_a_grouped_tool_names_its_member() -> None:
+    """get_sftp what=config needs the site in its path: an env_id (here a name) is enough, and a wrong
+    argument names the selector value that judged it."""
+    async with world() as w, client(w.server, "auto") as c:
+        config = await c.call_tool("get_sftp", {"what": "config", "env_id": "Acme Shop/live"})
+        wrong = await c.call_tool("create_site", {"source": "clone", "display_name": "Copy", "region": "x"})
+    assert not config.is_error, text_of(config)
+    paths = [r.path for r in w.requests() if r.path.endswith("/ssh/config")]
+    assert paths == [f"/sites/{seed.ACME_SITE_ID}/environments/{LIVE}/ssh/config"]
+    assert wrong.is_error and "create_site with source=clone" in text_of(wrong)
+    assert "source_env_id: required" in text_of(wrong) and "region: not an argument" in text_of(wrong)
+    assert not w.writes()
