@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from typing import Any
 
+import anyio
 import pytest
 from mcp.client import Client
 from mcp.client.stdio import StdioServerParameters
@@ -27,11 +29,23 @@ def demo_server(*extra: str) -> StdioServerParameters:
 
 @pytest.mark.parametrize("mode", ["legacy", "auto"])
 async def test_demo_over_stdio(mode: str) -> None:
-    async with Client(demo_server(), mode=mode) as client:  # type: ignore[arg-type]
-        default_tools = (await client.list_tools()).tools
-    async with Client(demo_server("--toolsets", "all"), mode=mode) as client:  # type: ignore[arg-type]
-        tools = (await client.list_tools()).tools
-        result = await client.call_tool("list_sites", {})
+    default_tools: list[Any] = []
+    tools: list[Any] = []
+    results: list[Any] = []
+
+    async def default_profile() -> None:
+        async with Client(demo_server(), mode=mode) as client:  # type: ignore[arg-type]
+            default_tools.extend((await client.list_tools()).tools)
+
+    async def every_tool() -> None:
+        async with Client(demo_server("--toolsets", "all"), mode=mode) as client:  # type: ignore[arg-type]
+            tools.extend((await client.list_tools()).tools)
+            results.append(await client.call_tool("list_sites", {}))
+
+    async with anyio.create_task_group() as both:  # two server processes, started at once
+        both.start_soon(default_profile)
+        both.start_soon(every_tool)
+    (result,) = results
     # every tool with --toolsets all; the default profile is a part of it
     assert {t.name for t in tools} == set(compiled_tools())
     assert {t.name for t in default_tools} < {t.name for t in tools} and len(default_tools) > 30

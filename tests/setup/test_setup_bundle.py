@@ -10,7 +10,7 @@ and arguments with `${__dirname}` set to the bundle, plus `--demo`, then sends `
 Needs `mcpb` (on PATH, or MCPB set to it; else `npx --yes @anthropic-ai/mcpb@2`, which fetches it from
 npm) and `uv` (in the test extra), and uv needs PyPI the first time it installs the dependencies.
 Without mcpb or npx, or uv, the test skips saying which is missing; in CI (CI=true, see .ci/run) it fails.
-Marked `slow`: a few seconds per Python with uv's cache warm, up to a minute cold.
+Marked `slow`: a few seconds with uv's cache warm (the Pythons start at once), up to a minute cold.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -133,16 +135,26 @@ def _pythons() -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("python", _pythons() or ["uv's default"])
-def test_unpacked_bundle_answers_initialize_over_stdio(
-    mcpb: list[str], uv: str, bundle: Path, tmp_path: Path, python: str
-) -> None:
-    where = tmp_path / "extension"
-    done = subprocess.run([*mcpb, "unpack", str(bundle), str(where)], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stdout + done.stderr
-    config = json.loads((where / "manifest.json").read_text(encoding="utf-8"))["server"]["mcp_config"]
+PYTHONS = _pythons() or ["uv's default"]
+
+
+@dataclass(frozen=True)
+class Started:
+    unpacked: subprocess.CompletedProcess[str]
+    started: subprocess.CompletedProcess[str] | None  # None when the unpack failed
+
+
+def _unpack_and_start(mcpb: list[str], uv: str, bundle: Path, where: Path, python: str) -> Started:
+    """Unpack the bundle into `where`/extension and start it as the host would, under `python`."""
+    extension = where / "extension"
+    unpacked = subprocess.run(
+        [*mcpb, "unpack", str(bundle), str(extension)], capture_output=True, text=True, timeout=120
+    )
+    if unpacked.returncode != 0:
+        return Started(unpacked, None)
+    config = json.loads((extension / "manifest.json").read_text(encoding="utf-8"))["server"]["mcp_config"]
     # As the host does: ${__dirname} is the bundle; user settings left empty (the demo needs none).
-    args = [a.replace("${__dirname}", str(where)) for a in config["args"]]
+    args = [a.replace("${__dirname}", str(extension)) for a in config["args"]]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KINSTA", "VIRTUAL_ENV", "UV_"))}
     env.update({k: "" if "${user_config." in v else v for k, v in config["env"].items()})
     env["KINSTA_MCP_READ_ONLY"] = "false"
@@ -155,13 +167,33 @@ def test_unpacked_bundle_answers_initialize_over_stdio(
         input=json.dumps(INITIALIZE) + "\n",
         capture_output=True,
         text=True,
-        cwd=tmp_path,
+        cwd=where,
         env=env,
         timeout=300,
     )
-    lines = started.stdout.splitlines()
-    assert lines, started.stderr[-3000:]
+    return Started(unpacked, started)
+
+
+@pytest.fixture(scope="module")
+def started(mcpb: list[str], uv: str, bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Started]:
+    """Every Python's start, all at once: each has its own unpacked copy (uv makes its .venv there),
+    so they are independent, and uv's shared cache is safe for concurrent use. Each test checks one."""
+    with ThreadPoolExecutor(max_workers=len(PYTHONS)) as pool:
+        futures = {
+            python: pool.submit(_unpack_and_start, mcpb, uv, bundle, tmp_path_factory.mktemp("python"), python)
+            for python in PYTHONS
+        }
+        return {python: future.result() for python, future in futures.items()}
+
+
+@pytest.mark.parametrize("python", PYTHONS)
+def test_unpacked_bundle_answers_initialize_over_stdio(started: dict[str, Started], python: str) -> None:
+    unpacked, run = started[python].unpacked, started[python].started
+    assert unpacked.returncode == 0, unpacked.stdout + unpacked.stderr
+    assert run is not None
+    lines = run.stdout.splitlines()
+    assert lines, run.stderr[-3000:]
     answer = json.loads(lines[0])  # stdout carries the protocol and nothing else (uv's messages go to stderr)
     assert answer["id"] == 1
     assert answer["result"]["serverInfo"]["version"] == __version__
-    assert "DEMO" in started.stderr
+    assert "DEMO" in run.stderr
