@@ -7,6 +7,7 @@ import os
 import shlex
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -306,30 +307,54 @@ def _claude(args: list[str], home: Path) -> subprocess.CompletedProcess[str]:
 def test_claude_code_accepts_the_printed_command_and_connects(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The real CLI, in a temporary HOME: the command we print registers the server, and the demo connects."""
-    home = tmp_path / "home"
-    home.mkdir()
-    status, out, _ = run_config(["claude-code", "--demo", "--read-only", "--toolsets", "sites"], capsys, monkeypatch)
+    """The real CLI, in temporary HOMEs: the command we print registers the server, and the demo connects.
+    The two printed commands are tried in a HOME each, at once (every CLI call starts Node)."""
+    status, demo_out, _ = run_config(
+        ["claude-code", "--demo", "--read-only", "--toolsets", "sites"], capsys, monkeypatch
+    )
     assert status == 0
-    added = _claude(shlex.split(out)[1:], home)
-    assert added.returncode == 0, added.stderr + added.stdout
-    stored = json.loads((home / ".claude.json").read_text(encoding="utf-8"))["mcpServers"]["kinsta"]
+    # With an account: the name is not swallowed by --env, and both variables arrive as printed.
+    status, account_out, _ = run_config(["claude-code", "--company-id", "c-1"], capsys, monkeypatch)
+    assert status == 0
+
+    def registered(home: Path) -> Any:
+        return json.loads((home / ".claude.json").read_text(encoding="utf-8"))["mcpServers"]["kinsta"]
+
+    def demo(home: Path) -> dict[str, Any]:
+        steps: dict[str, Any] = {"added": _claude(shlex.split(demo_out)[1:], home)}
+        if steps["added"].returncode == 0:
+            steps["stored"] = registered(home)
+            steps["listed"] = _claude(["mcp", "list"], home)
+            steps["removed"] = _claude(["mcp", "remove", "kinsta", "-s", "user"], home)
+        return steps
+
+    def account(home: Path) -> dict[str, Any]:
+        steps: dict[str, Any] = {"added": _claude(shlex.split(account_out)[1:], home)}
+        if steps["added"].returncode == 0:
+            steps["stored"] = registered(home)
+            steps["shown"] = _claude(["mcp", "get", "kinsta"], home)
+        return steps
+
+    homes = [tmp_path / "demo", tmp_path / "account"]
+    for home in homes:
+        home.mkdir()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        demo_run, account_run = pool.submit(demo, homes[0]), pool.submit(account, homes[1])
+        first, second = demo_run.result(), account_run.result()
+
     command = launch_for("installed").command
+    assert first["added"].returncode == 0, first["added"].stderr + first["added"].stdout
+    stored = first["stored"]
     assert stored["command"] == command and stored["args"] == ["--demo", "--read-only", "--toolsets", "sites"]
     assert not stored.get("env") and stored.get("type", "stdio") == "stdio"
-    listed = _claude(["mcp", "list"], home)
+    listed = first["listed"]
     line = next(line for line in listed.stdout.splitlines() if line.startswith("kinsta:"))
     assert "Connected" in line, listed.stdout  # Claude Code started the server and spoke MCP with it
+    assert first["removed"].returncode == 0, first["removed"].stderr
 
-    # With an account: the name is not swallowed by --env, and both variables arrive as printed.
-    removed = _claude(["mcp", "remove", "kinsta", "-s", "user"], home)
-    assert removed.returncode == 0, removed.stderr
-    status, out, _ = run_config(["claude-code", "--company-id", "c-1"], capsys, monkeypatch)
-    added = _claude(shlex.split(out)[1:], home)
-    assert added.returncode == 0, added.stderr + added.stdout
-    stored = json.loads((home / ".claude.json").read_text(encoding="utf-8"))["mcpServers"]["kinsta"]
-    assert stored["env"] == {"KINSTA_API_KEY": API_KEY_PLACEHOLDER, "KINSTA_COMPANY_ID": "c-1"}
-    shown = _claude(["mcp", "get", "kinsta"], home).stdout
+    assert second["added"].returncode == 0, second["added"].stderr + second["added"].stdout
+    assert second["stored"]["env"] == {"KINSTA_API_KEY": API_KEY_PLACEHOLDER, "KINSTA_COMPANY_ID": "c-1"}
+    shown = second["shown"].stdout
     assert f"Command: {command}" in shown and "KINSTA_COMPANY_ID=c-1" in shown
 
 

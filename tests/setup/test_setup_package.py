@@ -7,7 +7,9 @@ environment its `kinsta-mcp` prints the version and `--demo` answers initialize 
 is an SPDX expression, so setuptools builds without deprecation warnings, and `twine check` passes.
 
 Built in a temporary copy of the checkout (setuptools writes build/ and *.egg-info beside the source).
-Marked `slow` (about 20 s): it still runs by default and in CI.
+The isolated build environments and the fresh one are filled by uv when it is installed (the test
+extra has it), which installs the same requirements several times faster than pip.
+Marked `slow` (a few seconds): it still runs by default and in CI.
 """
 
 from __future__ import annotations
@@ -56,14 +58,21 @@ class Built:
     log: str
 
 
+def _uv() -> str | None:
+    """uv (in the test extra): it fills build's isolated environments and the test venv several times
+    faster than pip, installing the same requirements; without it, pip does."""
+    return shutil.which("uv") or shutil.which("uv", path=str(Path(sys.executable).parent))
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     source = tmp_path_factory.mktemp("checkout") / "kinsta-mcp"
     # The whole checkout, tests and benchmarks included: the test proves they are left out, not merely absent.
     shutil.copytree(ROOT, source, ignore=NOT_SOURCE)
     dist = source / "dist"
-    done = subprocess.run(  # sdist first, then the wheel from the unpacked sdist
-        [sys.executable, "-m", "build", "--outdir", str(dist), str(source)],
+    installer = "uv" if _uv() else "pip"
+    done = subprocess.run(  # sdist first, then the wheel from the unpacked sdist, each in an isolated environment
+        [sys.executable, "-m", "build", "--installer", installer, "--outdir", str(dist), str(source)],
         capture_output=True,
         text=True,
         timeout=600,
@@ -135,10 +144,10 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
         ).strip()
     )
     (target / "_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
+    uv = _uv()
+    installer = [uv, "pip"] if uv else [sys.executable, "-m", "pip"]
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--quiet", str(wheel)],
-        check=True,
-        timeout=300,
+        [*installer, "install", "--python", str(python), "--no-deps", "--quiet", str(wheel)], check=True, timeout=300
     )
     return scripts
 
