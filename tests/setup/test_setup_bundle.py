@@ -10,7 +10,8 @@ and arguments with `${__dirname}` set to the bundle, plus `--demo`, then sends `
 Needs `mcpb` (on PATH, or MCPB set to it; else `npx --yes @anthropic-ai/mcpb@2`, which fetches it from
 npm) and `uv` (in the test extra), and uv needs PyPI the first time it installs the dependencies.
 Without mcpb or npx, or uv, the test skips saying which is missing; in CI (CI=true, see .ci/run) it fails.
-Marked `slow`: a few seconds with uv's cache warm (the Pythons start at once), up to a minute cold.
+Packing and starting are a job (tests/background.py): in the whole suite they run while the in-process
+tests do. Marked `slow`: a few seconds with uv's cache warm, up to a minute cold.
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
+import background
 import pytest
 
 from kinsta_mcp import __version__
@@ -55,24 +58,33 @@ def _missing(what: str) -> NoReturn:
     pytest.skip(what)
 
 
-def _tool(name: str, env_var: str) -> str | None:
-    return os.environ.get(env_var) or shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
+def _tool(name: str, env_var: str, env: Mapping[str, str]) -> str | None:
+    return (
+        env.get(env_var)
+        or shutil.which(name, path=env.get("PATH"))
+        or shutil.which(name, path=str(Path(sys.executable).parent))
+    )
+
+
+def _mcpb(env: Mapping[str, str]) -> list[str] | None:
+    found = _tool("mcpb", "MCPB", env)
+    if found:
+        return [found]
+    npx = shutil.which("npx", path=env.get("PATH"))
+    return [npx, "--yes", "@anthropic-ai/mcpb@2"] if npx else None
 
 
 @pytest.fixture(scope="module")
 def mcpb() -> list[str]:
-    found = _tool("mcpb", "MCPB")
-    if found:
-        return [found]
-    npx = shutil.which("npx")
-    if npx:
-        return [npx, "--yes", "@anthropic-ai/mcpb@2"]
-    _missing("neither `mcpb` nor `npx` found: npm install -g @anthropic-ai/mcpb, or set MCPB to its path")
+    found = _mcpb(os.environ)
+    if not found:
+        _missing("neither `mcpb` nor `npx` found: npm install -g @anthropic-ai/mcpb, or set MCPB to its path")
+    return found
 
 
 @pytest.fixture(scope="module")
 def uv() -> str:
-    found = _tool("uv", "UV")
+    found = _tool("uv", "UV", os.environ)
     if not found:
         _missing("`uv` not found: pip install -e '.[test]' installs it, or set UV to its path")
     return str(found)
@@ -81,14 +93,6 @@ def uv() -> str:
 def manifest() -> dict[str, Any]:
     data: dict[str, Any] = json.loads((ROOT / "manifest.json").read_text(encoding="utf-8"))
     return data
-
-
-@pytest.fixture(scope="module")
-def bundle(mcpb: list[str], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("bundle") / "kinsta-mcp.mcpb"
-    done = subprocess.run([*mcpb, "pack", str(ROOT), str(out)], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return out
 
 
 def test_manifest_uses_the_uv_server_type_and_the_package_version() -> None:
@@ -144,46 +148,85 @@ class Started:
     started: subprocess.CompletedProcess[str] | None  # None when the unpack failed
 
 
-def _unpack_and_start(mcpb: list[str], uv: str, bundle: Path, where: Path, python: str) -> Started:
+@dataclass(frozen=True)
+class Packed:
+    packed: subprocess.CompletedProcess[str]
+    bundle: Path
+    started: dict[str, Started]  # each Python's start; none when the pack failed or uv is missing
+
+
+def _unpack_and_start(
+    mcpb: list[str], uv: str, bundle: Path, where: Path, python: str, env: Mapping[str, str]
+) -> Started:
     """Unpack the bundle into `where`/extension and start it as the host would, under `python`."""
+    background.check()
+    where.mkdir()
     extension = where / "extension"
     unpacked = subprocess.run(
-        [*mcpb, "unpack", str(bundle), str(extension)], capture_output=True, text=True, timeout=120
+        [*mcpb, "unpack", str(bundle), str(extension)], capture_output=True, text=True, cwd=where, env=env, timeout=120
     )
     if unpacked.returncode != 0:
         return Started(unpacked, None)
     config = json.loads((extension / "manifest.json").read_text(encoding="utf-8"))["server"]["mcp_config"]
     # As the host does: ${__dirname} is the bundle; user settings left empty (the demo needs none).
     args = [a.replace("${__dirname}", str(extension)) for a in config["args"]]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KINSTA", "VIRTUAL_ENV", "UV_"))}
-    env.update({k: "" if "${user_config." in v else v for k, v in config["env"].items()})
-    env["KINSTA_MCP_READ_ONLY"] = "false"
-    env["KINSTA_MCP_AUDIT_LOG"] = "off"
-    env["UV_PYTHON_DOWNLOADS"] = "never"  # the Python under test, not one uv fetches
+    host = {k: v for k, v in env.items() if not k.startswith(("KINSTA", "VIRTUAL_ENV", "UV_"))}
+    host.update({k: "" if "${user_config." in v else v for k, v in config["env"].items()})
+    host["KINSTA_MCP_READ_ONLY"] = "false"
+    host["KINSTA_MCP_AUDIT_LOG"] = "off"
+    host["UV_PYTHON_DOWNLOADS"] = "never"  # the Python under test, not one uv fetches
     if python != "uv's default":
-        env["UV_PYTHON"] = python
+        host["UV_PYTHON"] = python
     started = subprocess.run(
         [uv, *args, "--demo"],
         input=json.dumps(INITIALIZE) + "\n",
         capture_output=True,
         text=True,
         cwd=where,
-        env=env,
+        env=host,
         timeout=300,
     )
     return Started(unpacked, started)
 
 
-@pytest.fixture(scope="module")
-def started(mcpb: list[str], uv: str, bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Started]:
-    """Every Python's start, all at once: each has its own unpacked copy (uv makes its .venv there),
-    so they are independent, and uv's shared cache is safe for concurrent use. Each test checks one."""
-    with ThreadPoolExecutor(max_workers=len(PYTHONS)) as pool:
+@background.job(__file__, ready=lambda: _mcpb(os.environ) is not None)
+def pack_and_start_the_bundle(where: Path, env: dict[str, str], alone: bool) -> Packed:
+    """`mcpb pack` of the checkout, then every Python's start of it. Alone, the Pythons start at once:
+    each has its own unpacked copy (uv makes its .venv there), and uv's shared cache is safe for
+    concurrent use."""
+    mcpb = _mcpb(env)
+    assert mcpb is not None
+    bundle = where / "kinsta-mcp.mcpb"
+    packed = subprocess.run(
+        [*mcpb, "pack", str(ROOT), str(bundle)], capture_output=True, text=True, cwd=where, env=env, timeout=300
+    )
+    uv = _tool("uv", "UV", env)
+    if packed.returncode != 0 or uv is None:
+        return Packed(packed, bundle, {})
+    with ThreadPoolExecutor(max_workers=len(PYTHONS) if alone else 1) as pool:
         futures = {
-            python: pool.submit(_unpack_and_start, mcpb, uv, bundle, tmp_path_factory.mktemp("python"), python)
-            for python in PYTHONS
+            python: pool.submit(_unpack_and_start, mcpb, uv, bundle, where / f"python-{index}", python, env)
+            for index, python in enumerate(PYTHONS)
         }
-        return {python: future.result() for python, future in futures.items()}
+        return Packed(packed, bundle, {python: future.result() for python, future in futures.items()})
+
+
+@pytest.fixture(scope="module")
+def packed(mcpb: list[str], tmp_path_factory: pytest.TempPathFactory) -> Packed:
+    done: Packed = background.result(pack_and_start_the_bundle, tmp_path_factory.mktemp("bundle"))
+    return done
+
+
+@pytest.fixture(scope="module")
+def bundle(packed: Packed) -> Path:
+    done = packed.packed
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return packed.bundle
+
+
+@pytest.fixture(scope="module")
+def started(uv: str, bundle: Path, packed: Packed) -> dict[str, Started]:
+    return packed.started
 
 
 @pytest.mark.parametrize("python", PYTHONS)

@@ -7,28 +7,31 @@ Checked in a subprocess with `KINSTA_OPENAPI_SPEC` pointing at a file that does 
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
+import background
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.slow  # two nested pytest runs at once, a few seconds
+pytestmark = pytest.mark.slow  # two nested pytest runs, a job (tests/background.py): a few seconds
 CONTRACT_TESTS = "tests/simulator/test_sim_contract.py"  # builds its parameters from the document
 
 
-def _pytest(absent: Path, *args: str, ci: bool) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("CI", "KINSTA_OPENAPI_SPEC", "PYTEST_ADDOPTS")}
-    env["KINSTA_OPENAPI_SPEC"] = str(absent)
+def _pytest(absent: Path, *args: str, ci: bool, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    background.check()
+    child = {k: v for k, v in env.items() if k not in ("CI", "KINSTA_OPENAPI_SPEC", "PYTEST_ADDOPTS")}
+    child["KINSTA_OPENAPI_SPEC"] = str(absent)
     if ci:
-        env["CI"] = "true"
+        child["CI"] = "true"
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rsf", *args],
         cwd=ROOT,
-        env=env,
+        env=child,
         capture_output=True,
         text=True,
         timeout=300,
@@ -48,20 +51,26 @@ def _readers() -> list[str]:
     )
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[bool, subprocess.CompletedProcess[str]]:
-    """Outside CI and in CI: one nested pytest each, both at once. Each collects every module that reads
-    the document (collection is where a swallowed skip hides: a parameter list built from it) and runs
-    the contract tests among them (`-k` deselects the rest after collection, so a collection error
+@background.job(__file__)
+def run_without_the_document(where: Path, env: dict[str, str], alone: bool) -> dict[bool, Any]:
+    """Outside CI and in CI: a nested pytest each (alone: both at once). Each collects every module that
+    reads the document (collection is where a swallowed skip hides: a parameter list built from it) and
+    runs the contract tests among them (`-k` deselects the rest after collection, so a collection error
     still stops the run)."""
     readers = _readers()
     assert CONTRACT_TESTS in readers
-    absent = tmp_path_factory.mktemp("no-document") / "absent.json"
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {
-            ci: pool.submit(_pytest, absent, *readers, "-k", Path(CONTRACT_TESTS).stem, ci=ci) for ci in (False, True)
-        }
+    args = [*readers, "-k", Path(CONTRACT_TESTS).stem]
+    with ThreadPoolExecutor(max_workers=2 if alone else 1) as pool:
+        futures = {ci: pool.submit(_pytest, where / "absent.json", *args, ci=ci, env=env) for ci in (False, True)}
         return {ci: future.result() for ci, future in futures.items()}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[bool, subprocess.CompletedProcess[str]]:
+    done: dict[bool, subprocess.CompletedProcess[str]] = background.result(
+        run_without_the_document, tmp_path_factory.mktemp("no-document")
+    )
+    return done
 
 
 def _summary(done: subprocess.CompletedProcess[str]) -> str:

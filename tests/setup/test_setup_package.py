@@ -8,7 +8,8 @@ is an SPDX expression, so setuptools builds without deprecation warnings, and `t
 
 Built in a temporary copy of the checkout (setuptools writes build/ and *.egg-info beside the source).
 The isolated build environments and the fresh one are filled by uv when it is installed (the test
-extra has it), which installs the same requirements several times faster than pip.
+extra has it), which installs the same requirements several times faster than pip. The build is a job
+(tests/background.py): in the whole suite it runs while the in-process tests do.
 Marked `slow` (a few seconds): it still runs by default and in CI.
 """
 
@@ -26,6 +27,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import background
 import pytest
 
 from kinsta_mcp import __version__
@@ -58,25 +60,34 @@ class Built:
     log: str
 
 
-def _uv() -> str | None:
+def _uv(path: str | None = None) -> str | None:
     """uv (in the test extra): it fills build's isolated environments and the test venv several times
     faster than pip, installing the same requirements; without it, pip does."""
-    return shutil.which("uv") or shutil.which("uv", path=str(Path(sys.executable).parent))
+    return shutil.which("uv", path=path) or shutil.which("uv", path=str(Path(sys.executable).parent))
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    source = tmp_path_factory.mktemp("checkout") / "kinsta-mcp"
+@background.job(__file__)
+def build_the_release(where: Path, env: dict[str, str], alone: bool) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """`python -m build` of a copy of the checkout: (its run, the output directory)."""
+    source = where / "kinsta-mcp"
     # The whole checkout, tests and benchmarks included: the test proves they are left out, not merely absent.
     shutil.copytree(ROOT, source, ignore=NOT_SOURCE)
     dist = source / "dist"
-    installer = "uv" if _uv() else "pip"
+    installer = "uv" if _uv(env.get("PATH")) else "pip"
     done = subprocess.run(  # sdist first, then the wheel from the unpacked sdist, each in an isolated environment
         [sys.executable, "-m", "build", "--installer", installer, "--outdir", str(dist), str(source)],
         capture_output=True,
         text=True,
+        cwd=where,
+        env=env,
         timeout=600,
     )
+    return done, dist
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    done, dist = background.result(build_the_release, tmp_path_factory.mktemp("checkout"))
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     (sdist,) = dist.glob("kinsta_mcp-*.tar.gz")
     (wheel,) = dist.glob("kinsta_mcp-*.whl")
