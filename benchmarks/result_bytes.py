@@ -86,7 +86,8 @@ def main() -> int:
         print(f"{name:<34}{text:>8}{structured:>10}{complete:>8.0f}%{cuts:>6}{took:>10.1f}")
     total_text, total_structured = sum(r[1] for r in rows), sum(r[2] for r in rows)
     worst = min(r[3] for r in rows)
-    print(f"{'all ' + str(len(rows)) + ' read operations':<34}{total_text:>8}{total_structured:>10}{worst:>8.0f}% (least)")
+    label = f"all {len(rows)} read operations"
+    print(f"{label:<34}{total_text:>8}{total_structured:>10}{worst:>8.0f}% (least)")
     over = [r[0] for r in rows if r[1] > budget or r[2] > budget]
     verdict = f"EXCEEDED by {', '.join(over)}" if over else "every result within"
     print(f"budget {budget} bytes per channel: {verdict}")
