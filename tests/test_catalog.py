@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from openapi import contract
@@ -86,3 +87,26 @@ def test_irreversible_operations_match_the_notes() -> None:
         "POST /sites/tools/search-and-replace",
     }
     assert keys == expected_keys, irreversible
+
+
+def test_a_group_mixing_reads_and_writes_needs_a_read_as_its_default() -> None:
+    """One tool has one set of annotations: a group is all reads or all writes, unless leaving its
+    selector out lands on a read (database_search_replace's preview)."""
+    import dataclasses
+
+    from kinsta_mcp.catalog import BY_NAME
+    from kinsta_mcp.catalog.spec import Member, ToolGroup
+    from kinsta_mcp.server.compiled import compile_group
+
+    def grouped(default: str | None) -> list[Any]:
+        group = ToolGroup("bot_protection", "t", "d", selector="do", selector_description="s", default=default)
+        read, write = BY_NAME["get_bot_protection"], BY_NAME["set_bot_protection"]
+        return [
+            dataclasses.replace(read, member=Member(group, "get")),
+            dataclasses.replace(write, member=Member(group, "set")),
+        ]
+
+    with pytest.raises(ValueError, match="mixes reads and writes"):
+        compile_group(grouped(None))
+    tool = compile_group(grouped("get"))
+    assert tool.selector_default == "get" and tool.input_schema["properties"]["do"]["default"] == "get"

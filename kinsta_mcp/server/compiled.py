@@ -175,6 +175,10 @@ def compile_group(members: list[Operation]) -> ToolDef:
             described = properties[name].get("description")
             properties[name] = {**properties[name], "description": f"{described}; {note}" if described else note}
     selector: dict[str, Any] = {"type": "string", "enum": values, "description": spec.selector_description}
+    # One tool has one set of annotations: its members are all reads or all writes, unless a read is the
+    # default (the search and replace's preview), so that leaving the selector out never writes.
+    if len({op.effect is Effect.READ for op in members}) > 1 and spec.default is None:
+        raise ValueError(f"{spec.name}: mixes reads and writes without a read as the default {spec.selector}")
     if spec.default is not None:
         if spec.default not in values or members[values.index(spec.default)].effect is not Effect.READ:
             raise ValueError(f"{spec.name}: the default {spec.selector} must be one of its reads")
