@@ -125,14 +125,14 @@ def call_of(op: Any, args: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return op.name, args
 
 
-def hints(annotations: Any) -> tuple[bool, bool, bool, bool]:
+def hints(annotations: Any) -> tuple[bool, bool | None, bool | None, bool]:
     """A tool's (readOnly, destructive, idempotent, openWorld) hints as a client infers them: unset ones take
     MCP's defaults (false, true, false, true); the middle two mean nothing for a read-only tool (None)."""
     read_only = bool(annotations.read_only_hint)
     destructive = annotations.destructive_hint if annotations.destructive_hint is not None else True
     idempotent = bool(annotations.idempotent_hint)
     open_world = annotations.open_world_hint if annotations.open_world_hint is not None else True
-    return read_only, (None if read_only else destructive), (None if read_only else idempotent), open_world  # type: ignore[return-value]
+    return read_only, (None if read_only else destructive), (None if read_only else idempotent), open_world
 
 
 def text_of(result: Any) -> str:

@@ -255,6 +255,11 @@ class Operation:
     # Free-form extras for generic layers; keep it small.
     extras: dict[str, Any] = field(default_factory=dict)
 
+    def environment_value(self, name: str, site_id: Any, env: Mapping[str, Any]) -> Any:
+        """What argument `name` is filled with (see `from_environment`), from the environment and its site's id."""
+        source = self.from_environment[name]
+        return site_id if source == ENVIRONMENTS_SITE else env.get(source)
+
     def __post_init__(self) -> None:
         if self.risk is None:
             if self.effect is not Effect.READ:

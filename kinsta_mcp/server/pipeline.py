@@ -41,7 +41,7 @@ from kinsta_mcp.api.errors import (
 from kinsta_mcp.api.request import RequestBuildError
 from kinsta_mcp.catalog import BY_NAME
 from kinsta_mcp.catalog.responses import find_environment
-from kinsta_mcp.catalog.spec import ENVIRONMENTS_SITE, LATEST, Effect, Operation
+from kinsta_mcp.catalog.spec import LATEST, Effect, Operation
 from kinsta_mcp.config import ConfigError, Profile, Settings
 from kinsta_mcp.server.approvals import Approvals, Binding
 from kinsta_mcp.server.arguments import ArgumentError, Parsed, describe_validation, parse
@@ -276,8 +276,7 @@ async def fill_from_environment(op: Operation, args: dict[str, Any], reader: Rea
     found = find_environment(await reader.site_list(profile), str(args.get("env_id")))
     site, env = found if found else ({}, {})
     for name in wanted:
-        field = op.from_environment[name]
-        value = site.get("id") if field == ENVIRONMENTS_SITE else env.get(field)
+        value = op.environment_value(name, site.get("id"), env)
         if value is None:
             return (
                 f"Invalid arguments for {op.name}; nothing was sent:\n- {name}: not given, and environment "

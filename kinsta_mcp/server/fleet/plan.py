@@ -210,7 +210,7 @@ async def build_plan(
         for step in steps:
             own = {"site_id": target.site_id, "env_id": target.env_id}
             filled = {
-                name: own[name] if name in own else target.env.get(step.op.from_environment[name])
+                name: own[name] if name in own else step.op.environment_value(name, target.site_id, target.env)
                 for name in target_fields(step.op)
             }
             missing = [name for name, value in filled.items() if not value]
