@@ -56,7 +56,10 @@ def document_path() -> Path:
 
 
 def additions_path() -> Path:
-    return Path(_CONFIGURED_ADDITIONS or ADDITIONS_LOCATION)
+    """KINSTA_OPENAPI_ADDITIONS, else beside the base document when KINSTA_OPENAPI_SPEC names it, else ../shared."""
+    if _CONFIGURED_ADDITIONS:
+        return Path(_CONFIGURED_ADDITIONS)
+    return document_path().parent / ADDITIONS_LOCATION.name if _CONFIGURED else ADDITIONS_LOCATION
 
 
 def _read(path: str) -> dict[str, Any]:
@@ -155,13 +158,18 @@ def load_document() -> dict[str, Any]:
     where = document_path()
     if not where.is_file():
         _missing(missing_reason())
+    return _load(str(where), str(load_additions_path()))
+
+
+def load_additions_path() -> Path:
+    """Where the additions document is, or a skip (outside CI) / failure (in CI) that says where it was looked for."""
     extra = additions_path()
     if not extra.is_file():
         _missing(
             f"The additions document not found at {extra}; "
             "set KINSTA_OPENAPI_ADDITIONS or place it at ../shared/kinsta-openapi-additions.json"
         )
-    return _load(str(where), str(extra))
+    return extra
 
 
 def additions_keys() -> set[str]:
