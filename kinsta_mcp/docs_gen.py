@@ -63,7 +63,7 @@ async def _listed(read_only: bool) -> tuple[list[Any], list[Any], list[Any], lis
     tools = list(await server.list_tools())
     templates = list(await server.list_resource_templates())
     # The static ones (clients also get one per site and environment, read live from Kinsta).
-    resources = [Resource.model_validate(entry) for entry in server.app.resources.static_entries()]
+    resources = [Resource.model_validate(entry) for entry in server.app.resources.static_entries(server.scope_of())]
     prompts = list(await server.list_prompts())
     return tools, templates, resources, prompts
 

@@ -16,6 +16,7 @@ from mcp.client import Client
 from mcp_types import ElicitResult
 from pydantic import SecretStr
 
+from kinsta_mcp.api.clock import Alarm, AlarmBell
 from kinsta_mcp.config import Profile, Settings
 from kinsta_mcp.server.app import build_server, make_clients
 from kinsta_mcp.server.audit import AuditLog
@@ -32,13 +33,26 @@ class LinkedClock:
     def __init__(self, sim: SimClock) -> None:
         self.sim = sim
         self.sleeps: list[float] = []
+        self._bell = AlarmBell()
 
     def monotonic(self) -> float:
         return self.sim.time()
 
+    def alarm(self, at: float) -> Alarm:
+        """Wake a task when virtual time reaches `at` (api.clock.Alarms): a call waiting on its job."""
+        return self._bell.add(at, self.sim.time())
+
     async def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
-        await self.sim.sleep(max(0.0, seconds))
+        await self._bell.held()  # time does not move while a woken task has not acted yet
+        end = self.sim.time() + max(0.0, seconds)
+        while (at := self._bell.next_before(end)) is not None:
+            # Stop at the alarm; the task it wakes acts at that instant before time moves on.
+            await self.sim.sleep(max(0.0, at - self.sim.time()))
+            self._bell.ring(self.sim.time())
+            await self._bell.held()
+        await self.sim.sleep(max(0.0, end - self.sim.time()))
+        self._bell.ring(self.sim.time())
 
 
 def settings_for(audit: Path | None = None, **overrides: Any) -> Settings:
@@ -72,14 +86,19 @@ class World:
 
 @asynccontextmanager
 async def world(
-    audit: Path | None = None, sim_options: dict[str, Any] | None = None, **overrides: Any
+    audit: Path | None = None,
+    sim_options: dict[str, Any] | None = None,
+    wrap: Callable[[Any], Any] | None = None,
+    **overrides: Any,
 ) -> AsyncIterator[World]:
-    """A server on a fresh simulator; `sim_options` go to Simulator(), `overrides` to Settings."""
+    """A server on a fresh simulator; `sim_options` go to Simulator(), `overrides` to Settings; `wrap`
+    wraps the simulator's transport (to hold requests back)."""
     clock = SimClock()
     sim = Simulator(clock=clock, **{"rate_limits": False, **(sim_options or {})})
     linked = LinkedClock(clock)
     settings = settings_for(audit, api_base_url=sim.base_url, **overrides)
-    clients = make_clients(settings, clock=linked, transport=sim.transport())
+    transport = sim.transport()
+    clients = make_clients(settings, clock=linked, transport=wrap(transport) if wrap else transport)
     try:
         server = build_server(settings, clients, clock=linked, audit=AuditLog(audit))
         yield World(sim, linked, settings, server, audit)
@@ -141,3 +160,13 @@ def text_of(result: Any) -> str:
 
 def names(tools: Sequence[Any]) -> list[str]:
     return [t.name for t in tools]
+
+
+async def job_result(c: Client, result: Any, rounds: int = 30) -> Any:
+    """The finished result of a call that went on as a job: get_job until it is done (each waits its deadline)."""
+    for _ in range(rounds):
+        job = (result.structured_content or {}).get("job")
+        if job is None or job["state"] != "running":
+            return result
+        result = await c.call_tool("get_job", {"job_id": job["job_id"]})
+    raise AssertionError(f"the job did not finish in {rounds} get_job calls")

@@ -9,6 +9,8 @@ wait Kinsta asks for. A GET is also retried on 5xx, timeouts and dropped connect
 is never sent twice once it may have reached Kinsta: only failures to connect (which happen
 before anything is sent) are retried for writes; otherwise the caller gets
 OutcomeUnknownError (or ServerError for a 5xx) saying the change may or may not have happened.
+Once a write is sent, a cancelled caller still gets its answer (the attempt is shielded, bounded by
+the timeouts): the caller's bookkeeping then records the operation Kinsta started.
 """
 
 from __future__ import annotations
@@ -221,7 +223,11 @@ class KinstaClient:
         while True:
             await self.limiter.acquire(bucket, rate)
             try:
-                response = await self._attempt(request, method, retry)
+                if safe:
+                    response = await self._attempt(request, method, retry)
+                else:  # a write on the wire: its answer is awaited (bounded) even if the caller is cancelled
+                    with anyio.CancelScope(shield=True):
+                        response = await self._attempt(request, method, retry)
             except _Failure as failure:
                 if (safe or not failure.maybe_sent) and retry < self.max_retries:
                     await self._wait_before_retry(target, retry, failure.detail)

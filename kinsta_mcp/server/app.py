@@ -38,11 +38,13 @@ from kinsta_mcp.server.compiled import (
 from kinsta_mcp.server.completions import Completer, register_completions
 from kinsta_mcp.server.find import FindError, check_arguments, find, found_text
 from kinsta_mcp.server.fleet.tool import Fleet
+from kinsta_mcp.server.jobs import Job, JobError, Jobs
 from kinsta_mcp.server.overview import OVERVIEW_URI, company_overview, overview_text
-from kinsta_mcp.server.pipeline import Backend, CallContext, Outcome, run_call, wait_tool
+from kinsta_mcp.server.pipeline import Backend, CallContext, Core, Outcome, run_call, wait_tool
 from kinsta_mcp.server.prompts import PROMPT_CHOICES, Prompts
 from kinsta_mcp.server.reads import Reader, ReadFailure
 from kinsta_mcp.server.resources import Resources, StaticResource, resource_specs
+from kinsta_mcp.server.scope import RequestScope
 from kinsta_mcp.server.sdk import KinstaServer
 
 if TYPE_CHECKING:
@@ -94,7 +96,10 @@ def instructions(settings: Settings) -> str:
 
 
 class App:
-    """What one server serves: its tools, resources and prompts, over one backend."""
+    """What one server serves: its tools, resources and prompts, over one backend.
+
+    Every method that reads or acts takes the request's scope (resolved once in sdk.py): its
+    profile, and the tools it may use, decide what it sees."""
 
     def __init__(self, settings: Settings, backend: Backend, bus: InMemorySubscriptionBus) -> None:
         self.settings = settings
@@ -102,29 +107,38 @@ class App:
         self.selection = select_tools(settings)
         self._tools = tools_for(settings)
         visible = set(self.selection.visible)
-        self.resources = Resources(backend.reader, settings.profile(None), resource_specs(visible=visible), bus)
+        self.resources = Resources(backend.reader, resource_specs(visible=visible), bus)
         if OVERVIEW_TOOL_NAME in visible:
             self.resources.extra[OVERVIEW_URI] = StaticResource(
-                self._overview_json,
+                _overview_json,
                 name="company_overview",
                 title="Company overview",
                 description="Every site with environments, PHP/WordPress versions, primary domains, pending updates.",
+                tool=OVERVIEW_TOOL_NAME,
             )
         self.prompts = Prompts(visible)
         self.completer = Completer(self.resources, PROMPT_CHOICES, self.prompts.names)
         backend.write_listeners.append(self.resources.written)
         backend.specials.update(
-            {"wait": wait_tool, "overview": _overview_tool, "find": _find_tool, "batch": Fleet(self.selection.visible)}
+            {
+                "wait": wait_tool,
+                "overview": _overview_tool,
+                "find": _find_tool,
+                "batch": Fleet(self.selection.visible),
+                "job": _job_tool,
+            }
         )
         self._listed: list[Tool] | None = None
 
-    def tool(self, name: str) -> ToolDef | str | None:
+    def tool(self, name: str, scope: RequestScope) -> ToolDef | str | None:
         """The visible tool; for a hidden one, why it is hidden; None for no such tool."""
         if name in self.selection.hidden:
             return self.selection.hidden[name]
+        if name in self.selection.visible and not scope.may_use(name):
+            return "this caller's role does not include it"
         return self._tools.get(name) if name in self.selection.visible else None
 
-    def listed_tools(self) -> list[Tool]:
+    def listed_tools(self, scope: RequestScope) -> list[Tool]:
         if self._listed is None:
             self._listed = [
                 Tool(
@@ -137,34 +151,83 @@ class App:
                 )
                 for tool in (self._tools[name] for name in self.selection.visible)
             ]
-        return self._listed
+        return [tool for tool in self._listed if scope.may_use(tool.name)]
 
     async def call(self, tool: ToolDef, arguments: Mapping[str, Any] | None, call: CallContext) -> Any:
         return await run_call(tool, arguments, call, self.backend)
 
-    async def _overview_json(self, profile: Profile) -> str:
+    async def read_resource(self, uri: str, call: CallContext) -> tuple[str, str]:
+        """(text, mime type); LookupError for no such resource (or one outside the scope), ValueError on failure."""
+        core = Core(self.backend, call)
         try:
-            overview = await company_overview(self.backend.reader, profile)
+            return await self.resources.read(uri, core)
+        finally:
+            core.close()
+
+
+def _overview_job(profile: Profile) -> Any:
+    async def work(job: Job, core: Core) -> Outcome:
+        job.report(0, None, "reading the company's sites")
+        try:
+            overview = await company_overview(core.backend.reader, profile)
         except ReadFailure as exc:
-            raise ValueError(f"{OVERVIEW_URI}: could not list sites: {exc}") from None
-        return json.dumps(overview.model_dump(mode="json"), indent=2)
+            return Outcome(f"Company overview failed: could not list sites: {exc}", is_error=True)
+        return Outcome(overview_text(overview), overview.model_dump(mode="json"))
+
+    return work
 
 
-async def _overview_tool(backend: Backend, parsed: Parsed, profile: Profile, call: CallContext) -> Outcome:
-    try:
-        overview = await company_overview(backend.reader, profile)
-    except ReadFailure as exc:
-        return Outcome(f"Company overview failed: could not list sites: {exc}", is_error=True)
-    return Outcome(overview_text(overview), overview.model_dump(mode="json"))
+async def _overview(core: Core, profile: Profile) -> Outcome:
+    """The overview as a job of the caller's (joined if one is running): within the call's deadline."""
+    assert core.backend.jobs is not None
+    return await core.backend.jobs.run(core, "overview", "Company overview", _overview_job(profile), key=profile.name)
 
 
-async def _find_tool(backend: Backend, parsed: Parsed, profile: Profile, call: CallContext) -> Outcome:
+async def _overview_tool(core: Core, parsed: Parsed, profile: Profile) -> Outcome:
+    return await _overview(core, profile)
+
+
+async def _overview_json(core: Core) -> str:
+    outcome = await _overview(core, core.scope.profile)
+    if outcome.is_error:
+        raise ValueError(f"{OVERVIEW_URI}: {outcome.text}")
+    structured = outcome.structured or {}
+    if "job" in structured and "sites" not in structured:  # not finished within this read's deadline
+        structured = {**structured, "continue": f"read {OVERVIEW_URI} again, or get_job(job_id=...)"}
+    return json.dumps(structured, indent=2)
+
+
+async def _find_tool(core: Core, parsed: Parsed, profile: Profile) -> Outcome:
     try:
         query, kind = check_arguments(parsed.args)
-        found = await find(backend.reader, profile, query, kind)
+        found = await find(core.backend.reader, profile, query, kind)
     except FindError as exc:
         return Outcome(str(exc), is_error=True)
     return Outcome(found_text(found), found.model_dump(mode="json", exclude_none=True))
+
+
+async def _job_tool(core: Core, parsed: Parsed, profile: Profile) -> Outcome:
+    """get_job: the caller's jobs, or one job's result (waited for within the call), or stop one."""
+    jobs = core.backend.jobs
+    assert jobs is not None
+    job_id, cancel = parsed.args.get("job_id"), parsed.args.get("cancel", False)
+    if not (job_id is None or isinstance(job_id, str)) or not isinstance(cancel, bool):
+        return Outcome(
+            "Invalid arguments for get_job; nothing was done:\n- job_id: a job id from a result (job_...); "
+            "cancel: true or false",
+            is_error=True,
+        )
+    if job_id is None:
+        mine = jobs.mine(core.scope)
+        lines = [job.line() for job in mine] or ["No jobs."]
+        return Outcome("\n".join([f"Your jobs ({len(mine)}):", *lines]), {"jobs": [j.summary() for j in mine]})
+    try:
+        job = jobs.get(core.scope, str(job_id))
+    except JobError as exc:
+        return Outcome(str(exc), is_error=True)
+    if cancel:
+        job.cancel()
+    return await jobs.wait(core, job)
 
 
 class DemoTransport:
@@ -231,6 +294,7 @@ def build_server(
         audit=audit,
         approvals=Approvals(clock),
         reader=Reader(clients, clock, settings.resource_ttl),
+        jobs=Jobs(clock),
     )
     bus = InMemorySubscriptionBus()  # resource change events for 2026-07-28 listeners
     server = KinstaServer(
@@ -265,6 +329,7 @@ async def serve(settings: Settings) -> None:
         for client in clients.values():
             stack.push_async_callback(client.aclose)
         server = build_server(settings, clients)
+        stack.callback(server.close_jobs)
         if settings.transport == "http":
             from kinsta_mcp.server.http import serve_http
 

@@ -25,7 +25,7 @@ from kinsta_mcp.config import Confirmation, Settings
 from kinsta_mcp.server.schema import compact_schema, output_schema
 from kinsta_mcp.server.waiting import OperationOutcome
 
-Special = Literal["wait", "overview", "find", "batch"]
+Special = Literal["wait", "overview", "find", "batch", "job"]
 
 # Tool-side options: never sent to Kinsta, handled by the pipeline.
 OPTION_FULL = "full"
@@ -47,6 +47,7 @@ _OPTION_SCHEMAS: dict[str, dict[str, Any]] = {
 WAIT_TOOL_NAME = "wait_for_operation"
 OVERVIEW_TOOL_NAME = "get_company_overview"
 FIND_TOOL_NAME = "find"
+JOB_TOOL_NAME = "get_job"
 
 
 @dataclass(frozen=True)
@@ -260,9 +261,26 @@ def _special_tools() -> list[ToolDef]:
         annotations=tool_annotations(Effect.READ, True),
         special="find",
     )
+    job = ToolDef(
+        name=JOB_TOOL_NAME,
+        title="Get job",
+        description="A background job's result (waits within this call); without job_id: your jobs.",
+        toolset=Toolset.OPERATIONS,
+        effect=Effect.READ,
+        input_schema={
+            "type": "object",
+            "properties": {
+                "job_id": {"type": "string", "pattern": "^job_[0-9a-f]{16}$"},
+                "cancel": {"type": "boolean", "description": "Stop it"},
+            },
+        },
+        output_schema=None,
+        annotations=tool_annotations(Effect.READ, True),
+        special="job",
+    )
     from kinsta_mcp.server.fleet.schema import batch_tool
 
-    return [wait, overview, find, batch_tool()]
+    return [wait, overview, find, batch_tool(), job]
 
 
 @functools.cache
@@ -359,6 +377,14 @@ def select_tools(settings: Settings) -> Selection:
         else:
             hidden[name] = why
     _select_batch(settings, visible, hidden)
+    from kinsta_mcp.server.fleet.schema import BATCH_TOOL_NAME
+
+    if JOB_TOOL_NAME in settings.exclude_tools:
+        hidden[JOB_TOOL_NAME] = "it is excluded (--exclude-tools)"
+    elif OVERVIEW_TOOL_NAME in visible or BATCH_TOOL_NAME in visible:
+        visible.append(JOB_TOOL_NAME)  # long work goes on as a job: its result is fetched here
+    else:
+        hidden[JOB_TOOL_NAME] = "no tool that runs long work as a job is enabled"
     return Selection(visible=tuple(visible), hidden=hidden)
 
 

@@ -1,17 +1,32 @@
-"""One tool call, top to bottom.
+"""One tool call, top to bottom, and the one core every request to Kinsta runs through.
 
+The caller is resolved once, at the MCP edge (sdk.py), into a `RequestScope`: principal,
+profile, connection, client, the tools it may use. Everything below takes it from the call.
+
+A tool call (`run_call`):
     0. names         names.resolve_names: site and environment names given as ids become ids
     1. validate      arguments.parse: options, the operation, its input model (once)
-    2. profile       resolve_profile: the company the call acts for (an HTTP token may fix it);
+    2. profile       the scope's profile (a bound token fixes it, naming another is refused);
                      arguments the environment carries are filled in (fill_from_environment),
                      update_version "latest" becomes the listed update (latest.resolve_latest)
-    3. guard         guard.decide: one Decision (proceed, refuse, or ask the human)
+    then a special tool (find, the overview, run_batch, wait_for_operation, get_job) with the
+    same `Core`, or the call's one `Action` through the core.
+
+The core (`Core.execute`), for every action: a tool call, each run_batch target, each
+request to Kinsta a special tool makes:
+    3. guard         guard.decide: one Decision (proceed, refuse, or ask the human); a batch
+                     target carries its batch's decision
     4. audit         the intent, on disk before anything is sent
     5. send          the Kinsta client (rate limits, retries where safe)
-    6. await         waiting.wait_for, for operations Kinsta runs in the background
+    6. await         waiting.wait_for, for operations Kinsta runs in the background (a batch
+                     follows its operations together in one polling loop, then settles each)
     7. shape         the result for the model: both channels, secrets redacted
-    8. audit         the outcome
+    8. audit         the outcome: one record shape for every action
     9. invalidate    drop cached reads the write may have changed, announce changed resources
+
+Once a request may have reached Kinsta, its bookkeeping is shielded from cancellation: the
+client awaits a write's answer even when the call is cancelled (api/client.py), and steps 8-9
+still run, the audit saying "cancelled" (outcome unknown) with Kinsta's operation id.
 
 This module knows neither httpx nor the MCP SDK: the call's MCP side comes in as a
 `CallContext` (implemented in sdk.py), and what it returns is an `Outcome` or a guard `Ask`.
@@ -19,16 +34,19 @@ This module knows neither httpx nor the MCP SDK: the call's MCP side comes in as
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+import math
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+import anyio
 from pydantic import ValidationError
 
 from kinsta_mcp.api.client import KinstaClient
-from kinsta_mcp.api.clock import Clock
+from kinsta_mcp.api.clock import Alarms, Clock
 from kinsta_mcp.api.errors import (
     InvalidResponseError,
     KinstaConnectionError,
@@ -42,22 +60,29 @@ from kinsta_mcp.api.request import RequestBuildError
 from kinsta_mcp.catalog import BY_NAME
 from kinsta_mcp.catalog.responses import find_environment
 from kinsta_mcp.catalog.spec import LATEST, Effect, Operation
-from kinsta_mcp.config import ConfigError, Profile, Settings
+from kinsta_mcp.config import Profile, Settings
 from kinsta_mcp.server.approvals import Approvals, Binding
 from kinsta_mcp.server.arguments import ArgumentError, Parsed, describe_validation, parse
 from kinsta_mcp.server.audit import AuditLog
 from kinsta_mcp.server.compiled import OPTION_COMPANY, ToolDef
-from kinsta_mcp.server.guard import Ask, Confirmer, Proceed, Refuse, decide
+from kinsta_mcp.server.guard import Ask, Confirmer, Decision, Guarded, Proceed, Refuse, decide
 from kinsta_mcp.server.latest import resolve_latest
 from kinsta_mcp.server.names import Resolution, resolve_names
 from kinsta_mcp.server.previews import Previewer
 from kinsta_mcp.server.reads import Reader
+from kinsta_mcp.server.scope import RequestScope, ScopeError
 from kinsta_mcp.server.shaping import shape, shape_outcome
 from kinsta_mcp.server.waiting import OperationOutcome, PollAnswer, PollStatus, wait_for
+
+if TYPE_CHECKING:
+    from kinsta_mcp.server.jobs import Jobs
 
 log = logging.getLogger("kinsta_mcp.pipeline")
 
 OPERATION_STATUS = BY_NAME["get_operation"]
+CANCELLED = "cancelled"  # the audit outcome of a request sent, whose call was cancelled: outcome unknown
+SETTLE_SECONDS = 10.0  # at most this long for a cancelled call's bookkeeping (shielded from the cancellation)
+NOT_SENT = "not_sent"  # the audit outcome of a request its call was cancelled before sending
 
 
 @dataclass(frozen=True)
@@ -73,24 +98,11 @@ class CallContext(Confirmer, Protocol):
     """The MCP side of one call, as the pipeline needs it (sdk.McpCall implements it)."""
 
     @property
-    def principal(self) -> str:
-        """Who is calling: an HTTP token's label, or "local"."""
+    def scope(self) -> RequestScope:
+        """Who is calling, resolved once at the edge."""
         ...
 
-    @property
-    def bound_profile(self) -> str | None:
-        """The profile an HTTP token binds its calls to, if any."""
-        ...
-
-    @property
-    def connection(self) -> str:
-        """A stable key of the client connection (approvals are bound to it)."""
-        ...
-
-    @property
-    def client_name(self) -> str | None: ...
-
-    async def progress(self, done: float, total: float, message: str) -> None: ...
+    async def progress(self, done: float, total: float | None, message: str) -> None: ...
 
     async def resources_changed(self, uris: list[str]) -> None:
         """Tell this call's client which resources a write changed (2025-11-25 sessions)."""
@@ -100,12 +112,12 @@ class CallContext(Confirmer, Protocol):
 WriteListener = Callable[[Operation, Mapping[str, Any], str, CallContext], Awaitable[None]]
 """Told after a write succeeded: the operation, its arguments, the profile name, the call."""
 
-Special = Callable[["Backend", Parsed, Profile, CallContext], Awaitable["Outcome | Ask"]]
+Special = Callable[["Core", Parsed, Profile], Awaitable["Outcome | Ask"]]
 
 
 @dataclass
 class Backend:
-    """What calls need from outside MCP: settings, Kinsta clients, time, the trail, approvals, reads."""
+    """What calls need from outside MCP: settings, Kinsta clients, time, the trail, approvals, reads, jobs."""
 
     settings: Settings
     clients: Mapping[str, KinstaClient]  # one per company profile
@@ -113,6 +125,7 @@ class Backend:
     audit: AuditLog
     approvals: Approvals
     reader: Reader
+    jobs: Jobs | None = None
     write_listeners: list[WriteListener] = field(default_factory=list)
     specials: dict[str, Special] = field(default_factory=dict)
 
@@ -124,31 +137,17 @@ class Backend:
                 log.exception("write listener failed after %s", op.name)
 
 
-class CallRefused(Exception):
-    """A per-call refusal that is not about the arguments (e.g. a profile the HTTP token forbids)."""
+CallRefused = ScopeError  # a per-call refusal that is not about the arguments (a profile the token forbids)
 
 
-def resolve_profile(settings: Settings, requested: str | None, bound: str | None) -> Profile:
-    """The profile a call acts for: the token's, if it is bound to one (naming another is refused)."""
-    if bound is not None and requested is not None and requested != bound:
-        raise CallRefused(
-            f"company {requested!r} is not available: this connection's token is bound to profile {bound!r}; "
-            "omit company (or ask for a token bound to that profile). Nothing was sent."
-        )
-    try:
-        return settings.profile(bound or requested)
-    except ConfigError as exc:
-        raise CallRefused(str(exc)) from None
-
-
-def _names_profile(settings: Settings, arguments: Mapping[str, Any] | None, bound: str | None) -> Profile | None:
+def _names_profile(settings: Settings, arguments: Mapping[str, Any] | None, scope: RequestScope) -> Profile | None:
     """The profile names are looked up in; None when the call's company is not available (validation says so)."""
     requested = (arguments or {}).get(OPTION_COMPANY)
     if requested is not None and not (isinstance(requested, str) and requested in settings.profiles):
         return None
     try:
-        return resolve_profile(settings, requested, bound)
-    except CallRefused:
+        return scope.profile_for(settings, requested)
+    except ScopeError:
         return None
 
 
@@ -164,108 +163,284 @@ def _stating(answer: Any, resolved: list[Resolution]) -> Any:
     return Outcome(text, structured, answer.is_error)
 
 
+# -- a tool call: steps 0-2, then a special tool or the core ------------------------------------
+
+
 async def run_call(tool: ToolDef, arguments: Mapping[str, Any] | None, call: CallContext, backend: Backend) -> Any:
     """Run one call; returns an `Outcome`, or a guard `Ask` for the adapter to put to the human."""
-    settings = backend.settings
-    profile = _names_profile(settings, arguments, call.bound_profile)
+    core = Core(backend, call)
     try:
-        check = functools.partial(parse, tool, settings=settings)
-        arguments, resolved = await resolve_names(tool, arguments, backend.reader, profile, check)  # 0
-    except ArgumentError as exc:
-        return Outcome(str(exc), is_error=True)
-    return _stating(await _run_with_ids(tool, arguments, call, backend, profile), resolved)
+        profile = _names_profile(backend.settings, arguments, call.scope)
+        try:
+            check = functools.partial(parse, tool, settings=backend.settings)
+            arguments, resolved = await resolve_names(tool, arguments, backend.reader, profile, check)  # 0
+        except ArgumentError as exc:
+            return Outcome(str(exc), is_error=True)
+        return _stating(await _run_with_ids(tool, arguments, core, profile), resolved)
+    finally:
+        core.close()
 
 
-async def _run_with_ids(
-    tool: ToolDef, arguments: Mapping[str, Any], call: CallContext, backend: Backend, profile: Profile | None
-) -> Any:
-    """Steps 1-9. `profile` is the one names were looked up in (same company argument); None when it
-    was not available, and then resolving it again says why."""
-    settings = backend.settings
+async def _run_with_ids(tool: ToolDef, arguments: Mapping[str, Any], core: Core, profile: Profile | None) -> Any:
+    """Steps 1-2, then the core. `profile` is the one names were looked up in (same company argument);
+    None when it was not available, and then resolving it again says why."""
+    settings, reader = core.backend.settings, core.backend.reader
     try:
         parsed = parse(tool, arguments, settings)  # 1
         if profile is None:
-            profile = resolve_profile(settings, parsed.company, call.bound_profile)  # 2
-    except (ArgumentError, CallRefused) as exc:
+            profile = core.scope.profile_for(settings, parsed.company)  # 2
+    except (ArgumentError, ScopeError) as exc:
         return Outcome(str(exc), is_error=True)
     if tool.special is not None:
-        return await backend.specials[tool.special](backend, parsed, profile, call)
+        return await core.backend.specials[tool.special](core, parsed, profile)
     op = parsed.op
     assert op is not None
-    kinsta = Kinsta(backend, profile)
     if op.from_environment:
-        missing = await fill_from_environment(op, parsed.args, backend.reader, profile)
+        missing = await fill_from_environment(op, parsed.args, reader, profile)
         if missing:
             return Outcome(missing, is_error=True)
     if op.latest_from:
-        no_update = await resolve_latest(op, parsed.args, backend.reader, profile)
+        no_update = await resolve_latest(op, parsed.args, reader, profile)
         if no_update:
             return Outcome(no_update, is_error=True)
-
-    binding = Binding(tool.name, parsed.given, profile.name, call.principal, call.connection)
-    decision = await decide(  # 3
-        op,
-        binding,
-        settings.confirmation,
-        call,
-        backend.approvals,
-        parsed.token,
-        lambda: Previewer(backend.reader, profile).describe(op, parsed.args),
-    )
-    who = {"profile": profile.name, "principal": call.principal, "client": call.client_name}
-    if isinstance(decision, Ask):
-        return decision
-    if isinstance(decision, Refuse):
-        backend.audit.write(
-            {"tool": tool.name, "phase": "refused", **who, "arguments": parsed.given, "reason": decision.text}
-        )
-        return Outcome(decision.text, is_error=True)
-    assert isinstance(decision, Proceed)
-
-    writes = op.effect is not Effect.READ
-    audited = writes or op.guarded  # every change, and every revealed secret
-    call_id = backend.audit.new_call_id()
-    if audited:  # 4
-        backend.audit.write(
-            {
-                "call": call_id,
-                "phase": "intent",
-                "tool": tool.name,
-                "operation": op.name,
-                **who,
-                "arguments": parsed.given,
-                "confirmed_by": decision.confirmed_by,
-            }
-        )
-    try:
-        response = await kinsta.client.call(op, parsed.args, company_id=profile.company_id)  # 5
-    except (KinstaError, RequestBuildError) as exc:
-        if audited:
-            backend.audit.outcome(call_id, tool.name, "error", status=getattr(exc, "status", None), message=str(exc))
-        return Outcome(f"{op.title} failed: {exc}", is_error=True)
-
-    budget = settings.result_budget
-    if op.is_async:
-        try:
-            outcome = await _await_operation(op, kinsta, call, response.data, parsed.wait)  # 6
-        except KinstaError as exc:  # e.g. the key lost its rights meanwhile: the operation itself was started
-            result = unfollowed(op.title, response.data, exc)  # 7
-            backend.audit.outcome(call_id, tool.name, "unknown", message=str(exc))  # 8
-        else:
-            result = outcome_result(op.title, outcome, op, budget)  # 7
-            backend.audit.outcome(call_id, tool.name, outcome.state, operation_id=outcome.operation_id)  # 8
-    else:
-        shaped = shape(op, response.data, full=parsed.full, budget=budget, args=parsed.args)  # 7
-        result = Outcome(shaped.text, shaped.structured)
-        if audited:
-            backend.audit.outcome(call_id, tool.name, "ok", status=response.status)  # 8
-    if writes:
-        await backend.written(op, parsed.args, profile.name, call)  # 9
-    if op.latest_from and parsed.given.get("update_version") == LATEST:  # say what "latest" was
-        version = parsed.args["update_version"]
+    action = Action(op, parsed.args, profile, tool.name, parsed.given)
+    result = await core.execute(action, token=parsed.token, wait=parsed.wait, full=parsed.full)  # 3-9
+    if isinstance(result, Outcome) and op.latest_from and parsed.given.get("update_version") == LATEST:
+        version = parsed.args["update_version"]  # say what "latest" was
         structured = {**(result.structured or {}), "resolved": {"update_version": version}}
         result = Outcome(f'update_version "latest" is {version}.\n{result.text}', structured, result.is_error)
     return result
+
+
+# -- the core: steps 3-9 for every action -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    """One request to Kinsta the core runs: an operation with validated arguments, for a profile."""
+
+    op: Operation
+    args: dict[str, Any]
+    profile: Profile
+    tool: str  # the tool the caller used (a grouped tool's name), for the audit and approvals
+    given: Mapping[str, Any]  # the arguments as given: what an approval is bound to, what the audit shows
+    batch: str | None = None  # the batch this is a target of (its audit record's id)
+    target: str | None = None  # the batch target's id
+
+    @property
+    def audited(self) -> bool:
+        return self.op.effect is not Effect.READ or self.op.guarded  # every change, and every revealed secret
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A request Kinsta answered: what the steps after sending need."""
+
+    action: Action
+    call_id: str  # the audit record's id
+    status: int
+    data: Any
+
+    @property
+    def operation_id(self) -> str | None:
+        body = self.data if isinstance(self.data, dict) else {}
+        return str(body["operation_id"]) if self.action.op.is_async and body.get("operation_id") else None
+
+
+class Core:
+    """Runs actions for one call: its scope, its MCP side, the backend, and the call's deadline."""
+
+    def __init__(
+        self, backend: Backend, call: CallContext, deadline: float | None = None, *, answers: bool = True
+    ) -> None:
+        """`answers`: this core answers a call (a job's core does not: nothing waits at its deadline)."""
+        self.backend = backend
+        self.call = call
+        self.scope = call.scope
+        self.clock = backend.clock
+        self.deadline = deadline if deadline is not None else self.clock.monotonic() + backend.settings.operation_wait
+        # A virtual clock (tests) wakes the call at its deadline, however far other tasks sleep meanwhile.
+        clock = self.clock
+        self.deadline_alarm = clock.alarm(self.deadline) if answers and isinstance(clock, Alarms) else None
+
+    def close(self) -> None:
+        """The call answered: its deadline no longer holds anything."""
+        if self.deadline_alarm is not None:
+            self.deadline_alarm.cancel()
+
+    def remaining(self) -> float:
+        return max(0.0, self.deadline - self.clock.monotonic())
+
+    async def execute(
+        self,
+        action: Action,
+        *,
+        token: str | None = None,
+        wait: bool = True,
+        full: bool = False,
+        decided: Proceed | None = None,
+    ) -> Outcome | Ask:
+        """Steps 3-9 for one action, top to bottom. `decided`: a batch's decision, for its targets."""
+        decision = decided or await self.decide(
+            action.op, action.tool, action.given, action.profile, token, self.preview(action)
+        )  # 3
+        if not isinstance(decision, Proceed):
+            return self.refused(action.tool, decision, {"arguments": action.given})
+        sent = await self.send(action, self.intent(action, decision.confirmed_by))  # 4, 5
+        if isinstance(sent, Outcome):
+            return sent
+        async with self.settled_if_cancelled(sent):
+            if not action.op.is_async:
+                return await self.settle(sent, None, full=full)  # 7-9
+            try:
+                outcome = await self.await_operation(sent) if wait else accepted(sent.data)  # 6
+            except KinstaError as exc:  # e.g. the key lost its rights meanwhile: the operation itself was started
+                self.audit_outcome(sent, "unknown", message=str(exc), operation_id=sent.operation_id)  # 8
+                await self.invalidate(sent)  # 9
+                return unfollowed(action.op.title, sent.data, exc)  # 7
+            return await self.settle(sent, outcome)  # 7-9
+
+    # -- the steps ----------------------------------------------------------------------------
+
+    @property
+    def budget(self) -> int:
+        return self.backend.settings.result_budget
+
+    def preview(self, action: Action) -> Callable[[], Awaitable[str]]:
+        return lambda: Previewer(self.backend.reader, action.profile).describe(action.op, action.args)
+
+    async def decide(
+        self,
+        guarded: Guarded,
+        tool: str,
+        given: Mapping[str, Any],
+        profile: Profile,
+        token: str | None,
+        preview: Callable[[], Awaitable[str]],
+    ) -> Decision:
+        """Step 3: the guard's decision (for an operation, or a batch's plan), bound to the tool, its
+        arguments, the profile, the principal and the connection."""
+        binding = Binding(tool, given, profile.name, self.scope.principal, self.scope.connection)
+        confirmation = self.backend.settings.confirmation
+        return await decide(guarded, binding, confirmation, self.call, self.backend.approvals, token, preview)
+
+    def who(self, profile: Profile) -> dict[str, Any]:
+        return {"profile": profile.name, "principal": self.scope.principal, "client": self.scope.client_name}
+
+    def refused(self, tool: str, decision: Decision, details: Mapping[str, Any]) -> Outcome | Ask:
+        if isinstance(decision, Ask):
+            return decision
+        assert isinstance(decision, Refuse)
+        self.backend.audit.write(
+            {"tool": tool, "phase": "refused", **self.who(self.scope.profile), **details, "reason": decision.text}
+        )
+        return Outcome(decision.text, is_error=True)
+
+    def intent(self, action: Action, confirmed_by: str) -> str:
+        """Step 4: the intent, on disk before anything is sent (for writes and revealed secrets)."""
+        call_id = self.backend.audit.new_call_id()
+        if action.audited:
+            batch = {"batch": action.batch, "target": action.target} if action.batch is not None else {}
+            self.backend.audit.write(
+                {
+                    "call": call_id,
+                    "phase": "intent",
+                    "tool": action.tool,
+                    "operation": action.op.name,
+                    **self.who(action.profile),
+                    **batch,
+                    "arguments": dict(action.given),
+                    "confirmed_by": confirmed_by,
+                }
+            )
+        return call_id
+
+    async def send(self, action: Action, call_id: str) -> Sent | Outcome:
+        """Step 5: send (the client waits for a rate slot: at most Kinsta's window). An error answer is an Outcome."""
+        client = self.backend.clients[action.profile.name]
+        op = action.op
+        try:
+            response = await client.call(op, action.args, company_id=action.profile.company_id)
+        except (KinstaError, RequestBuildError) as exc:
+            self._outcome(action, call_id, "error", status=getattr(exc, "status", None), message=str(exc))
+            return Outcome(f"{op.title} failed: {exc}", is_error=True)
+        except anyio.get_cancelled_exc_class():  # before sending: the client awaits a write once it is on the wire
+            with anyio.CancelScope(shield=True):
+                self._outcome(action, call_id, NOT_SENT, message="the call was cancelled before it was sent")
+            raise
+        return Sent(action, call_id, response.status, response.data)
+
+    async def await_operation(self, sent: Sent) -> OperationOutcome:
+        """Step 6: poll Kinsta's operation until it ends, within the call's deadline."""
+        max_wait = min(self.backend.settings.operation_wait, self.remaining())
+        if sent.operation_id is None or max_wait <= 0:
+            return accepted(sent.data)
+        title, operation_id = sent.action.op.title, sent.operation_id
+        kinsta = Kinsta(self.backend, sent.action.profile)
+
+        async def progress(elapsed: float, message: str) -> None:
+            await self.call.progress(elapsed, max_wait, f"{title}: {message} ({elapsed:.0f}s)")
+
+        poll = functools.partial(kinsta.poll, by=self.deadline)
+        return await wait_for(operation_id, poll, self.clock, max_wait, progress)
+
+    async def settle(self, sent: Sent, outcome: OperationOutcome | None, *, full: bool = False) -> Outcome:
+        """Steps 7-9 once the action ended (or its wait did): shape, audit the outcome, invalidate.
+        `outcome` None: Kinsta's direct answer."""
+        op = sent.action.op
+        if outcome is None:
+            shaped = shape(op, sent.data, full=full, budget=self.budget, args=sent.action.args)  # 7
+            result = Outcome(shaped.text, shaped.structured)
+            self.audit_outcome(sent, "ok", status=sent.status)  # 8
+        else:
+            result = outcome_result(op.title, outcome, op, self.budget)  # 7
+            self.audit_outcome(sent, outcome.state, operation_id=outcome.operation_id)  # 8
+        await self.invalidate(sent)  # 9
+        return result
+
+    @contextlib.asynccontextmanager
+    async def settled_if_cancelled(self, sent: Sent) -> AsyncIterator[None]:
+        """Cancelled once Kinsta accepted the request: steps 8-9 still run (shielded), then it is re-raised."""
+        try:
+            yield
+        except anyio.get_cancelled_exc_class():
+            with anyio.CancelScope(shield=True), anyio.move_on_after(SETTLE_SECONDS):
+                await self.settle_cancelled(sent)
+            raise
+
+    def audit_outcome(self, sent: Sent, outcome: str, **details: Any) -> None:
+        """Step 8: the outcome, matched to its intent by `call`."""
+        self._outcome(sent.action, sent.call_id, outcome, **details)
+
+    def _outcome(self, action: Action, call_id: str, outcome: str, **details: Any) -> None:
+        if action.audited:
+            kept = {k: v for k, v in details.items() if v is not None}
+            self.backend.audit.outcome(call_id, action.tool, outcome, **kept)
+
+    async def invalidate(self, sent: Sent) -> None:
+        """Step 9: a write drops the reads it may have changed and announces them."""
+        if sent.action.op.effect is not Effect.READ:
+            await self.backend.written(sent.action.op, sent.action.args, sent.action.profile.name, self.call)
+
+    async def settle_cancelled(self, sent: Sent) -> None:
+        """Steps 8-9 for an action whose call was cancelled after Kinsta accepted it (run shielded)."""
+        message = "the call was cancelled after Kinsta accepted the request; outcome unknown"
+        self.audit_outcome(sent, CANCELLED, message=message, operation_id=sent.operation_id, status=sent.status)
+        await self.invalidate(sent)
+
+
+def accepted(body: Any) -> OperationOutcome:
+    """A long operation not awaited: running (with its id to follow) or accepted (Kinsta gave none)."""
+    body = body if isinstance(body, dict) else {}
+    operation_id = body.get("operation_id")
+    # Kinsta may answer a long operation at once, with data and no id to follow: keep what it said.
+    rest = {k: v for k, v in body.items() if k not in ("operation_id", "message", "status")}
+    return OperationOutcome(
+        operation_id=str(operation_id) if operation_id else None,
+        state="running" if operation_id else "accepted",
+        message=body.get("message"),
+        data=rest or None,
+    )
 
 
 async def fill_from_environment(op: Operation, args: dict[str, Any], reader: Reader, profile: Profile) -> str | None:
@@ -297,7 +472,11 @@ class Kinsta:
         self.profile = profile
         self.client = backend.clients[profile.name]
 
-    async def poll(self, operation_id: str) -> PollAnswer:
+    async def poll(self, operation_id: str, by: float = math.inf) -> PollAnswer:
+        """One poll; not asked (UNKNOWN) when no rate slot comes before `by`."""
+        limiter, clock = self.client.limiter, self.backend.clock
+        if clock.monotonic() + limiter.wait_time(self.profile.company_id or "", OPERATION_STATUS.rate) > by:
+            return PollAnswer(PollStatus.UNKNOWN, "no rate slot before the call's deadline")
         try:
             response = await self.client.call(
                 OPERATION_STATUS,
@@ -329,22 +508,6 @@ _UNASKED: dict[type[KinstaError], str] = {
 }
 
 
-async def _await_operation(op: Operation, kinsta: Kinsta, call: CallContext, body: Any, wait: bool) -> OperationOutcome:
-    body = body if isinstance(body, dict) else {}
-    operation_id = body.get("operation_id")
-    max_wait = kinsta.backend.settings.operation_wait
-    if not (operation_id and wait and max_wait > 0):
-        state = "running" if operation_id else "accepted"
-        # Kinsta may answer a long operation at once, with data and no id to follow: keep what it said.
-        rest = {k: v for k, v in body.items() if k not in ("operation_id", "message", "status")}
-        return OperationOutcome(operation_id=operation_id, state=state, message=body.get("message"), data=rest or None)
-
-    async def progress(elapsed: float, message: str) -> None:
-        await call.progress(elapsed, max_wait, f"{op.title}: {message} ({elapsed:.0f}s)")
-
-    return await wait_for(str(operation_id), kinsta.poll, kinsta.backend.clock, max_wait, progress)
-
-
 # -- shaping ------------------------------------------------------------------------------------
 
 
@@ -366,20 +529,21 @@ def unfollowed(title: str, body: Any, exc: KinstaError) -> Outcome:
 # -- the special tools ----------------------------------------------------------------------------
 
 
-async def wait_tool(backend: Backend, parsed: Parsed, profile: Profile, call: CallContext) -> Outcome:
-    """wait_for_operation: resume waiting on a long operation by its id."""
+async def wait_tool(core: Core, parsed: Parsed, profile: Profile) -> Outcome:
+    """wait_for_operation: resume waiting on a long operation by its id, within the call's deadline."""
     try:  # the same id rule as get_operation's, and the same message for a bad one
         operation_id = str(OPERATION_STATUS.input.model_validate(parsed.args).operation_id)  # type: ignore[attr-defined]
     except ValidationError as exc:
         return Outcome(describe_validation("wait_for_operation", exc), is_error=True)
-    kinsta = Kinsta(backend, profile)
-    max_wait = backend.settings.operation_wait
+    kinsta = Kinsta(core.backend, profile)
+    max_wait = min(core.backend.settings.operation_wait, core.remaining())
 
     async def progress(elapsed: float, message: str) -> None:
-        await call.progress(elapsed, max_wait, f"{operation_id}: {message} ({elapsed:.0f}s)")
+        await core.call.progress(elapsed, max_wait, f"{operation_id}: {message} ({elapsed:.0f}s)")
 
     try:
-        outcome = await wait_for(operation_id, kinsta.poll, backend.clock, max_wait, progress)
+        poll = functools.partial(kinsta.poll, by=core.deadline)
+        outcome = await wait_for(operation_id, poll, core.clock, max_wait, progress)
     except KinstaError as exc:  # a refusal (403, 401...) is not "not known yet": say it, stop waiting
         return Outcome(f"Waiting for {operation_id} failed: {exc}", is_error=True)
-    return outcome_result(f"Operation {operation_id}", outcome, None, backend.settings.result_budget)
+    return outcome_result(f"Operation {operation_id}", outcome, None, core.budget)

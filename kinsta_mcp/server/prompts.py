@@ -211,7 +211,13 @@ class Prompts:
     def names(self) -> list[str]:
         return list(self._prompts)
 
-    def listed(self) -> list[MCPPrompt]:
+    def names_for(self, tools: frozenset[str] | None) -> list[str]:
+        """The prompts a caller limited to `tools` is offered (None: every prompt here)."""
+        if tools is None:
+            return self.names
+        return [name for prompt, named in _compiled() if (name := prompt.name) in self._prompts and named <= tools]
+
+    def listed(self, tools: frozenset[str] | None = None) -> list[MCPPrompt]:
         return [
             MCPPrompt(
                 name=p.name,
@@ -223,11 +229,15 @@ class Prompts:
                 ],
             )
             for p in self._prompts.values()
+            if p.name in self.names_for(tools)
         ]
 
-    async def render(self, name: str, arguments: dict[str, Any]) -> GetPromptResult:
-        """The prompt's message; LookupError for an unknown prompt or a missing or unknown argument."""
-        prompt = self._prompts.get(name)
+    async def render(
+        self, name: str, arguments: dict[str, Any], tools: frozenset[str] | None = None
+    ) -> GetPromptResult:
+        """The prompt's message; LookupError for an unknown prompt (or one outside `tools`) or a missing or
+        unknown argument."""
+        prompt = self._prompts.get(name) if name in self.names_for(tools) else None
         if prompt is None:
             raise LookupError(f"Unknown prompt: {name!r}; available: {', '.join(self._prompts) or 'none'}")
         declared = {a.name: a for a in prompt.arguments or []}

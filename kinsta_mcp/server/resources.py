@@ -18,7 +18,7 @@ import logging
 import typing
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcp.server.subscriptions import ResourcesListChanged, ResourceUpdated, SubscriptionBus
 
@@ -28,6 +28,10 @@ from kinsta_mcp.catalog.spec import Effect, Operation
 from kinsta_mcp.config import Profile
 from kinsta_mcp.server.reads import Reader, ReadFailure, expand, template_variables
 from kinsta_mcp.untrusted import clean_text, fence_untrusted
+
+if TYPE_CHECKING:
+    from kinsta_mcp.server.pipeline import Core
+    from kinsta_mcp.server.scope import RequestScope
 
 log = logging.getLogger("kinsta_mcp.resources")
 
@@ -205,10 +209,11 @@ def render(op: Operation, data: Any, mime_type: str) -> str:
 class StaticResource:
     """A resource served by a function rather than one operation (the company overview)."""
 
-    read: Callable[[Profile], Awaitable[str]]  # JSON text for the profile
+    read: Callable[[Core], Awaitable[str]]  # JSON text for the call's scope (its deadline, its jobs)
     name: str
     title: str
     description: str
+    tool: str  # the tool whose data it is: served to a scope that may use it
 
     def entry(self, uri: str) -> dict[str, Any]:
         return {"uri": uri, "name": self.name, "title": self.title, "description": self.description, "mimeType": JSON}
@@ -216,55 +221,62 @@ class StaticResource:
 
 @dataclass
 class Resources:
-    """The served resources: reading, the live listing, and what a write changed."""
+    """The served resources: reading, the live listing, and what a write changed. Every read and
+    listing is for a request's scope: its profile's company, the tools it may use."""
 
     reader: Reader
-    profile: Profile  # resources read as the default profile (or the token's, when bound)
     specs: list[ResourceSpec]
     bus: SubscriptionBus
     extra: dict[str, StaticResource] = field(default_factory=dict)  # by URI
     _read_by: dict[str, set[str]] = field(default_factory=dict)  # connection -> URIs it has read
 
-    def templates(self) -> list[dict[str, Any]]:
-        return [spec.entry() for spec in self.specs if spec.variables]
+    def specs_for(self, scope: RequestScope) -> list[ResourceSpec]:
+        return [s for s in self.specs if all(scope.may_use(tool_of(op)) for op in s.operations.values())]
 
-    async def read(self, uri: str, profile: Profile | None) -> tuple[str, str]:
-        """(text, mime type) of `uri`; LookupError when no resource has it, ValueError when reading fails."""
-        if uri in self.extra:
-            return await self.extra[uri].read(profile or self.profile), JSON
-        for spec in self.specs:
+    def templates(self, scope: RequestScope) -> list[dict[str, Any]]:
+        return [spec.entry() for spec in self.specs_for(scope) if spec.variables]
+
+    async def read(self, uri: str, core: Core) -> tuple[str, str]:
+        """(text, mime type) of `uri` for the call's scope; LookupError when no resource has it (for this
+        scope), ValueError when reading fails."""
+        scope = core.scope
+        static = self.extra.get(uri)
+        if static is not None and scope.may_use(static.tool):
+            return await static.read(core), JSON
+        for spec in self.specs_for(scope):
             params = match_uri(spec.template, uri)
             if params is None:
                 continue
             op, args = spec.resolve(params)
             try:
-                data = await self.reader.read(op, args, profile or self.profile)
+                data = await self.reader.read(op, args, scope.profile)
             except ReadFailure as exc:
                 raise ValueError(f"{uri}: reading from Kinsta failed: {exc}") from None
             return render(op, data, spec.mime_type), spec.mime_type
         raise LookupError(f"Unknown resource: {uri}")
 
-    async def sites(self, profile: Profile | None = None) -> list[dict[str, Any]]:
-        return sites_of(await self.reader.site_list(profile or self.profile))
+    async def sites(self, profile: Profile) -> list[dict[str, Any]]:
+        return sites_of(await self.reader.site_list(profile))
 
-    def static_entries(self) -> list[dict[str, Any]]:
+    def static_entries(self, scope: RequestScope) -> list[dict[str, Any]]:
         """The resources that do not depend on the company's sites."""
-        static = [spec.entry() for spec in self.specs if not spec.variables]
-        return static + [resource.entry(uri) for uri, resource in self.extra.items()]
+        static = [spec.entry() for spec in self.specs_for(scope) if not spec.variables]
+        return static + [resource.entry(uri) for uri, resource in self.extra.items() if scope.may_use(resource.tool)]
 
-    async def listing(self) -> list[dict[str, Any]]:
-        """Static resources, then concrete ones for the company's sites and environments, bounded."""
-        out = self.static_entries()
-        per_site = [s for s in self.specs if not s.is_family and s.variables == ["site_id"]]
+    async def listing(self, scope: RequestScope) -> list[dict[str, Any]]:
+        """Static resources, then concrete ones for the scope's company's sites and environments, bounded."""
+        out = self.static_entries(scope)
+        specs = self.specs_for(scope)
+        per_site = [s for s in specs if not s.is_family and s.variables == ["site_id"]]
         per_env = [
             s
-            for s in self.specs
+            for s in specs
             if not s.is_family
             and "env_id" in s.variables
             and all(v == "env_id" or 0 < len(s.choices(v)) <= 3 for v in s.variables)
         ]
         listed = 0
-        for site in await self.sites():
+        for site in await self.sites(scope.profile):
             site_name = clean_text(display_name(site), 80)
             entries = [(spec, {"site_id": site.get("id")}, site_name) for spec in per_site]
             for env in environments_of(site):

@@ -5,9 +5,12 @@ Everything the rest of the server needs from the SDK passes through here:
   methods are answered from our compiled definitions instead of the SDK's registries
   (MCPServer's request handlers call these methods; `test_sdk_adapter.py` proves it for the
   installed version and fails, naming it, if that changes);
-- `McpCall`, one call's MCP side as the pipeline's `CallContext`: who is calling, whether
-  the client can show a confirmation form, the 2026-07-28 answer rounds, progress, and
-  resource-change notices for 2025-11-25 sessions.
+- `request_scope`, the ONE place a request's caller is resolved (`scope.RequestScope`: principal,
+  bound profile, connection, client, tool view), once per request, for tool calls, resource
+  listing and reading, completions and prompts alike;
+- `McpCall`, one call's MCP side as the pipeline's `CallContext`: its scope, whether the client
+  can show a confirmation form, the 2026-07-28 answer rounds, progress, and resource-change
+  notices for 2025-11-25 sessions.
 
 SDK internals touched, only here: `ServerSession._connection` (a stable identity for a
 non-HTTP connection, to bind approvals to it).
@@ -44,6 +47,7 @@ from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from kinsta_mcp.server.auth import bound_profile_name, principal_name
 from kinsta_mcp.server.guard import CONFIRM_FIELD, CONFIRM_SCHEMA, Ask, HumanAnswer, answer_from
 from kinsta_mcp.server.pipeline import Outcome
+from kinsta_mcp.server.scope import RequestScope, ScopeError
 
 if TYPE_CHECKING:
     from kinsta_mcp.server.app import App
@@ -71,18 +75,31 @@ def _connection_key(ctx: Context[Any, Any]) -> str:
     return f"conn:{id(connection)}"
 
 
-class McpCall:
-    """One tool call's MCP side, for the pipeline (`pipeline.CallContext`)."""
+def request_scope(app: App, ctx: Context[Any, Any] | None) -> RequestScope:
+    """Who this request is for, resolved once at the edge: the token's principal and bound profile
+    (auth.py; an authorization layer's role would narrow `tools` here), the connection, the client.
+    Handlers without a request context (listings, completions) get the connection "unknown"."""
+    client_name: str | None = None
+    if ctx is not None and ctx.request_context is not None:
+        params = getattr(ctx.session, "client_params", None)
+        client_name = getattr(getattr(params, "client_info", None), "name", None)
+    return RequestScope.of(
+        app.settings,
+        principal=principal_name(),
+        bound_profile=bound_profile_name(),
+        connection=_connection_key(ctx) if ctx is not None and ctx.request_context is not None else "unknown",
+        client_name=client_name,
+        tools=None,
+    )
 
-    def __init__(self, ctx: Context[Any, Any], app: App) -> None:
+
+class McpCall:
+    """One call's MCP side, for the pipeline (`pipeline.CallContext`)."""
+
+    def __init__(self, ctx: Context[Any, Any], app: App, scope: RequestScope) -> None:
         self._ctx = ctx
         self._app = app
-        self.principal: str = principal_name()
-        self.bound_profile: str | None = bound_profile_name()
-        self.connection: str = _connection_key(ctx)
-        params = getattr(ctx.session, "client_params", None)
-        info = getattr(params, "client_info", None)
-        self.client_name: str | None = getattr(info, "name", None)
+        self.scope = scope
 
     @property
     def can_elicit(self) -> bool:
@@ -108,15 +125,20 @@ class McpCall:
         content = response.content if isinstance(response.content, Mapping) else None
         return self._ctx.request_state, answer_from(response.action, content)
 
-    async def progress(self, done: float, total: float, message: str) -> None:
-        await self._ctx.report_progress(done, total, message)
+    async def progress(self, done: float, total: float | None, message: str) -> None:
+        if self._ctx.request_context is None:
+            return
+        try:
+            await self._ctx.report_progress(done, total, message)
+        except Exception:  # a client gone away must not fail the work
+            return
 
     async def resources_changed(self, uris: list[str]) -> None:
         if self.asks_in_rounds:
             return  # 2026-07-28 clients listen on the subscription bus instead
         session = self._ctx.session
         try:
-            seen = self._app.resources.read_by(self.connection)
+            seen = self._app.resources.read_by(self.scope.connection)
             for uri in uris:
                 if uri in seen:
                     await session.send_resource_updated(uri)
@@ -152,57 +174,68 @@ class KinstaServer(MCPServer[Any]):
             self._app = self.make_app()
         return self._app
 
+    def close_jobs(self) -> None:
+        """Stop the jobs still running (the server is stopping)."""
+        if self._app is not None and self._app.backend.jobs is not None:
+            self._app.backend.jobs.close()
+
+    def scope_of(self, ctx: Context[Any, Any] | None = None) -> RequestScope:
+        try:
+            return request_scope(self.app, ctx)
+        except ScopeError as exc:  # a token bound to a profile that is not configured (any more)
+            raise MCPError(code=INVALID_PARAMS, message=str(exc)) from None
+
     async def complete(self, ref: Any, argument: Any, context: Any) -> Any:
         """completion/complete, registered through the SDK's public decorator in `build_server`."""
-        return await self.app.completer.complete(ref, argument, context)
+        scope = self.scope_of()
+        return await self.app.completer.complete(ref, argument, context, scope, self.app.prompts.names_for(scope.tools))
 
     async def list_tools(self) -> list[Tool]:
-        return self.app.listed_tools()
+        return self.app.listed_tools(self.scope_of())
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
         if context is None:
             context = Context(mcp_server=self)
-        tool = self.app.tool(name)
+        scope = self.scope_of(context)
+        tool = self.app.tool(name, scope)
         if tool is None:
             raise MCPError(code=INVALID_PARAMS, message=f"Unknown tool: {name}")
         if isinstance(tool, str):  # hidden: refused by name, with the reason
             return to_call_result(Outcome(f"{name} is not available: {tool}. Nothing was sent.", is_error=True))
-        return to_call_result(await self.app.call(tool, arguments, McpCall(context, self.app)))
+        return to_call_result(await self.app.call(tool, arguments, McpCall(context, self.app, scope)))
 
     async def list_resources(self) -> list[Resource]:
-        return [Resource.model_validate(entry) for entry in await self.app.resources.listing()]
+        return [Resource.model_validate(entry) for entry in await self.app.resources.listing(self.scope_of())]
 
     async def list_resource_templates(self) -> list[ResourceTemplate]:
-        return [ResourceTemplate.model_validate(entry) for entry in self.app.resources.templates()]
+        return [ResourceTemplate.model_validate(entry) for entry in self.app.resources.templates(self.scope_of())]
 
     async def read_resource(
         self, uri: Any, context: Context[Any, Any] | None = None
     ) -> Iterable[ReadResourceContents] | InputRequiredResult:
         uri = str(uri)
-        if context is not None:
-            self.app.resources.note_read(_connection_key(context), uri)
+        if context is None:
+            context = Context(mcp_server=self)
+        scope = self.scope_of(context)
+        self.app.resources.note_read(scope.connection, uri)
         try:
-            text, mime_type = await self.app.resources.read(uri, self._bound_profile())
+            text, mime_type = await self.app.read_resource(uri, McpCall(context, self.app, scope))
         except LookupError as exc:
             raise ResourceNotFoundError(str(exc)) from None
         except ValueError as exc:
             raise ResourceError(str(exc)) from None
         return [ReadResourceContents(content=text, mime_type=mime_type)]
 
-    def _bound_profile(self) -> Any:
-        """Over HTTP a token may be bound to one company profile: resource reads follow it, like tool calls."""
-        bound = bound_profile_name()
-        return self.app.settings.profile(bound) if bound else None
-
     async def list_prompts(self) -> list[Prompt]:
-        return self.app.prompts.listed()
+        return self.app.prompts.listed(self.scope_of().tools)
 
     async def get_prompt(
         self, name: str, arguments: dict[str, Any] | None = None, context: Context[Any, Any] | None = None
     ) -> GetPromptResult:
+        scope = self.scope_of(context)
         try:
-            return await self.app.prompts.render(name, arguments or {})
+            return await self.app.prompts.render(name, arguments or {}, scope.tools)
         except LookupError as exc:  # unknown prompt, missing or unknown argument: the caller's mistake
             raise MCPError(code=INVALID_PARAMS, message=str(exc)) from None

@@ -1,67 +1,73 @@
 """Sending a batch within Kinsta's limits, and following its operations in one polling loop.
 
-Every request goes through the profile's client, so the shared rate limiter paces it (a
-request waits for a slot instead of meeting a 429) and a write is never sent twice. A few
-requests are in flight at once (`CONCURRENCY`). Long operations are started, then followed
-together: each poll's answer is judged by `waiting.Watch` (the same rules as one call's
-wait), and polls are spent where they can tell something: one probe per tick while nothing
-has finished, then every operation started no later than one that finished (operations
-started together finish together) and a doubling wave of the rest: a batch of N operations
-costs about N polls, not N per tick.
-The call stays within `operation_wait`; what is still running is returned with its operation
-id and remembered for `run_batch(resume=...)`.
+Each target is one `Action` through the pipeline's core (audit intent, send, settle: the same
+steps and audit records as a tool call), under the batch's one guard decision. The rate
+limiter paces every request (a request waits for a slot instead of meeting a 429) and a write
+is never sent twice. A few requests are in flight at once (`CONCURRENCY`). Long operations are
+started, then followed together: each poll's answer is judged by `waiting.Watch` (the same
+rules as one call's wait), and polls are spent where they can tell something: one probe per
+tick while nothing has finished, then every operation started no later than one that finished
+(operations started together finish together) and a doubling wave of the rest: a batch of N
+operations costs about N polls, not N per tick.
+
+A batch runs as a job (jobs.py): its call returns by the deadline with what is done, and the
+batch goes on in the background. Every operation id is remembered the moment Kinsta answers,
+so `run_batch(resume=…)` (by operation id, or the batch's job id) finds each one, even after the
+batch was cancelled: a cancelled batch starts nothing more, and what it sent is still settled
+and audited (shielded from the cancellation).
 """
 
 from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
-from pydantic_core import to_jsonable_python
 
 from kinsta_mcp.api.errors import KinstaError
-from kinsta_mcp.api.request import RequestBuildError
 from kinsta_mcp.catalog import BY_NAME
 from kinsta_mcp.catalog.responses import all_dicts
-from kinsta_mcp.catalog.spec import Effect, Operation
+from kinsta_mcp.catalog.spec import Operation
 from kinsta_mcp.config import Profile
 from kinsta_mcp.server.fleet.plan import Item
 from kinsta_mcp.server.fleet.schema import BatchRow
-from kinsta_mcp.server.pipeline import OPERATION_STATUS, Backend, CallContext, Kinsta
-from kinsta_mcp.server.shaping import shape
+from kinsta_mcp.server.guard import Proceed
+from kinsta_mcp.server.pipeline import (
+    OPERATION_STATUS,
+    SETTLE_SECONDS,
+    Action,
+    Core,
+    Kinsta,
+    Outcome,
+    Sent,
+    accepted,
+)
 from kinsta_mcp.server.waiting import OperationOutcome, PollAnswer, PollStatus, WaitPolicy, Watch
 
 CONCURRENCY = 6  # requests of one batch in flight at once; the rate limiter paces them further
-# Seconds starting may take even when the wait bound is shorter: sending what was confirmed is not
-# cut short by a wait bound meant for Kinsta's background work (a batch needing more than Kinsta's
-# 120 requests a minute is paced past the first minute).
-START_FLOOR = 90.0
 # Where Kinsta's final answer names what an operation created.
 CREATED_KEYS = {"idBackup": "backup_id", "backup_id": "backup_id", "idSite": "site_id", "idEnvironment": "env_id"}
 CREATING = ("create_", "clone_", "add_")
+Owner = tuple[str, str]
 
 
 @dataclass(frozen=True)
 class Remembered:
-    """A batch operation still running when its call returned: enough to report and audit its end."""
+    """A batch operation Kinsta accepted: enough to follow it, settle and report it later."""
 
-    profile: str
-    tool: str
-    op_name: str
-    target: str
-    target_id: str
-    args: Mapping[str, Any]
-    call_id: str
+    owner: Owner
+    sent: Sent
+    target: str  # the target's label
+    batch: str  # the batch's job id
 
 
 class Memory:
-    """Operations batches left running, by id (bounded: the oldest are forgotten first)."""
+    """Operations batches started, by id (bounded: the oldest are forgotten first)."""
 
-    def __init__(self, size: int = 2000) -> None:
+    def __init__(self, size: int = 5000) -> None:
         self._size = size
         self._items: OrderedDict[str, Remembered] = OrderedDict()
 
@@ -71,9 +77,9 @@ class Memory:
         while len(self._items) > self._size:
             self._items.popitem(last=False)
 
-    def get(self, profile: str, operation_id: str) -> Remembered | None:
+    def get(self, owner: Owner, operation_id: str) -> Remembered | None:
         entry = self._items.get(operation_id)
-        return entry if entry is not None and entry.profile == profile else None
+        return entry if entry is not None and entry.owner == owner else None
 
     def forget(self, operation_id: str) -> None:
         self._items.pop(operation_id, None)
@@ -83,24 +89,28 @@ class Memory:
 class Pending:
     row: BatchRow
     watch: Watch
-    op: Operation | None  # None: an operation id this server does not know (resumed from elsewhere)
-    args: Mapping[str, Any] = field(default_factory=dict)
-    call_id: str | None = None
+    sent: Sent | None  # None: an operation id this server does not know (resumed from elsewhere)
     last_polled: float = -math.inf
 
 
 class Runner:
-    """Runs one batch (or resumes one) for a profile, on behalf of one call."""
+    """Runs one batch (or resumes one) for a profile, through the core of the batch's job."""
 
-    def __init__(self, backend: Backend, profile: Profile, call: CallContext, memory: Memory) -> None:
-        self.backend = backend
+    def __init__(
+        self,
+        core: Core,
+        profile: Profile,
+        memory: Memory,
+        batch: str = "",
+        on_progress: Callable[[int, int, str], None] | None = None,
+    ) -> None:
+        self.core = core
         self.profile = profile
-        self.call = call
         self.memory = memory
-        self.kinsta = Kinsta(backend, profile)
-        self.clock = backend.clock
-        self.max_wait = backend.settings.operation_wait
-        self.who = {"profile": profile.name, "principal": call.principal, "client": call.client_name}
+        self.batch = batch
+        self.kinsta = Kinsta(core.backend, profile)
+        self.clock = core.clock
+        self.on_progress = on_progress
         self._done = 0
         self._total = 0
         self._pace = anyio.Lock()
@@ -113,7 +123,7 @@ class Runner:
         """
         async with self._pace:
             limiter = self.kinsta.client.limiter
-            wait = limiter.wait_time(self.profile.company_id, op.rate)
+            wait = limiter.wait_time(self.profile.company_id or "", op.rate)
             if self.clock.monotonic() + wait >= by:
                 return False
             if wait > 0:
@@ -122,82 +132,69 @@ class Runner:
 
     # -- running a plan ---------------------------------------------------------------------
 
-    async def run(self, items: Sequence[Item], *, wait: bool, batch_id: str) -> list[BatchRow]:
-        start = self.clock.monotonic()
+    async def run(
+        self, items: Sequence[Item], rows: list[BatchRow], *, wait: bool, decided: Proceed, follow_for: float
+    ) -> None:
+        """Start every item (rows filled in as they go), then follow what runs for `follow_for` seconds."""
         self._total = len(items)
-        rows = [
-            BatchRow(target=i.target.label, id=i.target.id, operation=i.step.tool, outcome="not_started") for i in items
-        ]
         pending: list[Pending] = []
         limit = anyio.CapacityLimiter(CONCURRENCY)
-        start_by = start + max(self.max_wait, START_FLOOR)
-        async with anyio.create_task_group() as tg:
-            for item, row in zip(items, rows, strict=True):
-                tg.start_soon(self._start, item, row, pending, limit, start_by, batch_id)
-        if wait and self.max_wait > 0:
-            await self._follow(pending, start + self.max_wait)
+        try:
+            async with anyio.create_task_group() as tg:
+                for item, row in zip(items, rows, strict=True):
+                    tg.start_soon(self._start, item, row, pending, limit, decided)
+            if wait:
+                await self._follow(pending, self.clock.monotonic() + follow_for)
+        except anyio.get_cancelled_exc_class():
+            with anyio.CancelScope(shield=True), anyio.move_on_after(SETTLE_SECONDS):
+                for p in pending:
+                    if p.sent is not None:
+                        await self.core.settle_cancelled(p.sent)
+                    p.row.message = "the batch was cancelled while this ran; outcome unknown (resume follows it)"
+                for row in rows:
+                    if row.outcome == "not_started":
+                        row.message = "not started: the batch was cancelled"
+            raise
         self._left_running(pending)
-        return rows
 
     async def _start(
-        self, item: Item, row: BatchRow, pending: list[Pending], limit: anyio.CapacityLimiter, by: float, batch: str
+        self, item: Item, row: BatchRow, pending: list[Pending], limit: anyio.CapacityLimiter, decided: Proceed
     ) -> None:
         op = item.step.op
+        action = Action(op, dict(item.args), self.profile, item.step.tool, item.args, self.batch, item.target.id)
         async with limit:
-            if not await self._slot(op, by):
-                row.message = "not started: the time for this call ran out while requests were paced within Kinsta's "
-                row.message += "rate limits"
+            if not await self._slot(op, self.core.deadline):
+                row.message = "not started: the time for this batch ran out while requests were paced within "
+                row.message += "Kinsta's rate limits"
                 return
-            call_id = self.backend.audit.new_call_id()
-            audited = op.effect is not Effect.READ or op.guarded
-            if audited:
-                self.backend.audit.write(
-                    {
-                        "call": call_id,
-                        "batch": batch,
-                        "phase": "intent",
-                        "tool": op.name,
-                        **self.who,
-                        "target": item.target.id,
-                        "arguments": to_jsonable_python(dict(item.args)),
-                    }
-                )
-            try:
-                response = await self.kinsta.client.call(op, item.args, company_id=self.profile.company_id)
-            except (KinstaError, RequestBuildError) as exc:
-                row.outcome, row.message = "failed", str(exc)
-                if audited:
-                    status = getattr(exc, "status", None)
-                    self.backend.audit.outcome(call_id, op.name, "error", status=status, message=str(exc))
-                await self._finished(row)
-                return
-        body = response.data if isinstance(response.data, dict) else {}
-        if op.is_async and body.get("operation_id"):
-            row.outcome, row.operation_id = "running", str(body["operation_id"])
-            row.message = str(body.get("message") or "started")
-            watch = Watch(row.operation_id, self.clock.monotonic())
-            pending.append(Pending(row, watch, op, item.args, call_id))
+            call_id = self.core.intent(action, decided.confirmed_by)  # 4
+            sent = await self.core.send(action, call_id)  # 5
+        if isinstance(sent, Outcome):
+            row.outcome, row.message = "failed", sent.text
+            await self._finished(row)
             return
+        if sent.operation_id is not None:  # remembered at once: resume finds it even if the batch is cancelled
+            row.outcome, row.operation_id = "running", sent.operation_id
+            self.memory.remember(sent.operation_id, Remembered(self.core.scope.owner, sent, row.target, self.batch))
+            row.message = str((sent.data or {}).get("message") or "started")
+            pending.append(Pending(row, Watch(sent.operation_id, self.clock.monotonic()), sent))
+            return
+        result = await self.core.settle(sent, accepted(sent.data) if op.is_async else None)  # 7-9
         row.outcome = "done"
         if op.is_async:
             row.message = "accepted by Kinsta (no operation id to follow)"
         else:
-            budget = self.backend.settings.result_budget
-            row.data = shape(op, response.data, budget=budget, args=item.args).structured
-        if audited:
-            self.backend.audit.outcome(call_id, op.name, "ok", status=response.status)
-        if op.effect is not Effect.READ:
-            await self.backend.written(op, item.args, self.profile.name, self.call)
+            row.data = result.structured
         await self._finished(row)
 
     # -- resuming ------------------------------------------------------------------------------
 
-    async def resume(self, operation_ids: Sequence[str]) -> list[BatchRow]:
+    async def resume(self, operation_ids: Sequence[str], follow_for: float) -> list[BatchRow]:
         start = self.clock.monotonic()
         self._total = len(operation_ids)
         rows, pending = [], []
         for operation_id in dict.fromkeys(operation_ids):
-            known = self.memory.get(self.profile.name, operation_id)
+            known = self.memory.get(self.core.scope.owner, operation_id)
             if known is None:
                 row = BatchRow(
                     target="(not from a batch this server remembers)",
@@ -208,17 +205,17 @@ class Runner:
                 )
                 pending.append(Pending(row, Watch(operation_id, start), None))
             else:
+                action = known.sent.action
                 row = BatchRow(
                     target=known.target,
-                    id=known.target_id,
-                    operation=known.tool,
+                    id=action.target or "",
+                    operation=action.tool,
                     outcome="running",
                     operation_id=operation_id,
                 )
-                op = BY_NAME[known.op_name]
-                pending.append(Pending(row, Watch(operation_id, start), op, known.args, known.call_id))
+                pending.append(Pending(row, Watch(operation_id, start), known.sent))
             rows.append(row)
-        await self._follow(pending, start + self.max_wait)
+        await self._follow(pending, start + follow_for)
         self._left_running(pending)
         return rows
 
@@ -243,7 +240,8 @@ class Runner:
 
             async def ask(p: Pending, finished: list[Pending] = finished) -> None:
                 async with limit:
-                    await self._slot(OPERATION_STATUS)
+                    if not await self._slot(OPERATION_STATUS, deadline):
+                        return  # no rate slot before the deadline: it stays running
                     answer = await self._poll(p.watch.operation_id)
                 p.last_polled = self.clock.monotonic()
                 outcome = p.watch.take(answer, p.last_polled)
@@ -276,11 +274,10 @@ class Runner:
         row.outcome = "done" if outcome.state == "succeeded" else "failed"
         row.message = outcome.message if outcome.state != "not_found" else f"{outcome.message} ({outcome.basis})"
         self.memory.forget(p.watch.operation_id)
-        if p.op is not None and p.call_id is not None:
-            self.backend.audit.outcome(p.call_id, p.op.name, outcome.state, operation_id=p.watch.operation_id)
-        if p.op is not None and outcome.state == "succeeded":
-            await self.backend.written(p.op, p.args, self.profile.name, self.call)
-            row.created = await self._created(p.op, p.args, outcome.data)
+        if p.sent is not None:
+            await self.core.settle(p.sent, outcome)  # 7-9
+            if outcome.state == "succeeded":
+                row.created = await self._created(p.sent.action.op, p.sent.action.args, outcome.data)
         await self._finished(row)
 
     def _left_running(self, pending: list[Pending]) -> None:
@@ -289,16 +286,13 @@ class Runner:
             ended = p.watch.ended(now)
             p.row.outcome = "running"
             p.row.message = (ended.message or "running") + (f" ({ended.basis})" if ended.basis else "")
-            if p.op is not None and p.call_id is not None:
-                self.backend.audit.outcome(p.call_id, p.op.name, "running", operation_id=p.watch.operation_id)
-                remembered = Remembered(
-                    self.profile.name, p.row.operation, p.op.name, p.row.target, p.row.id, p.args, p.call_id
-                )
-                self.memory.remember(p.watch.operation_id, remembered)
+            if p.sent is not None:
+                self.core.audit_outcome(p.sent, "running", operation_id=p.watch.operation_id)
 
     async def _finished(self, row: BatchRow) -> None:
         self._done += 1
-        await self.call.progress(self._done, self._total, f"{row.target}: {row.outcome}")
+        if self.on_progress is not None:
+            self.on_progress(self._done, self._total, f"{row.target}: {row.outcome}")
 
     # -- what was created --------------------------------------------------------------------
 
@@ -314,15 +308,14 @@ class Runner:
 
     async def _find_backup(self, env_id: str, tag: Any) -> Any:
         """Kinsta's final answer need not name the new backup: the newest manual backup with the batch's label."""
-        try:
-            response = await self.kinsta.client.call(
-                BY_NAME["list_backups"], {"env_id": env_id}, company_id=self.profile.company_id
-            )
-        except (KinstaError, RequestBuildError):
+        op = BY_NAME["list_backups"]
+        action = Action(op, {"env_id": env_id}, self.profile, op.name, {"env_id": env_id}, self.batch, env_id)
+        sent = await self.core.send(action, self.core.intent(action, "not-required"))  # a read: steps 4-5 only
+        if isinstance(sent, Outcome):
             return None
         manual = [
             b
-            for b in all_dicts(response.data)
+            for b in all_dicts(sent.data)
             if b.get("type") == "manual" and b.get("id") is not None and (tag is None or b.get("note") == tag)
         ]
         newest = max(manual, key=lambda b: b.get("created_at") or 0, default=None)

@@ -1,10 +1,13 @@
-"""The `run_batch` call: plan -> dry run, or guard -> audit -> run -> report.
+"""The `run_batch` call: plan -> dry run, or guard -> audit -> run as a job -> report.
 
-The guard is the pipeline's own `guard.decide`, given the plan: a batch is guarded if any of
-its calls is, the human sees every target by name once, and the approval is bound to the
-resolved plan (every operation, target and argument), so a confirmed batch runs exactly what
-was shown. On a 2026-07-28 retry the plan is resolved again through the read cache; if it
-came out different, the approval does not match and nothing is sent.
+The guard is the pipeline's own `guard.decide` (through `Core.decide`), given the plan: a batch
+is guarded if any of its calls is, the human sees every target by name once, and the approval
+is bound to the resolved plan (every operation, target and argument), so a confirmed batch runs
+exactly what was shown. On a 2026-07-28 retry the plan is resolved again through the read
+cache; if it came out different, the approval does not match and nothing is sent.
+
+The confirmed batch runs as a job (jobs.py): each target through the core under the batch's
+decision; the call returns by its deadline with what is done, the job id and how to continue.
 """
 
 from __future__ import annotations
@@ -14,14 +17,16 @@ from collections.abc import Collection
 from pydantic import ValidationError
 
 from kinsta_mcp.config import Profile
-from kinsta_mcp.server.approvals import Binding
 from kinsta_mcp.server.arguments import ArgumentError, Parsed, describe_validation
 from kinsta_mcp.server.fleet import report
 from kinsta_mcp.server.fleet.plan import BatchIn, Plan, build_plan
 from kinsta_mcp.server.fleet.run import Memory, Runner
 from kinsta_mcp.server.fleet.schema import BATCH_TOOL_NAME, BatchRow
-from kinsta_mcp.server.guard import Ask, Refuse, decide
-from kinsta_mcp.server.pipeline import Backend, CallContext, Outcome
+from kinsta_mcp.server.guard import Ask, Proceed
+from kinsta_mcp.server.jobs import Job, JobError, Jobs
+from kinsta_mcp.server.pipeline import Core, Outcome
+
+FOLLOW_FOR = 900.0  # seconds a batch job follows the operations it started, after starting them
 
 
 class Fleet:
@@ -31,84 +36,108 @@ class Fleet:
         self.visible = frozenset(visible)
         self.memory = Memory()
 
-    async def __call__(self, backend: Backend, parsed: Parsed, profile: Profile, call: CallContext) -> Outcome | Ask:
+    async def __call__(self, core: Core, parsed: Parsed, profile: Profile) -> Outcome | Ask:
         try:
             req = BatchIn.model_validate(parsed.args)
         except ValidationError as exc:
             return Outcome(describe_validation(BATCH_TOOL_NAME, exc), is_error=True)
-        budget = backend.settings.result_budget
-        runner = Runner(backend, profile, call, self.memory)
+        budget = core.budget
+        visible = self.visible if core.scope.tools is None else self.visible & core.scope.tools
         if req.resume:
             if req.operation or req.preset:
                 return Outcome(
                     f"Invalid arguments for {BATCH_TOOL_NAME}; nothing was sent:\n- resume: give it alone (the "
-                    "operation ids a batch left running), without operation or preset",
+                    "operation ids a batch left running, or its job id), without operation or preset",
                     is_error=True,
                 )
-            rows = await runner.resume(req.resume)
-            return report.result("Resumed batch operations", rows, budget, dry_run=False)
+            try:
+                operation_ids = self._operations_of(core, req.resume)
+            except JobError as exc:
+                return Outcome(str(exc), is_error=True)
+
+            async def resume(job: Job, job_core: Core) -> Outcome:
+                runner = Runner(job_core, profile, self.memory, job.id, job.report)
+                rows = await runner.resume(operation_ids, FOLLOW_FOR)
+                return report.result("Resumed batch operations", rows, budget, dry_run=False)
+
+            return await self._jobs(core).run(core, "batch", "Resumed batch operations", resume)
         try:
-            plan = await build_plan(req, backend.reader, profile, self.visible)
+            plan = await build_plan(req, core.backend.reader, profile, visible)
         except ArgumentError as exc:
             return Outcome(str(exc), is_error=True)
-        if plan.writes and backend.settings.read_only:  # the tool is hidden then; this holds if it is reached anyway
+        if plan.writes and core.backend.settings.read_only:  # the tool is hidden then; this holds if reached anyway
             return Outcome(f"{BATCH_TOOL_NAME}: the server runs in read-only mode. Nothing was sent.", is_error=True)
         dry_run = req.dry_run if req.dry_run is not None else plan.writes
         if dry_run:
             return report.preview(plan, budget)
         if not plan.items:
             return report.result(plan.title, [], budget, dry_run=False, header="No target matched: nothing was sent.")
-        return await self._run(backend, parsed, profile, call, plan, runner)
+        return await self._run(core, parsed, profile, plan)
 
-    async def _run(
-        self, backend: Backend, parsed: Parsed, profile: Profile, call: CallContext, plan: Plan, runner: Runner
-    ) -> Outcome | Ask:
-        binding = Binding(BATCH_TOOL_NAME, plan.binding(), profile.name, call.principal, call.connection)
+    @staticmethod
+    def _jobs(core: Core) -> Jobs:
+        assert core.backend.jobs is not None
+        return core.backend.jobs
 
+    def _operations_of(self, core: Core, ids: list[str]) -> list[str]:
+        """Operation ids as given, a batch's job id standing for every operation that batch started."""
+        out: list[str] = []
+        for given in ids:
+            if not given.startswith("job_"):
+                out.append(given)
+                continue
+            job = self._jobs(core).get(core.scope, given)
+            rows: list[BatchRow] = job.data.get("rows", [])
+            out += [r.operation_id for r in rows if r.operation_id and r.outcome != "done" and r.outcome != "failed"]
+        return out
+
+    async def _run(self, core: Core, parsed: Parsed, profile: Profile, plan: Plan) -> Outcome | Ask:
         async def preview() -> str:
             return report.confirmation(plan)
 
-        decision = await decide(
-            plan, binding, backend.settings.confirmation, call, backend.approvals, parsed.token, preview
-        )
-        who = {"profile": profile.name, "principal": call.principal, "client": call.client_name}
+        decision = await core.decide(plan, BATCH_TOOL_NAME, plan.binding(), profile, parsed.token, preview)  # 3
         targets = [{"id": t.id, "name": t.label} for t in plan.targets]
         operations = [step.tool for step in plan.steps]
-        if isinstance(decision, Ask):
-            return decision
-        if isinstance(decision, Refuse):
-            backend.audit.write(
-                {
-                    "tool": BATCH_TOOL_NAME,
-                    "phase": "refused",
-                    **who,
-                    "operations": operations,
-                    "targets": targets,
-                    "reason": decision.text,
-                }
-            )
-            return Outcome(decision.text, is_error=True)
-        batch_id = backend.audit.new_call_id()
-        if plan.writes or plan.guarded:
-            backend.audit.write(
-                {
-                    "call": batch_id,
-                    "phase": "intent",
-                    "tool": BATCH_TOOL_NAME,
-                    **who,
-                    "operations": operations,
-                    "arguments": [dict(step.shared) for step in plan.steps],
-                    "targets": targets,
-                    "confirmed_by": decision.confirmed_by,
-                }
-            )
-        rows = await runner.run(plan.items, wait=parsed.wait, batch_id=batch_id)
+        if not isinstance(decision, Proceed):
+            return core.refused(BATCH_TOOL_NAME, decision, {"operations": operations, "targets": targets})
+        backend = core.backend
+        budget = core.budget
         skipped = [
             BatchRow(target=label, id=i, operation="-", outcome="skipped", message=why)
             for label, i, why in plan.skipped
         ]
-        outcome = report.result(plan.title, [*rows, *skipped], backend.settings.result_budget, dry_run=False)
-        if plan.writes or plan.guarded:
-            totals = outcome.structured.get("totals") if outcome.structured else None
-            backend.audit.outcome(batch_id, BATCH_TOOL_NAME, "finished", totals=totals)
-        return outcome
+
+        async def batch(job: Job, job_core: Core) -> Outcome:
+            rows = [
+                BatchRow(target=i.target.label, id=i.target.id, operation=i.step.tool, outcome="not_started")
+                for i in plan.items
+            ]
+            job.data["rows"] = rows
+            job.partial = lambda: report.result(plan.title, [*rows, *skipped], budget, dry_run=False)
+            job.report(0, len(rows), "starting")
+            if plan.writes or plan.guarded:
+                backend.audit.write(
+                    {
+                        "call": job.id,
+                        "phase": "intent",
+                        "tool": BATCH_TOOL_NAME,
+                        **job_core.who(profile),
+                        "operations": operations,
+                        "arguments": [dict(step.shared) for step in plan.steps],
+                        "targets": targets,
+                        "confirmed_by": decision.confirmed_by,
+                    }
+                )
+            runner = Runner(job_core, profile, self.memory, job.id, job.report)
+            ended = "cancelled"
+            try:
+                await runner.run(plan.items, rows, wait=parsed.wait, decided=decision, follow_for=FOLLOW_FOR)
+                ended = "finished"
+            finally:
+                outcome = report.result(plan.title, [*rows, *skipped], budget, dry_run=False)
+                if plan.writes or plan.guarded:
+                    totals = outcome.structured.get("totals") if outcome.structured else None
+                    backend.audit.outcome(job.id, BATCH_TOOL_NAME, ended, totals=totals)
+            return outcome
+
+        return await self._jobs(core).run(core, "batch", plan.title, batch)
