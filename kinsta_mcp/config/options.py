@@ -261,7 +261,7 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "http_max_sessions_per_principal",
-        "Most open HTTP sessions per principal (per bearer token) "
+        "Most open HTTP sessions per principal (per bearer token); a new one ends its least recently used "
         f"({HTTP_SESSIONS_PER_PRINCIPAL_RANGE[0]}-{HTTP_SESSIONS_PER_PRINCIPAL_RANGE[1]}).",
         "16",
         flag="--http-max-sessions-per-principal",
