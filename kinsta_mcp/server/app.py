@@ -109,7 +109,8 @@ class App:
                 self._overview_json,
                 name="company_overview",
                 title="Company overview",
-                description="The first page of get_company_overview: totals, vulnerable plugins, sites needing attention first.",
+                description="The first page of get_company_overview: totals, vulnerable plugins, sites needing "
+                "attention first.",
             )
         self.prompts = Prompts(visible)
         self.completer = Completer(self.resources, PROMPT_CHOICES, self.prompts.names)
