@@ -72,10 +72,10 @@ INPUT_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
         "site": {"type": "string", "description": "Part of a site name, or its id"},
-        "plugin": {"type": "string", "description": "Only where this plugin slug is"},
-        "below": {"type": "string", "description": "With plugin: older than this version"},
-        "attention_only": {"type": "boolean"},
-        "offset": {"type": "integer", "minimum": 0, "description": "next_offset of an answer"},
+        "plugin": {"type": "string", "description": "Has this plugin slug"},
+        "below": {"type": "string", "description": "With plugin: older than this"},
+        "attention_only": {"type": "boolean", "description": "Needing attention"},
+        "offset": {"type": "integer", "minimum": 0, "description": "An answer's next_offset"},
     },
     "additionalProperties": False,
 }
