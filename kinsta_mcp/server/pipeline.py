@@ -42,7 +42,7 @@ from kinsta_mcp.api.request import RequestBuildError
 from kinsta_mcp.catalog import BY_NAME
 from kinsta_mcp.catalog.responses import find_environment
 from kinsta_mcp.catalog.spec import LATEST, Effect, Operation
-from kinsta_mcp.config import Confirmation, ConfigError, Profile, Settings
+from kinsta_mcp.config import ConfigError, Confirmation, Profile, Settings
 from kinsta_mcp.server.approvals import Approvals, Binding
 from kinsta_mcp.server.arguments import ArgumentError, Parsed, describe_validation, parse
 from kinsta_mcp.server.audit import AuditLog

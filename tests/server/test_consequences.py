@@ -119,9 +119,8 @@ async def test_a_push_or_restore_over_live_says_what_live_loses_and_offers_a_bac
                                                "target_env_id": STAGING})  # fmt: skip
         await c.call_tool("restore_backup", {**RESTORE, "backup_id": ids.ACME_MANUAL_BACKUP_ID})
     to_live, to_staging, restore = prompts
-    assert "orders, comments" in to_live and f"Safer: Take a backup of live first: create_backup with env_id={LIVE}" in (
-        to_live
-    )
+    assert "orders, comments" in to_live
+    assert f"Safer: Take a backup of live first: create_backup with env_id={LIVE}" in to_live
     assert "Watch out" not in to_staging and "orders" not in to_staging
     assert "change made since the backup are lost" in restore and "Safer:" in restore
     assert w.writes() == []

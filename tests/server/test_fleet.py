@@ -25,7 +25,7 @@ pytestmark = pytest.mark.anyio
 LIMITED = {"rate_limits": True}
 BACKUP_PATH = "/sites/environments/{env_id}/manual-backups"
 TOKEN = re.compile(r'confirmation_token="([^"]+)"')
-YES, _ = answering("accept")  # a human who agrees: batches of writes beyond a handful ask (tests/server/test_batch_consent.py)
+YES, _ = answering("accept")  # a human who agrees: writes beyond a handful ask (tests/server/test_batch_consent.py)
 
 
 def posts(w: Any, suffix: str) -> list[Any]:
