@@ -79,9 +79,8 @@ def main() -> int:
     default_total = sum(tool_bytes(t) for t in default)
     whole = whole_bytes(default)
     same = [t.model_dump(mode="json") for t in default] == [t.model_dump(mode="json") for t in every]
-    print(
-        f"{'default':<14}{len(default):>7}{default_total:>9}  (no options: every tool; --toolsets all is the same: {same})"
-    )
+    note = f"(no options: every tool; the same list as --toolsets all: {'yes' if same else 'NO'})"
+    print(f"{'default':<14}{len(default):>7}{default_total:>9}  {note}")
     print(f"whole tools/list with titles, annotations and output schemas: {whole} bytes")
     met = default_total <= TARGET and whole <= WHOLE_TARGET and same
     print(
