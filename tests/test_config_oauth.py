@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from kinsta_mcp import cli
-from kinsta_mcp.config import ConfigError, load_settings
+from kinsta_mcp.config import ConfigError, Settings, load_settings
 from kinsta_mcp.config.roles import first_role
 
 KEY = "kst_live_9f8e7d6c5b4a39281706"
@@ -18,7 +18,9 @@ ISSUER = "https://login.example.com"
 AUDIENCE = "https://mcp.example.com/mcp"
 
 
-def load(flags: dict[str, Any] | None = None, env: dict[str, str] | None = None, file: Any = None, tmp: Path | None = None):  # type: ignore[no-untyped-def]
+def load(
+    flags: dict[str, Any] | None = None, env: dict[str, str] | None = None, file: Any = None, tmp: Path | None = None
+) -> Settings:
     path = None
     if file is not None:
         assert tmp is not None

@@ -12,7 +12,6 @@ import json
 import os
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -71,7 +70,9 @@ class AuthorizationServer:
 
 
 @contextmanager
-def authorization_server(groups: dict[str, list[str]] | None = None, port: int | None = None) -> Iterator[AuthorizationServer]:
+def authorization_server(
+    groups: dict[str, list[str]] | None = None, port: int | None = None
+) -> Iterator[AuthorizationServer]:
     """oidc-provider on 127.0.0.1 (a free port unless given), stopped when the block ends."""
     prefix = oauth_prefix()
     port = port or free_port()
@@ -146,12 +147,3 @@ class Browser:
         return AuthorizationCodeResult(
             code=query["code"][0], state=query["state"][0], iss=query["iss"][0] if "iss" in query else None
         )
-
-
-def wait_until(predicate: object, seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if callable(predicate) and predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out")

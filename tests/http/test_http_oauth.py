@@ -107,13 +107,17 @@ async def post_initialize(s: Served, token: str | None) -> httpx2.Response:
 
 
 @pytest.mark.parametrize("mode", ["legacy", "auto"])
-async def test_the_sdk_oauth_client_signs_in_and_uses_the_tools(s: Served, issuer: AuthorizationServer, mode: str) -> None:
+async def test_the_sdk_oauth_client_signs_in_and_uses_the_tools(
+    s: Served, issuer: AuthorizationServer, mode: str
+) -> None:
     provider, storage, browser = oauth_client(s.url, "alice@agency.example")
     since = len(s.sim.requests)
-    async with httpx2.AsyncClient(auth=provider, timeout=30) as http:
-        async with Client(streamable_http_client(s.url, http_client=http), mode=mode) as client:  # type: ignore[arg-type]
-            tools = await client.list_tools()
-            result = await client.call_tool("list_sites", {})
+    async with (
+        httpx2.AsyncClient(auth=provider, timeout=30) as http,
+        Client(streamable_http_client(s.url, http_client=http), mode=mode) as client,  # type: ignore[arg-type]
+    ):
+        tools = await client.list_tools()
+        result = await client.call_tool("list_sites", {})
     assert "list_sites" in {t.name for t in tools.tools}
     assert not result.is_error, text_of(result)
     assert [r.path for r in s.sim.requests[since:]] == ["/sites"]
