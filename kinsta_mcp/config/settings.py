@@ -273,6 +273,7 @@ class Settings(BaseModel):
     connect_timeout: Seconds = 10.0
     read_timeout: Seconds = 60.0
     read_only: TextBool = False
+    views: TextBool = True  # MCP Apps views for clients that show them (--no-views turns them off)
     # None: every toolset (`all`); not given: the default profile.
     toolsets: Annotated[tuple[str, ...] | None, BeforeValidator(_toolsets)] = DEFAULT_TOOLSETS
     exclude_tools: Annotated[tuple[str, ...], BeforeValidator(_exclude_tools)] = ()

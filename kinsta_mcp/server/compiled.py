@@ -69,6 +69,8 @@ class ToolDef:
     special: Special | None = None
     # Id arguments that also take a name (catalog.spec.Named), resolved before validation.
     named: Mapping[str, Named] = field(default_factory=dict)
+    # The MCP Apps view drawing its structured result (kinsta_mcp.views.VIEWS), or None.
+    view: str | None = None
 
     @property
     def toolsets(self) -> frozenset[str]:
@@ -205,6 +207,7 @@ def compile_group(members: list[Operation]) -> ToolDef:
         selector_default=spec.default,
         options=options,
         named=_named(members),
+        view=spec.view,
     )
 
 
@@ -248,6 +251,7 @@ def _special_tools() -> list[ToolDef]:
         output_schema=_output_schema(CompanyOverview),
         annotations=tool_annotations(Effect.READ, True),
         special="overview",
+        view="overview",
     )
     find = ToolDef(
         name=FIND_TOOL_NAME,
