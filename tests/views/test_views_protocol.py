@@ -123,6 +123,5 @@ async def test_the_demo_over_stdio_offers_views_unless_told_not_to(flag: tuple[s
     server = StdioServerParameters(command=sys.executable, args=["-m", "kinsta_mcp", "--demo", *flag], env=env)
     async with Client(server, mode="legacy", extensions=[APPS]) as client:  # type: ignore[arg-type]
         bound = {t.name: t.meta["ui"]["resourceUri"] for t in (await client.list_tools()).tools if t.meta}
-    # The default demo offers the default toolsets: the overview is among them.
-    assert ("get_company_overview" in bound) is not bool(flag)
-    assert all(BOUND[name] and uri == VIEWS[BOUND[name]].uri for name, uri in bound.items())
+    # The default demo offers every toolset: the three tools carry their views, unless told not to.
+    assert bound == ({} if flag else {name: VIEWS[view].uri for name, view in BOUND.items()})
