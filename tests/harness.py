@@ -61,8 +61,7 @@ def settings_for(audit: Path | None = None, **overrides: Any) -> Settings:
         "default_profile": "demo",
         "audit_log": audit,
         "operation_wait": 45.0,
-        # Every tool, so a test means what it meant before the default profile; tests of the
-        # default profile pass toolsets=DEFAULT_TOOLSETS.
+        # Every tool: the default (tests/server/test_tool_list.py checks that leaving it out is the same).
         "toolsets": "all",
     }
     values.update(overrides)
@@ -107,13 +106,17 @@ async def world(
             await client.aclose()
 
 
-def answering(action: str = "accept", confirm: bool = True) -> tuple[Callable[..., Any], list[str]]:
-    """An elicitation callback that answers every question the same way, and the questions asked."""
+def answering(
+    action: str = "accept", confirm: bool = True, count: int | None = None
+) -> tuple[Callable[..., Any], list[str]]:
+    """An elicitation callback that answers every question the same way (`count`: the number of targets typed
+    into a batch's form), and the questions asked."""
     prompts: list[str] = []
 
     async def callback(ctx: Any, params: Any) -> ElicitResult:
         prompts.append(params.message)
-        return ElicitResult(action=action, content={"confirm": confirm} if action == "accept" else None)  # type: ignore[arg-type]
+        content: dict[str, Any] = {"confirm": confirm} if count is None else {"confirm": confirm, "count": count}
+        return ElicitResult(action=action, content=content if action == "accept" else None)  # type: ignore[arg-type]
 
     return callback, prompts
 
@@ -163,10 +166,11 @@ def names(tools: Sequence[Any]) -> list[str]:
 
 
 async def job_result(c: Client, result: Any, rounds: int = 30) -> Any:
-    """The finished result of a call that went on as a job: get_job until it is done (each waits its deadline)."""
+    """The finished result of a call that went on as a job: wait_for_operation(job_id) until it is done (each
+    waits its deadline)."""
     for _ in range(rounds):
         job = (result.structured_content or {}).get("job")
         if job is None or job["state"] != "running":
             return result
-        result = await c.call_tool("get_job", {"job_id": job["job_id"]})
-    raise AssertionError(f"the job did not finish in {rounds} get_job calls")
+        result = await c.call_tool("wait_for_operation", {"job_id": job["job_id"]})
+    raise AssertionError(f"the job did not finish in {rounds} wait_for_operation calls")

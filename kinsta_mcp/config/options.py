@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from kinsta_mcp.config.settings import (
     CONFIRMATION_CHOICES,
     DEFAULT_API_BASE_URL,
-    DEFAULT_TOOLSETS,
+    DEMO_SITES_RANGE,
     HTTP_SESSION_IDLE_RANGE,
     HTTP_SESSIONS_PER_PRINCIPAL_RANGE,
     LOG_LEVEL_CHOICES,
@@ -137,9 +137,18 @@ OPTIONS: tuple[Option, ...] = (
         boolean=True,
     ),
     Option(
+        "views",
+        "Offer MCP Apps views (charts and tables drawn by clients that show them) for analytics, the company "
+        "overview and batches; --no-views turns them off. Results are the same either way.",
+        "true",
+        flag="--views",
+        env="KINSTA_MCP_VIEWS",
+        boolean=True,
+    ),
+    Option(
         "toolsets",
         f"Comma-separated toolsets to offer, or all: {', '.join(TOOLSET_CHOICES)}.",
-        ", ".join(DEFAULT_TOOLSETS),
+        "all",
         flag="--toolsets",
         env="KINSTA_MCP_TOOLSETS",
         metavar="A,B",
@@ -260,7 +269,7 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "http_max_sessions_per_principal",
-        "Most open HTTP sessions per principal (per bearer token) "
+        "Most open HTTP sessions per principal (per bearer token); a new one ends its least recently used "
         f"({HTTP_SESSIONS_PER_PRINCIPAL_RANGE[0]}-{HTTP_SESSIONS_PER_PRINCIPAL_RANGE[1]}).",
         "16",
         flag="--http-max-sessions-per-principal",
@@ -269,12 +278,75 @@ OPTIONS: tuple[Option, ...] = (
         allowed="use a whole number from {} to {}".format(*HTTP_SESSIONS_PER_PRINCIPAL_RANGE),
     ),
     Option(
+        "oauth_issuer",
+        "OAuth 2.1 authorization server whose access tokens the HTTP transport accepts (its metadata is "
+        "discovered per RFC 8414 / OpenID discovery); static tokens stay accepted beside them. See deployment.md.",
+        "none (no OAuth)",
+        flag="--oauth-issuer",
+        env="KINSTA_MCP_OAUTH_ISSUER",
+        metavar="URL",
+        invalid="is not an https URL",
+        allowed="give the issuer URL exactly as the authorization server names itself, e.g. https://login.example.com",
+    ),
+    Option(
+        "oauth_audience",
+        "This server's public /mcp URL: the resource (RFC 8707) tokens must be issued for, and what the "
+        "protected-resource metadata (RFC 9728) names.",
+        "none (required with oauth_issuer)",
+        flag="--oauth-audience",
+        env="KINSTA_MCP_OAUTH_AUDIENCE",
+        metavar="URL",
+        invalid="is not this server's public /mcp URL",
+        allowed="give the URL clients use, e.g. https://mcp.example.com/mcp",
+    ),
+    Option(
+        "oauth_scopes",
+        "Scopes an OAuth access token must carry (403 insufficient_scope without them).",
+        "kinsta",
+        flag="--oauth-scopes",
+        env="KINSTA_MCP_OAUTH_SCOPES",
+        metavar="A,B",
+        allowed="give scope names separated by commas",
+    ),
+    Option(
+        "oauth_client_id",
+        "Client id this server authenticates with at the issuer's introspection endpoint (RFC 7662), "
+        "to accept opaque (non-JWT) access tokens.",
+        "none (JWT access tokens only)",
+        env="KINSTA_MCP_OAUTH_CLIENT_ID",
+    ),
+    Option(
+        "oauth_client_secret",
+        "That client's secret. No flag: command lines are visible to other users.",
+        "none",
+        env="KINSTA_MCP_OAUTH_CLIENT_SECRET",
+        secret=True,
+    ),
+    Option(
+        "roles",
+        'Who may do what, by OAuth claims: [{"name": ..., "subjects"/"groups"/"scopes": [...], "profiles": [...], '
+        '"toolsets": [...], "read_only": true}]; the first role a token matches applies, a token matching none is '
+        "refused. Environment: the same JSON. See deployment.md.",
+        "none (every OAuth token acts as the server is configured)",
+        env="KINSTA_MCP_ROLES",
+    ),
+    Option(
         "demo",
         "Serve on the built-in Kinsta simulator: no API key needed, nothing real is touched.",
         "false",
         flag="--demo",
         env="KINSTA_MCP_DEMO",
         boolean=True,
+    ),
+    Option(
+        "demo_sites",
+        "With --demo: this many more simulated sites (agency scale: varied plugins, themes, pending and "
+        f"vulnerable updates, duplicate names) ({DEMO_SITES_RANGE[0]}-{DEMO_SITES_RANGE[1]}).",
+        "0",
+        flag="--demo-sites",
+        env="KINSTA_MCP_DEMO_SITES",
+        metavar="N",
+        allowed="use a whole number from {} to {}".format(*DEMO_SITES_RANGE),
     ),
 )
 

@@ -13,7 +13,8 @@ read-only, exclusions: `select_tools`) and two per-server options added to the s
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+import re
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -25,7 +26,7 @@ from kinsta_mcp.config import Confirmation, Settings
 from kinsta_mcp.server.schema import compact_schema, output_schema
 from kinsta_mcp.server.waiting import OperationOutcome
 
-Special = Literal["wait", "overview", "find", "batch", "job"]
+Special = Literal["wait", "overview", "find", "batch"]
 
 # Tool-side options: never sent to Kinsta, handled by the pipeline.
 OPTION_FULL = "full"
@@ -47,7 +48,6 @@ _OPTION_SCHEMAS: dict[str, dict[str, Any]] = {
 WAIT_TOOL_NAME = "wait_for_operation"
 OVERVIEW_TOOL_NAME = "get_company_overview"
 FIND_TOOL_NAME = "find"
-JOB_TOOL_NAME = "get_job"
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,10 @@ class ToolDef:
     special: Special | None = None
     # Id arguments that also take a name (catalog.spec.Named), resolved before validation.
     named: Mapping[str, Named] = field(default_factory=dict)
+    # Which calls ask the human first ("" for none): listed after the description unless confirmation is off.
+    asks: str = ""
+    # The MCP Apps view drawing its structured result (kinsta_mcp.views.VIEWS), or None.
+    view: str | None = None
 
     @property
     def toolsets(self) -> frozenset[str]:
@@ -117,10 +121,32 @@ def _input_schema(op: Operation) -> dict[str, Any]:
 
 def _output_schema(model: Any) -> dict[str, Any] | None:
     """The output's schema when it describes something (a schema of `{}` tells a client nothing)."""
-    schema = output_schema(model.model_json_schema())
+    schema = output_schema(model.model_json_schema(mode="serialization"))
     # `{"result": null}` (Kinsta's "done") describes nothing either.
     described = [prop for prop in schema.get("properties", {}).values() if prop != {"type": "null"}]
     return schema if described else None
+
+
+def _shallow(schema: dict[str, Any] | None) -> dict[str, Any] | None:
+    """`schema` with its lists of objects described as such, not field by field (a smaller tool list)."""
+    if schema is None:
+        return None
+    properties = {}
+    for name, prop in schema.get("properties", {}).items():
+        if isinstance(prop.get("items"), dict) and "properties" in prop["items"]:
+            prop = {**prop, "items": {"type": "object"}}
+        properties[name] = prop
+    return {**schema, "properties": properties}
+
+
+def _asks(selector: str | None, ops: Mapping[str, Operation]) -> str:
+    """A few words telling the model, from tools/list alone, which calls wait for the human's yes."""
+    guarded = [value for value, op in ops.items() if op.guarded]
+    if not guarded:
+        return ""
+    if len(guarded) == len(ops) or selector is None:
+        return "Asks the human first."
+    return f"Asks the human first for {selector}={'|'.join(guarded)}."
 
 
 def _options(ops: list[Operation]) -> tuple[str, ...]:
@@ -154,6 +180,7 @@ def compile_operation(op: Operation) -> ToolDef:
         operations={"": op},
         options=options,
         named=_named([op]),
+        asks=_asks(None, {"": op}),
     )
 
 
@@ -206,18 +233,24 @@ def compile_group(members: list[Operation]) -> ToolDef:
         selector_default=spec.default,
         options=options,
         named=_named(members),
+        asks=_asks(spec.selector, dict(zip(values, members, strict=True))),
+        view=spec.view,
     )
 
 
 def _special_tools() -> list[ToolDef]:
     from kinsta_mcp.catalog.spec import ID_MAX_LENGTH, ID_PATTERN
     from kinsta_mcp.server.find import INPUT_SCHEMA, Found
+    from kinsta_mcp.server.overview import INPUT_SCHEMA as OVERVIEW_SCHEMA
     from kinsta_mcp.server.overview import CompanyOverview
 
     wait = ToolDef(
         name=WAIT_TOOL_NAME,
         title="Wait for operation",
-        description="Wait for a long Kinsta operation to finish and return its outcome.",
+        description=(
+            "Wait for a long Kinsta operation (operation_id) or a background job (job_id) and return its "
+            "outcome; with neither, your jobs."
+        ),
         toolset=Toolset.OPERATIONS,
         effect=Effect.READ,
         input_schema={
@@ -228,11 +261,11 @@ def _special_tools() -> list[ToolDef]:
                     "description": "From a running result",
                     "pattern": ID_PATTERN,
                     "maxLength": ID_MAX_LENGTH,
-                }
+                },
+                "job_id": {"type": "string", "pattern": "^job_[0-9a-f]{16}$"},
             },
-            "required": ["operation_id"],
         },
-        output_schema=_output_schema(OperationOutcome),
+        output_schema=None,  # an operation's outcome, or the result of the job's tool
         annotations=tool_annotations(Effect.READ, True),
         special="wait",
     )
@@ -240,15 +273,16 @@ def _special_tools() -> list[ToolDef]:
         name=OVERVIEW_TOOL_NAME,
         title="Company overview",
         description=(
-            "Every site with environments, PHP/WordPress versions, primary domains and pending updates, "
-            "in one call; says what could not be read."
+            "Every site and environment: PHP/WordPress, domains, pending updates, vulnerable plugins; "
+            "needing attention first, paged, filterable."
         ),
         toolset=Toolset.SITES,
         effect=Effect.READ,
-        input_schema={"type": "object", "properties": {}},
-        output_schema=_output_schema(CompanyOverview),
+        input_schema=OVERVIEW_SCHEMA,
+        output_schema=_shallow(_output_schema(CompanyOverview)),
         annotations=tool_annotations(Effect.READ, True),
         special="overview",
+        view="overview",
     )
     find = ToolDef(
         name=FIND_TOOL_NAME,
@@ -261,26 +295,9 @@ def _special_tools() -> list[ToolDef]:
         annotations=tool_annotations(Effect.READ, True),
         special="find",
     )
-    job = ToolDef(
-        name=JOB_TOOL_NAME,
-        title="Get job",
-        description="A background job's result (waits within this call); without job_id: your jobs.",
-        toolset=Toolset.OPERATIONS,
-        effect=Effect.READ,
-        input_schema={
-            "type": "object",
-            "properties": {
-                "job_id": {"type": "string", "pattern": "^job_[0-9a-f]{16}$"},
-                "cancel": {"type": "boolean", "description": "Stop it"},
-            },
-        },
-        output_schema=None,
-        annotations=tool_annotations(Effect.READ, True),
-        special="job",
-    )
     from kinsta_mcp.server.fleet.schema import batch_tool
 
-    return [wait, overview, find, batch_tool(), job]
+    return [wait, overview, find, batch_tool()]
 
 
 @functools.cache
@@ -363,13 +380,6 @@ def select_tools(settings: Settings) -> Selection:
             hidden[tool.name] = "it is excluded (--exclude-tools)"
         else:
             visible.append(tool.name)
-    # Resuming a wait belongs with the long operations: offered when one of them is.
-    if WAIT_TOOL_NAME in settings.exclude_tools:
-        hidden[WAIT_TOOL_NAME] = "it is excluded (--exclude-tools)"
-    elif any(tools[name].is_async for name in visible):
-        visible.append(WAIT_TOOL_NAME)
-    else:
-        hidden[WAIT_TOOL_NAME] = "no tool that starts a long operation is enabled"
     for name in (OVERVIEW_TOOL_NAME, FIND_TOOL_NAME):
         why = site_reader_hidden(settings, name)
         if why is None:
@@ -377,14 +387,15 @@ def select_tools(settings: Settings) -> Selection:
         else:
             hidden[name] = why
     _select_batch(settings, visible, hidden)
+    # Resuming a wait belongs with long work: offered with a tool that starts a long operation or a job.
     from kinsta_mcp.server.fleet.schema import BATCH_TOOL_NAME
 
-    if JOB_TOOL_NAME in settings.exclude_tools:
-        hidden[JOB_TOOL_NAME] = "it is excluded (--exclude-tools)"
-    elif OVERVIEW_TOOL_NAME in visible or BATCH_TOOL_NAME in visible:
-        visible.append(JOB_TOOL_NAME)  # long work goes on as a job: its result is fetched here
+    if WAIT_TOOL_NAME in settings.exclude_tools:
+        hidden[WAIT_TOOL_NAME] = "it is excluded (--exclude-tools)"
+    elif any(tools[name].is_async or name in (OVERVIEW_TOOL_NAME, BATCH_TOOL_NAME) for name in visible):
+        visible.append(WAIT_TOOL_NAME)
     else:
-        hidden[JOB_TOOL_NAME] = "no tool that runs long work as a job is enabled"
+        hidden[WAIT_TOOL_NAME] = "no tool that starts a long operation is enabled"
     return Selection(visible=tuple(visible), hidden=hidden)
 
 
@@ -409,6 +420,64 @@ def _select_batch(settings: Settings, visible: list[str], hidden: dict[str, str]
 def token_mode(settings: Settings) -> bool:
     """The model may carry a confirmation token (opt-in): guarded tools take `confirmation_token`."""
     return settings.confirmation is Confirmation.ELICIT_OR_MODEL_TOKEN
+
+
+# -- texts that name other tools: only the offered ones ------------------------------------------
+
+_TOOL_WORD = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+_PARENTHESIS = re.compile(r"\s*\([^()]*\)")
+_CLAUSE_END = re.compile(r"((?<=\.)\s+|;\s+)")
+
+
+def _names_any(text: str, hidden: Container[str]) -> bool:
+    return any(word in hidden for word in _TOOL_WORD.findall(text))
+
+
+def without_hidden(text: str, hidden: Container[str]) -> str:
+    """`text` without the parenthesis, clause or sentence that names a tool this server does not offer, so
+    the model is never sent to a tool it cannot call ("Backup id (list_backups)" -> "Backup id")."""
+    if not _names_any(text, hidden):
+        return text
+    text = _PARENTHESIS.sub(lambda m: "" if _names_any(m.group(0), hidden) else m.group(0), text)
+    parts = _CLAUSE_END.split(text)  # text, separator, text, ...
+    kept: list[str] = []
+    for index in range(0, len(parts), 2):
+        if not _names_any(parts[index], hidden):
+            kept += [parts[index - 1]] if kept and index else []
+            kept.append(parts[index])
+    return "".join(kept).strip()
+
+
+def _schema_without_hidden(node: Any, hidden: Container[str]) -> Any:
+    if isinstance(node, dict):
+        out = {key: _schema_without_hidden(value, hidden) for key, value in node.items() if key != "description"}
+        if isinstance(node.get("description"), str) and (text := without_hidden(node["description"], hidden)):
+            out["description"] = text
+        return {key: out[key] for key in node if key in out}  # the original key order
+    if isinstance(node, list):
+        return [_schema_without_hidden(value, hidden) for value in node]
+    return node
+
+
+@functools.cache
+def mentions(name: str) -> frozenset[str]:
+    """The other tools `name`'s description and schema name."""
+    tools = compiled_tools()
+    tool = tools[name]
+    words = set(_TOOL_WORD.findall(tool.description)) | set(_TOOL_WORD.findall(str(tool.input_schema)))
+    return frozenset(words & set(tools)) - {name}
+
+
+def listed_text(tool: ToolDef, settings: Settings, hidden: Container[str]) -> tuple[str, dict[str, Any]]:
+    """The description and input schema this server lists for `tool`: naming only offered tools, saying
+    whether it asks the human, with the per-server options."""
+    description, schema = tool.description, listed_schema(tool, settings)
+    if any(other in hidden for other in mentions(tool.name)):
+        description = without_hidden(description, hidden)
+        schema = _schema_without_hidden(schema, hidden)
+    if tool.asks and settings.confirmation is not Confirmation.OFF:
+        description = f"{description} {tool.asks}"
+    return description, schema
 
 
 def listed_schema(tool: ToolDef, settings: Settings) -> dict[str, Any]:

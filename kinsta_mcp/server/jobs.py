@@ -5,7 +5,7 @@ common clients). Work that may take longer — the company overview, a batch, an
 read — runs as a `Job`: the call starts it, waits for it until the deadline (sending progress
 notifications at least every `PROGRESS_EVERY` seconds once it runs past `PROGRESS_AFTER`), and
 answers its result if it finished in time; otherwise it answers what is done so far, the job's
-id and how to continue (`get_job(job_id=…)`). The job goes on in the background within the rate
+id and how to continue (`wait_for_operation(job_id=…)`). The job goes on in the background within the rate
 budget; its finished result is kept for `KEEP_FINISHED` seconds.
 
 Jobs belong to the scope's owner (principal, profile): another principal, or the same token on
@@ -151,7 +151,8 @@ class Jobs:
         if job is None or job.owner != scope.owner:
             raise JobError(
                 f"No job {job_id!r} for this caller (jobs belong to the principal and company that started them, "
-                f"and are kept {KEEP_FINISHED / 60:.0f} minutes after they finish). get_job without job_id lists yours."
+                f"and are kept {KEEP_FINISHED / 60:.0f} minutes after they finish). wait_for_operation without ids "
+                "lists yours."
             )
         return job
 
@@ -167,7 +168,7 @@ class Jobs:
         if len(busy) >= MAX_RUNNING_PER_OWNER:
             raise JobError(
                 f"{title}: not started: {len(busy)} jobs of yours are still running ({', '.join(j.id for j in busy)}). "
-                "Wait for one with get_job(job_id=…) or stop one with get_job(job_id=…, cancel=true). Nothing was sent."
+                "Wait for one with wait_for_operation(job_id=…). Nothing was sent."
             )
         job = Job("job_" + secrets.token_hex(8), kind, title, scope.owner, self.clock.monotonic(), key)
         self.store.add(job)
@@ -268,7 +269,7 @@ def still_running(job: Job) -> Outcome:
     count = f" ({job.done} of {job.total} done)" if job.total is not None else ""
     head = (
         f"{job.title}: still running as job {job.id}{count}: {job.message}. It goes on in the background; "
-        f'get_job(job_id="{job.id}") returns the result when it is done. Do not start it again.'
+        f'wait_for_operation(job_id="{job.id}") returns the result when it is done. Do not start it again.'
     )
     structured: dict[str, Any] = {"job": job.summary()}
     if so_far is not None and so_far.structured is not None:
@@ -365,7 +366,7 @@ class _JobCall:
     can_elicit = False
     asks_in_rounds = False
 
-    async def elicit(self, message: str) -> Any:
+    async def elicit(self, message: str, schema: dict[str, Any]) -> Any:
         raise RuntimeError("a job never asks the human: its call decided before starting it")
 
     def round_answer(self) -> tuple[str | None, Any]:

@@ -9,13 +9,14 @@ A tool call (`run_call`):
     2. profile       the scope's profile (a bound token fixes it, naming another is refused);
                      arguments the environment carries are filled in (fill_from_environment),
                      update_version "latest" becomes the listed update (latest.resolve_latest)
-    then a special tool (find, the overview, run_batch, wait_for_operation, get_job) with the
+    then a special tool (find, the overview, run_batch, wait_for_operation) with the
     same `Core`, or the call's one `Action` through the core.
 
 The core (`Core.execute`), for every action: a tool call, each run_batch target, each
 request to Kinsta a special tool makes:
-    3. guard         guard.decide: one Decision (proceed, refuse, or ask the human); a batch
-                     target carries its batch's decision
+    3. guard         consequences.judge: what these arguments make the call; guard.decide: one
+                     Decision (proceed, refuse, or ask the human); a batch target carries its
+                     batch's decision
     4. audit         the intent, on disk before anything is sent
     5. send          the Kinsta client (rate limits, retries where safe)
     6. await         waiting.wait_for, for operations Kinsta runs in the background (a batch
@@ -35,6 +36,7 @@ This module knows neither httpx nor the MCP SDK: the call's MCP side comes in as
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import logging
 import math
@@ -60,12 +62,13 @@ from kinsta_mcp.api.request import RequestBuildError
 from kinsta_mcp.catalog import BY_NAME
 from kinsta_mcp.catalog.responses import find_environment
 from kinsta_mcp.catalog.spec import LATEST, Effect, Operation
-from kinsta_mcp.config import Profile, Settings
+from kinsta_mcp.config import Confirmation, Profile, Settings
 from kinsta_mcp.server.approvals import Approvals, Binding
 from kinsta_mcp.server.arguments import ArgumentError, Parsed, describe_validation, parse
 from kinsta_mcp.server.audit import AuditLog
 from kinsta_mcp.server.compiled import OPTION_COMPANY, ToolDef
-from kinsta_mcp.server.guard import Ask, Confirmer, Decision, Guarded, Proceed, Refuse, decide
+from kinsta_mcp.server.consequences import Judged, judge
+from kinsta_mcp.server.guard import Ask, Confirmer, Decision, Guarded, Preview, Proceed, Refuse, decide
 from kinsta_mcp.server.latest import resolve_latest
 from kinsta_mcp.server.names import Resolution, resolve_names
 from kinsta_mcp.server.previews import Previewer
@@ -226,10 +229,12 @@ class Action:
     given: Mapping[str, Any]  # the arguments as given: what an approval is bound to, what the audit shows
     batch: str | None = None  # the batch this is a target of (its audit record's id)
     target: str | None = None  # the batch target's id
+    judged: Judged | None = None  # what its arguments make it (consequences.judge), once judged
 
     @property
     def audited(self) -> bool:
-        return self.op.effect is not Effect.READ or self.op.guarded  # every change, and every revealed secret
+        guarded = (self.judged or self.op).guarded
+        return self.op.effect is not Effect.READ or guarded  # every change, and every revealed secret
 
 
 @dataclass(frozen=True)
@@ -281,9 +286,14 @@ class Core:
         decided: Proceed | None = None,
     ) -> Outcome | Ask:
         """Steps 3-9 for one action, top to bottom. `decided`: a batch's decision, for its targets."""
-        decision = decided or await self.decide(
-            action.op, action.tool, action.given, action.profile, token, self.preview(action)
-        )  # 3
+        decision: Decision | None = decided
+        if decision is None:
+            asks = self.backend.settings.confirmation is not Confirmation.OFF
+            judged = await judge(action.op, action.args, self.backend.reader, action.profile, asks=asks)  # 3
+            if isinstance(judged, str):  # what these arguments make it: refused before anyone is asked
+                return Outcome(judged, is_error=True)
+            action = dataclasses.replace(action, judged=judged)
+            decision = await self.decide(judged, action.tool, action.given, action.profile, token, self.preview(action))
         if not isinstance(decision, Proceed):
             return self.refused(action.tool, decision, {"arguments": action.given})
         sent = await self.send(action, self.intent(action, decision.confirmed_by))  # 4, 5
@@ -306,8 +316,9 @@ class Core:
     def budget(self) -> int:
         return self.backend.settings.result_budget
 
-    def preview(self, action: Action) -> Callable[[], Awaitable[str]]:
-        return lambda: Previewer(self.backend.reader, action.profile).describe(action.op, action.args)
+    def preview(self, action: Action) -> Callable[[], Awaitable[Preview]]:
+        judged = action.judged or action.op
+        return lambda: Previewer(self.backend.reader, action.profile).describe(judged, action.args)
 
     async def decide(
         self,
@@ -316,7 +327,7 @@ class Core:
         given: Mapping[str, Any],
         profile: Profile,
         token: str | None,
-        preview: Callable[[], Awaitable[str]],
+        preview: Callable[[], Awaitable[Preview]],
     ) -> Decision:
         """Step 3: the guard's decision (for an operation, or a batch's plan), bound to the tool, its
         arguments, the profile, the principal and the connection."""
@@ -512,7 +523,7 @@ _UNASKED: dict[type[KinstaError], str] = {
 
 
 def outcome_result(title: str, outcome: OperationOutcome, op: Operation | None, budget: int) -> Outcome:
-    shaped = shape_outcome(title, outcome.model_dump(mode="json"), op=op, budget=budget)
+    shaped = shape_outcome(title, outcome.model_dump(mode="json", exclude_none=True), op=op, budget=budget)
     return Outcome(shaped.text, shaped.structured, is_error=outcome.state in ("failed", "not_found"))
 
 

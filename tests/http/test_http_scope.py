@@ -94,7 +94,7 @@ async def test_a_token_bound_to_beta_never_sees_the_default_company(s: Served, m
             ("list_sites", {"include_environments": True}),
             ("find", {"query": "a"}),
             ("get_company_overview", {}),
-            ("get_job", {}),
+            ("wait_for_operation", {}),
         ]:
             result = await job_result(c, await c.call_tool(name, arguments))
             assert not result.is_error, text_of(result)
@@ -117,14 +117,13 @@ async def test_the_same_lookups_with_an_unbound_token_do_see_the_default_company
 async def test_a_job_belongs_to_its_principal_and_profile(s: Served) -> None:
     async with s.client("legacy", ANY_TOKEN) as c:
         overview = await c.call_tool("get_company_overview", {})
-        mine = await c.call_tool("get_job", {})
+        mine = await c.call_tool("wait_for_operation", {})
     jobs = mine.structured_content["jobs"]
     assert jobs and not overview.is_error
     job_id = jobs[0]["job_id"]
     async with s.client("auto", BETA_TOKEN) as c:
-        listed = await c.call_tool("get_job", {})
-        fetched = await c.call_tool("get_job", {"job_id": job_id})
-        stopped = await c.call_tool("get_job", {"job_id": job_id, "cancel": True})
+        listed = await c.call_tool("wait_for_operation", {})
+        fetched = await c.call_tool("wait_for_operation", {"job_id": job_id})
     assert job_id not in json.dumps(listed.structured_content)
-    assert fetched.is_error and stopped.is_error and f"No job '{job_id}' for this caller" in text_of(fetched)
-    assert leaked(s, [dump(listed), dump(fetched), dump(stopped)]) == []
+    assert fetched.is_error and f"No job '{job_id}' for this caller" in text_of(fetched)
+    assert leaked(s, [dump(listed), dump(fetched)]) == []

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.anyio
 LIMITED = {"rate_limits": True}
 BACKUP_PATH = "/sites/environments/{env_id}/manual-backups"
 TOKEN = re.compile(r'confirmation_token="([^"]+)"')
+YES, _ = answering("accept")  # a human who agrees: writes beyond a handful ask (tests/server/test_batch_consent.py)
 
 
 def posts(w: Any, suffix: str) -> list[Any]:
@@ -52,7 +53,7 @@ async def test_a_backup_of_every_live_environment_in_one_call_returns_every_back
     async with world(sim_options=LIMITED) as w:
         add_sites(w.sim, 50)
         lives = live_env_ids(w.sim)
-        async with client(w.server, "auto") as c:
+        async with client(w.server, "auto", YES) as c:
             result = await c.call_tool("run_batch", {"preset": "backup_live", "dry_run": False})
     assert not result.is_error, text_of(result)
     rows = result.structured_content["rows"]
@@ -76,7 +77,7 @@ async def test_backup_ids_are_found_by_the_batch_label_when_kinsta_does_not_name
             return start(ctx, lambda: (effect(), {})[1], **kw)
 
         w.sim.state.start_operation = documented
-        async with client(w.server, "legacy") as c:
+        async with client(w.server, "legacy", YES) as c:
             first = await c.call_tool("run_batch", {"preset": "backup_live", "dry_run": False})
             result = await job_result(c, first)  # the lookups take it past the call's deadline: a job
     rows = result.structured_content["rows"]
@@ -88,7 +89,7 @@ async def test_backup_ids_are_found_by_the_batch_label_when_kinsta_does_not_name
 async def test_requests_are_paced_within_kinsta_limits_when_a_batch_needs_more_than_a_minute_of_them() -> None:
     async with world(sim_options=LIMITED, operation_wait=600) as w:
         add_sites(w.sim, 50)
-        async with client(w.server, "auto") as c:
+        async with client(w.server, "auto", YES) as c:
             arguments = {"preset": "clear_all_caches", "environments": "live", "dry_run": False}
             result = await c.call_tool("run_batch", arguments)
     assert result.structured_content["totals"] == {"done": 53 * 3}, text_of(result)
@@ -111,7 +112,7 @@ async def test_one_failed_target_is_reported_with_kinsta_message_while_the_other
     async with world(sim_options=LIMITED) as w:
         add_sites(w.sim, 50)
         w.sim.fail_operations(BACKUP_PATH, times=1)
-        async with client(w.server, mode) as c:
+        async with client(w.server, mode, YES) as c:
             arguments = {"preset": "backup_live", "dry_run": False}
             result = await c.call_tool("run_batch", arguments, progress_callback=on_progress)
     # progress as targets finish, counting up to 53 of 53, naming the last target and its outcome
@@ -139,13 +140,15 @@ async def test_a_batch_that_outlives_the_call_deadline_returns_a_job_and_its_res
             return result
 
         w.server.call_tool = timed
-        async with client(w.server, "auto") as c:
+        async with client(w.server, "auto", YES) as c:
             first = await c.call_tool("run_batch", {"preset": "backup_live", "dry_run": False})
             done = await job_result(c, first)
     job = first.structured_content["job"]
     assert job["state"] == "running" and answered[0] <= 6.0  # within the call's deadline
-    assert f'get_job(job_id="{job["job_id"]}")' in text_of(first) and "Do not start it again" in text_of(first)
-    assert all(took <= 6.0 for took in answered)  # every get_job too
+    assert f'wait_for_operation(job_id="{job["job_id"]}")' in text_of(first) and "Do not start it again" in text_of(
+        first
+    )
+    assert all(took <= 6.0 for took in answered)  # every wait for the job too
     assert done.structured_content["totals"] == {"done": 53}, text_of(done)
     assert len(posts(w, "/manual-backups")) == 53  # each target once, though the call returned early
     made = new_manual_backups(w, posts(w, "/manual-backups")[0].body["tag"])
@@ -175,14 +178,15 @@ async def test_a_declined_guarded_batch_sends_nothing_and_the_human_saw_every_ta
     assert declined.is_error and "Nothing was sent" in text_of(declined)
     assert preview.structured_content["totals"] == {"planned": 53}
     prompt = prompts[0]
-    assert "This cannot be undone." in prompt and "wp cache flush" in prompt
-    for n in range(1, 51):
+    assert prompt.startswith("53 targets: ") and "This cannot be undone." in prompt and "wp cache flush" in prompt
+    for n in range(1, 13):  # a bounded prompt: the first targets by name, the rest summarised
         assert f'"Client {n:02d}" / "Staging"' in prompt
+    assert "and 41 more" in prompt and len(prompt) < 3000 and len(prompt.splitlines()) < 30
 
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_a_confirmed_guarded_batch_runs_exactly_the_previewed_targets(mode: str) -> None:
-    callback, prompts = answering("accept")
+    callback, prompts = answering("accept", count=9)  # it destroys data: the human types the number of targets
     arguments = {"operation": "run_wp_cli", "arguments": {"wp_command": "wp cache flush"}, "name": "client-0*/staging"}
     async with world(sim_options=LIMITED) as w:
         add_sites(w.sim, 50)
@@ -210,7 +214,7 @@ async def test_an_approval_does_not_cover_a_plan_that_changed_before_the_retry()
             prompts.append(params.message)
             add_sites(w.sim, 6)  # client-06 appears while the human reads the prompt
             w.server.app.backend.reader.cache.clear()
-            return ElicitResult(action="accept", content={"confirm": True})
+            return ElicitResult(action="accept", content={"confirm": True, "count": 5})
 
         async with client(w.server, "auto", changes_meanwhile) as c:
             result = await c.call_tool("run_batch", {**arguments, "dry_run": False})
@@ -220,7 +224,7 @@ async def test_an_approval_does_not_cover_a_plan_that_changed_before_the_retry()
 
 async def test_the_audit_records_the_batch_with_its_targets_and_each_target_request(tmp_path: Any) -> None:
     audit = tmp_path / "audit.jsonl"
-    callback, _ = answering("accept")
+    callback, _ = answering("accept", count=3)
     arguments = {"operation": "run_wp_cli", "arguments": {"wp_command": "wp cache flush"}, "name": "client-0[1-3]"}
     async with world(audit=audit, sim_options=LIMITED) as w:
         add_sites(w.sim, 50)
@@ -257,7 +261,7 @@ async def test_update_one_plugin_wherever_it_is_outdated() -> None:
     async with world(sim_options=LIMITED) as w:
         add_sites(w.sim, 50)
         outdated = outdated_akismet(w)
-        async with client(w.server, "auto") as c:
+        async with client(w.server, "auto", YES) as c:
             preview = await c.call_tool("run_batch", {"preset": "update_plugin", "plugin": "akismet"})
             result = await c.call_tool("run_batch", {"preset": "update_plugin", "plugin": "akismet", "dry_run": False})
     assert {row["id"] for row in preview.structured_content["rows"]} == outdated
@@ -275,7 +279,7 @@ async def test_without_the_company_inventory_each_environment_is_asked() -> None
         add_sites(w.sim, 50)
         outdated = outdated_akismet(w)
         w.sim.faults.add(Fault(method="GET", path="/company/{id}/wp-plugins", status=404, times=None))
-        async with client(w.server, "auto") as c:
+        async with client(w.server, "auto", YES) as c:
             preview = await c.call_tool("run_batch", {"preset": "update_plugin", "plugin": "akismet"})
     assert {row["id"] for row in preview.structured_content["rows"]} == outdated
     assert plugin_reads(w) == (1, 106) and w.writes() == []
@@ -289,7 +293,7 @@ async def test_environments_the_inventory_names_ambiguously_are_asked_one_by_one
         for site in twins:  # two sites with one display name: the inventory cannot tell their environments apart
             site.display_name = "Twin"
         outdated = outdated_akismet(w)
-        async with client(w.server, "auto") as c:
+        async with client(w.server, "auto", YES) as c:
             preview = await c.call_tool("run_batch", {"preset": "update_plugin", "plugin": "akismet"})
     assert {row["id"] for row in preview.structured_content["rows"]} == outdated
     assert plugin_reads(w) == (1, 4)  # the twins' live and staging environments, read one by one
@@ -371,7 +375,7 @@ async def test_a_large_result_stays_within_the_budget_and_says_what_was_left_out
     async with world(sim_options=LIMITED, result_budget=4000) as w:
         add_sites(w.sim, 50)
         w.sim.fail_operations(BACKUP_PATH, times=1)
-        async with client(w.server, "auto") as c:
+        async with client(w.server, "auto", YES) as c:
             result = await c.call_tool("run_batch", {"preset": "backup_live", "dry_run": False})
     data = result.structured_content
     assert len(json.dumps(data).encode()) <= 4000 and len(text_of(result).encode()) <= 4000
@@ -381,7 +385,7 @@ async def test_a_large_result_stays_within_the_budget_and_says_what_was_left_out
 
 
 async def test_in_token_mode_the_token_approves_exactly_the_previewed_batch() -> None:
-    arguments = {"operation": "run_wp_cli", "arguments": {"wp_command": "wp cache flush"}, "name": "client-0[1-2]"}
+    arguments = {"operation": "set_force_https", "arguments": {"mode": "ENABLED_FOR_ALL"}, "name": "client-0[1-2]"}
     async with world(sim_options=LIMITED, confirmation="elicit-or-model-token") as w:
         add_sites(w.sim, 50)
         async with client(w.server, "legacy") as c:
@@ -442,3 +446,18 @@ def test_any_arguments_give_a_result_or_a_short_error() -> None:
             assert all(".." not in r.raw_path for r in w.sim.requests[before:])
 
         run()
+
+
+async def test_a_staging_named_like_the_live_environment_does_not_pass_its_plugins_off_as_lives() -> None:
+    """Acme's staging is renamed "Live": only the live environment is a target, yet the company list's two
+    ("Acme Shop", "Live") installs cannot say which is whose, so the live one is read directly."""
+    async with world() as w:
+        w.sim.state.environments[ids.ACME_STAGING_ENV_ID].display_name = "Live"
+        async with client(w.server, "auto") as c:
+            preview = await c.call_tool(
+                "run_batch", {"preset": "update_plugin", "plugin": "woocommerce", "environments": "live"}
+            )
+    # Live runs WooCommerce 9.4.2 (outdated), the renamed staging 9.5.1 (current).
+    assert [row["id"] for row in preview.structured_content["rows"]] == [ids.ACME_LIVE_ENV_ID]
+    assert "woocommerce 9.4.2 -> 9.5.1" in text_of(preview)
+    assert plugin_reads(w) == (1, 1)

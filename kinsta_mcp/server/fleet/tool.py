@@ -22,7 +22,7 @@ from kinsta_mcp.server.fleet import report
 from kinsta_mcp.server.fleet.plan import BatchIn, Plan, build_plan
 from kinsta_mcp.server.fleet.run import Memory, Runner
 from kinsta_mcp.server.fleet.schema import BATCH_TOOL_NAME, BatchRow
-from kinsta_mcp.server.guard import Ask, Proceed
+from kinsta_mcp.server.guard import Ask, Preview, Proceed
 from kinsta_mcp.server.jobs import Job, JobError, Jobs
 from kinsta_mcp.server.pipeline import Core, Outcome
 
@@ -92,8 +92,8 @@ class Fleet:
         return out
 
     async def _run(self, core: Core, parsed: Parsed, profile: Profile, plan: Plan) -> Outcome | Ask:
-        async def preview() -> str:
-            return report.confirmation(plan)
+        async def preview() -> Preview:
+            return Preview(report.confirmation(plan))
 
         decision = await core.decide(plan, BATCH_TOOL_NAME, plan.binding(), profile, parsed.token, preview)  # 3
         targets = [{"id": t.id, "name": t.label} for t in plan.targets]
