@@ -32,7 +32,7 @@ async def test_the_plain_listing_and_its_resource_hide_the_link(mode: str) -> No
 async def test_the_links_are_shown_only_after_the_human_says_yes_and_never_audited(mode: str, tmp_path: Path) -> None:
     audit = tmp_path / "audit.jsonl"
     declining, declined_prompts = answering("decline")
-    agreeing, prompts = answering("accept")
+    agreeing, _ = answering("accept")
     async with world(audit=audit) as w:
         async with client(w.server, mode, declining) as c:
             refused = await c.call_tool("list_backups", {"kind": "download_links", "env_id": LIVE})
