@@ -141,6 +141,13 @@ def build_parser(command: str) -> argparse.ArgumentParser:
     if command == "simulator":
         parser.add_argument("--host", default=SIMULATOR_HOST, help=f"address to listen on (default {SIMULATOR_HOST})")
         parser.add_argument("--port", type=int, default=SIMULATOR_PORT, help=f"port (default {SIMULATOR_PORT})")
+        parser.add_argument(
+            "--demo-sites",
+            type=_demo_sites,
+            default=0,
+            metavar="N",
+            help="this many more sites beside the demo's three (agency scale; default 0)",
+        )
         return parser
     if command == "config":
         parser.add_argument(
@@ -196,7 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else 0
     try:
         if command == "simulator":
-            return run_simulator(namespace.host, namespace.port)
+            return run_simulator(namespace.host, namespace.port, namespace.demo_sites)
         if command == "config" and namespace.reference:
             sys.stdout.write(config_reference_markdown())
             return 0
@@ -341,13 +348,22 @@ def serve(settings: Settings) -> int:
     return 0
 
 
-def run_simulator(host: str, port: int) -> int:
+def _demo_sites(text: str) -> int:
+    from kinsta_mcp.config.settings import DEMO_SITES_RANGE
+
+    low, high = DEMO_SITES_RANGE
+    if not text.strip().isdigit() or not low <= int(text) <= high:
+        raise argparse.ArgumentTypeError(f"use a whole number from {low} to {high}")
+    return int(text)
+
+
+def run_simulator(host: str, port: int, extra_sites: int = 0) -> int:
     from kinsta_mcp.simulator import serve as serve_simulator
     from kinsta_mcp.simulator.app import BASE_PATH
 
     url = f"http://{host}:{port}{BASE_PATH}"
     _say(f"{PROG}: Kinsta API simulator on {url} (point the server or check at it: --api-base-url {url})")
-    serve_simulator(host, port)
+    serve_simulator(host, port, extra_sites=extra_sites)
     return 0
 
 

@@ -127,3 +127,51 @@ def clean_text(text: str, limit: int = MAX_UNTRUSTED_CHARS) -> str:
 def fence_untrusted(label: str, text: str) -> str:
     """Delimit third-party text (cleaned, capped) so a model treats it as data."""
     return fence(label, clean_text(text))
+
+
+# -- names that look like other names -----------------------------------------------------------
+# A name that mixes scripts ("Acme Shоp" with a Cyrillic о) reads as another site's name. Each
+# letter's script is the first word of its Unicode name (LATIN, CYRILLIC, GREEK, ...); digits,
+# punctuation and symbols belong to none. The skeleton folds the look-alikes most used for this
+# (Cyrillic and Greek letters drawn like Latin ones) so two names a human cannot tell apart compare
+# equal.
+_LOOKALIKES = str.maketrans(
+    "аеорсухіјѕԁԛԝАВЕКМНОРСТХІЈЅіїοαρτυνκΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+    "aeopcyxijsdqwABEKMHOPCTXIJSiioaptuvkABEZHIKMNOPTYX",
+)
+
+
+def scripts_of(text: str) -> set[str]:
+    """The scripts of the letters in `text` (e.g. {"LATIN", "CYRILLIC"})."""
+    found = set()
+    for char in text:
+        if char.isalpha():
+            name = unicodedata.name(char, "")
+            found.add(name.split(" ", 1)[0] if name else "UNKNOWN")
+    return found
+
+
+def mixed_scripts(text: str) -> bool:
+    """True when the letters of `text` come from more than one script: a homoglyph trick or a typo."""
+    return len(scripts_of(text)) > 1
+
+
+def skeleton(text: str) -> str:
+    """`text` as a human sees it: cleaned, case-folded, look-alike letters folded to Latin."""
+    return collapse_whitespace(unicodedata.normalize("NFKC", text)).translate(_LOOKALIKES).casefold()
+
+
+def lookalike_warning(name: str, others: list[str]) -> str | None:
+    """Why a human should look twice at `name` among `others` (the company's other names), or None."""
+    if name.isascii():
+        twins = [o for o in others if o != name and not o.isascii() and skeleton(o) == skeleton(name)]
+        if not twins:
+            return None
+        return f"another name looks the same but is spelt differently: {', '.join(one_line(t) for t in twins[:3])}"
+    notes = []
+    if mixed_scripts(name):
+        notes.append(f"{one_line(name)} mixes scripts ({', '.join(sorted(scripts_of(name)))})")
+    twins = [o for o in others if o != name and skeleton(o) == skeleton(name)]
+    if twins:
+        notes.append(f"it looks like {', '.join(one_line(t) for t in twins[:3])} but is spelt differently")
+    return "; ".join(notes) or None

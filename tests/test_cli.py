@@ -283,12 +283,14 @@ def test_simulator_command_runs_the_simulator(
 ) -> None:
     import kinsta_mcp.simulator as simulator
 
-    calls: list[tuple[str, int]] = []
-    monkeypatch.setattr(simulator, "serve", lambda host, port: calls.append((host, port)))
+    calls: list[tuple[str, int, int]] = []
+    monkeypatch.setattr(simulator, "serve", lambda host, port, extra_sites: calls.append((host, port, extra_sites)))
     assert cli.main(["simulator", "--port", "9999"]) == 0
-    assert cli.main(["simulator"]) == 0
-    assert calls == [("127.0.0.1", 9999), (cli.SIMULATOR_HOST, cli.SIMULATOR_PORT)]
+    assert cli.main(["simulator", "--demo-sites", "500"]) == 0
+    assert calls == [("127.0.0.1", 9999, 0), (cli.SIMULATOR_HOST, cli.SIMULATOR_PORT, 500)]
     assert capsys.readouterr().out == ""
+    assert cli.main(["simulator", "--demo-sites", "many"]) == 2
+    assert "--demo-sites" in capsys.readouterr().err and len(calls) == 2
 
 
 def test_the_simulator_prints_a_base_url_that_check_accepts(tmp_path: Path) -> None:

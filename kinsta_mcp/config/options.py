@@ -12,6 +12,7 @@ from kinsta_mcp.config.settings import (
     CONFIRMATION_CHOICES,
     DEFAULT_API_BASE_URL,
     DEFAULT_TOOLSETS,
+    DEMO_SITES_RANGE,
     HTTP_SESSION_IDLE_RANGE,
     HTTP_SESSIONS_PER_PRINCIPAL_RANGE,
     LOG_LEVEL_CHOICES,
@@ -260,7 +261,7 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "http_max_sessions_per_principal",
-        "Most open HTTP sessions per principal (per bearer token) "
+        "Most open HTTP sessions per principal (per bearer token); a new one ends its least recently used "
         f"({HTTP_SESSIONS_PER_PRINCIPAL_RANGE[0]}-{HTTP_SESSIONS_PER_PRINCIPAL_RANGE[1]}).",
         "16",
         flag="--http-max-sessions-per-principal",
@@ -275,6 +276,16 @@ OPTIONS: tuple[Option, ...] = (
         flag="--demo",
         env="KINSTA_MCP_DEMO",
         boolean=True,
+    ),
+    Option(
+        "demo_sites",
+        "With --demo: this many more simulated sites (agency scale: varied plugins, themes, pending and "
+        f"vulnerable updates, duplicate names) ({DEMO_SITES_RANGE[0]}-{DEMO_SITES_RANGE[1]}).",
+        "0",
+        flag="--demo-sites",
+        env="KINSTA_MCP_DEMO_SITES",
+        metavar="N",
+        allowed="use a whole number from {} to {}".format(*DEMO_SITES_RANGE),
     ),
 )
 

@@ -71,6 +71,7 @@ MAX_RESOURCE_TTL = 3600.0
 RESULT_BUDGET_RANGE = (2_000, 1_000_000)
 HTTP_SESSION_IDLE_RANGE = (30.0, 86_400.0)
 HTTP_SESSIONS_PER_PRINCIPAL_RANGE = (1, 1000)
+DEMO_SITES_RANGE = (0, 5000)  # the simulator's added sites (simulator/seed_scale.py)
 
 _PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _URL = re.compile(r"https?://[^\s/?#]+(/[^\s?#]*)?")
@@ -300,6 +301,7 @@ class Settings(BaseModel):
         Field(ge=HTTP_SESSIONS_PER_PRINCIPAL_RANGE[0], le=HTTP_SESSIONS_PER_PRINCIPAL_RANGE[1]),
     ] = 16
     demo: TextBool = False
+    demo_sites: Annotated[int, BeforeValidator(_number), Field(ge=DEMO_SITES_RANGE[0], le=DEMO_SITES_RANGE[1])] = 0
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> Settings:

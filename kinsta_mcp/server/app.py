@@ -171,14 +171,16 @@ class DemoTransport:
     """The built-in simulator as an httpx transport, built on the first request (not before
     `initialize` is answered: importing the simulator costs a quarter of a second)."""
 
-    def __init__(self) -> None:
+    def __init__(self, extra_sites: int = 0) -> None:
         self._inner: Any = None
+        self._extra_sites = extra_sites
 
     async def handle_async_request(self, request: Any) -> Any:
         if self._inner is None:
             from kinsta_mcp.simulator import Simulator
 
-            self._inner = Simulator(operation_seconds=3.0).transport()  # serving DEMO_BASE_URL
+            # serving DEMO_BASE_URL
+            self._inner = Simulator(operation_seconds=3.0, extra_sites=self._extra_sites).transport()
         return await self._inner.handle_async_request(request)
 
     async def aclose(self) -> None:
@@ -255,7 +257,7 @@ async def serve(settings: Settings) -> None:
     async with AsyncExitStack() as stack:
         transport: httpx.AsyncBaseTransport | None = None
         if settings.demo:
-            transport = DemoTransport()  # type: ignore[assignment]  # duck-typed: httpx is imported late
+            transport = DemoTransport(settings.demo_sites)  # type: ignore[assignment]  # duck-typed: httpx is imported late
             settings = settings.model_copy(update={"api_base_url": DEMO_BASE_URL})
             sys.stderr.write(  # stderr: stdout carries the protocol
                 "kinsta-mcp: DEMO mode, serving the built-in Kinsta simulator (no account, no network). "

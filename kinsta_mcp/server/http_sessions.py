@@ -5,9 +5,13 @@ out) and ends a session after `session_idle_timeout` seconds with no request in 
 middleware caps them per principal (a bearer token's label; "local" without tokens):
 
 - a request that would open a session, from a principal that already has `max_per_principal`,
-  first ends that principal's least recently used idle session (no request in flight) by handing
-  the SDK a DELETE for it with the principal's own credentials; when every one of them is busy,
-  the request gets 503. A flood thus only ever replaces the flooder's own sessions.
+  first ends one of that principal's sessions by handing the SDK a DELETE for it with the
+  principal's own credentials: the SDK closes its streams, and a later request on it is answered
+  404, as the spec says for an ended session (the client initializes again). The one ended is the
+  least recently used, preferring a session with no request in flight, then one that only holds
+  a GET stream open (a client that reconnected without closing leaves those behind), then any. A
+  client is thus never locked out by its own forgotten sessions, and a flood only ever ends the
+  flooder's own sessions.
 - a principal may have at most `max_requests` requests in flight at once (an open GET stream
   counts); more get 503. Its session openings (the costly requests a flood is made of) are served
   `OPENINGS_AT_ONCE` at a time, the rest wait their turn, so a flood of them leaves the event loop
@@ -55,6 +59,12 @@ class _Session:
     fairness_key: str  # the session's name for the rate limiter (not its id: that is a credential)
     last_active: float
     in_flight: int = 0
+    streams: int = 0  # GET streams among the requests in flight
+
+    def eviction_order(self) -> tuple[bool, bool, float]:
+        """Sorts first the session whose ending costs its client least: idle, then holding only
+        streams open, then serving a call; within each, the least recently used."""
+        return (self.in_flight > 0, self.in_flight > self.streams, self.last_active)
 
 
 def has_body(headers: Headers) -> bool:
@@ -168,7 +178,9 @@ class SessionGuard:
             body_read()
             session_id = headers.get(SESSION_HEADER)
             if session_id is None and opens_session(headers):
-                turns = self._opening_turns.setdefault(principal, anyio.CapacityLimiter(OPENINGS_AT_ONCE))
+                turns = self._opening_turns.setdefault(
+                    principal, anyio.CapacityLimiter(min(OPENINGS_AT_ONCE, self.max_per_principal))
+                )
                 async with turns:
                     await self._open(principal, headers, scope, receive, send)
             else:
@@ -186,13 +198,12 @@ class SessionGuard:
 
     async def _make_room(self, principal: str, headers: Headers, scope: Scope) -> bool:
         self._expire(self._clock())
-        mine = [(s.last_active, k) for k, s in self._sessions.items() if s.principal == principal]
+        mine = [k for k, s in self._sessions.items() if s.principal == principal]
         if len(mine) + self._opening[principal] <= self.max_per_principal:  # the openings include this one
             return True
-        idle = [(at, k) for at, k in mine if not self._sessions[k].in_flight]
-        if not idle:
+        if not mine:  # only openings still under way (more at once than the cap): nothing to end yet
             return False
-        victim_id = min(idle)[1]
+        victim_id = min(mine, key=lambda k: self._sessions[k].eviction_order())
         victim = self._sessions.pop(victim_id)  # before any await: no other request picks it too
         if await self._end(victim_id, headers, scope):
             self.replaced += 1
@@ -251,10 +262,9 @@ class SessionGuard:
                     scope,
                     receive,
                     send,
-                    f"Too many open sessions for this client ({self.max_per_principal}), all of them busy: "
-                    f"end one (DELETE with its Mcp-Session-Id) or wait; an idle session ends after "
-                    f"{self.idle_timeout:.0f} s.",
-                    30,
+                    f"Too many sessions being opened at once for this client (at most {self.max_per_principal}): "
+                    "retry in a moment.",
+                    1,
                 )
                 return
 
@@ -284,8 +294,10 @@ class SessionGuard:
         session = self._sessions.get(session_id) if session_id is not None else None
         if session is not None and session.principal != principal:
             session = None  # the SDK refuses another principal's session: nothing to count
+        stream = scope["method"] == "GET"
         if session is not None:
             session.in_flight += 1
+            session.streams += stream
         # The SDK runs a request's handlers in that request's context: name the session for the limiter.
         session_token = current_session.set(session.fairness_key if session is not None else "")
         status: list[int] = []
@@ -301,6 +313,7 @@ class SessionGuard:
             current_session.reset(session_token)
             if session is not None and session_id is not None:
                 session.in_flight -= 1
+                session.streams -= stream
                 session.last_active = self._clock()
                 ended = scope["method"] == "DELETE" and bool(status) and 200 <= status[0] < 300
                 if (ended or status[:1] == [404]) and self._sessions.get(session_id) is session:

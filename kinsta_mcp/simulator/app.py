@@ -28,6 +28,7 @@ from .ratelimit import Allowance, RateLimiter
 from .routing import Route, RouteTable, build_routes
 from .seed import DEMO_API_KEY, DEMO_API_KEY_ID, DEMO_COMPANY_ID, seed
 from .seed_extras import seed_extras
+from .seed_scale import add_scale_sites
 from .state import SimState
 from .transport import FAULT_HEADER, IN_PROCESS, SimulatorTransport
 
@@ -93,6 +94,7 @@ class Simulator:
         operation_seconds: float = 3.0,
         not_visible_seconds: float = 1.0,
         rate_limits: bool = True,
+        extra_sites: int = 0,
     ) -> None:
         self.api_keys: dict[str, KeyInfo] = (
             dict(api_keys)
@@ -100,6 +102,7 @@ class Simulator:
             else {DEMO_API_KEY: KeyInfo(DEMO_COMPANY_ID, "owner", name="Demo API key", key_id=DEMO_API_KEY_ID)}
         )
         self.seeded = seed
+        self.extra_sites = extra_sites  # agency scale: this many more sites (seed_scale.py)
         self.clock: Any = clock if clock is not None else RealClock()
         self.operation_seconds = operation_seconds
         self.not_visible_seconds = not_visible_seconds
@@ -116,6 +119,7 @@ class Simulator:
         state = SimState(operation_seconds=self.operation_seconds, not_visible_seconds=self.not_visible_seconds)
         if self.seeded:
             seed(state, self.clock.time())
+            add_scale_sites(state, self.extra_sites)
             seed_extras(state, self.clock.time())
         return state
 

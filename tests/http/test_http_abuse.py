@@ -79,22 +79,66 @@ async def test_a_flood_of_initialize_replaces_only_the_flooders_own_sessions(s: 
         assert not (await c.call_tool("list_sites", {})).is_error
 
 
-async def test_when_every_session_is_busy_the_principal_gets_503_and_others_do_not(s: Served) -> None:
+async def open_with_stream(stack: AsyncExitStack, http: httpx2.AsyncClient, s: Served, token: str) -> tuple[str, Any]:
+    """A session whose client keeps its GET stream open (as one that reconnects without closing does)."""
+    opened = await initialize(http, s, token)
+    assert opened.status_code == 200, opened.text
+    session = {"mcp-session-id": opened.headers["mcp-session-id"]}
+    notified = {"jsonrpc": "2.0", "method": "notifications/initialized"}
+    await http.post(s.url, json=notified, headers={**auth(token), **session})
+    stream = await stack.enter_async_context(
+        http.stream("GET", s.url, headers={**auth(token), **session, "Accept": "text/event-stream"})
+    )
+    assert stream.status_code == 200
+    return session["mcp-session-id"], stream
+
+
+async def stream_ended(stream: Any) -> bool:
+    with anyio.move_on_after(5):  # bounded: the server closes it at once
+        try:
+            async for _ in stream.aiter_bytes():
+                pass
+        except httpx2.HTTPError:
+            pass
+        return True
+    return False
+
+
+async def test_a_principal_at_its_cap_with_every_stream_open_is_served_and_its_oldest_session_ends(s: Served) -> None:
+    ping = {"jsonrpc": "2.0", "id": 2, "method": "ping"}
     async with AsyncExitStack() as stack:
         http = await stack.enter_async_context(httpx2.AsyncClient(timeout=10))
-        for _ in range(CAP):  # CAP sessions, each with its GET stream open: none is idle
-            opened = await initialize(http, s, ANY_TOKEN)
-            session = {"mcp-session-id": opened.headers["mcp-session-id"]}
-            notified = {"jsonrpc": "2.0", "method": "notifications/initialized"}
-            await http.post(s.url, json=notified, headers={**auth(ANY_TOKEN), **session})
-            stream = await stack.enter_async_context(
-                http.stream("GET", s.url, headers={**auth(ANY_TOKEN), **session, "Accept": "text/event-stream"})
-            )
-            assert stream.status_code == 200
-        refused = await initialize(http, s, ANY_TOKEN)
-        assert refused.status_code == 503 and int(refused.headers["retry-after"]) > 0
-        assert "Too many open sessions for this client" in refused.text
-        assert (await initialize(http, s, BETA_TOKEN)).status_code == 200
+        other_id, _ = await open_with_stream(stack, http, s, BETA_TOKEN)
+        mine = [await open_with_stream(stack, http, s, ANY_TOKEN) for _ in range(CAP)]  # none idle
+        served_too = await initialize(http, s, ANY_TOKEN)
+        assert served_too.status_code == 200, served_too.text  # not locked out
+        oldest_id, oldest_stream = mine[0]
+        assert await stream_ended(oldest_stream)  # its stream was closed...
+        gone = await http.post(s.url, json=ping, headers={**auth(ANY_TOKEN), "mcp-session-id": oldest_id})
+        assert gone.status_code == 404  # ...and the spec's answer for an ended session follows
+        for session_id, _ in mine[1:]:  # the newer ones live on
+            alive = await http.post(s.url, json=ping, headers={**auth(ANY_TOKEN), "mcp-session-id": session_id})
+            assert alive.status_code == 200
+        assert s.front.sessions.open_sessions(FLOODER) == CAP
+        other = await http.post(s.url, json=ping, headers={**auth(BETA_TOKEN), "mcp-session-id": other_id})
+        assert other.status_code == 200  # another principal's session is never the one ended
+
+
+async def test_a_hundred_sessions_opened_in_turn_with_their_streams_open_are_each_served() -> None:
+    settings = two_company_settings(http_tokens=TOKENS, http_max_sessions_per_principal=CAP)
+    async with served(settings, max_connections=256) as s, AsyncExitStack() as stack:
+        http = await stack.enter_async_context(
+            httpx2.AsyncClient(timeout=10, limits=httpx2.Limits(max_connections=300))
+        )
+        streams = []
+        for _ in range(100):
+            streams.append(await open_with_stream(stack, http, s, ANY_TOKEN))
+            assert s.front.sessions.open_sessions(FLOODER) <= CAP
+        ended = [await stream_ended(stream) for _, stream in streams[:-CAP]]
+        assert all(ended)  # every replaced session's stream was closed: nothing piles up
+        assert s.front.sessions.replaced == 100 - CAP
+        # The SDK's own total cap is CAP x principals: had the replaced sessions lived on inside the SDK,
+        # it would have refused the 7th opening, so 100 served openings show it ended them too.
 
 
 async def test_an_idle_session_ends() -> None:

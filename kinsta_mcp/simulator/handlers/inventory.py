@@ -18,6 +18,11 @@ from .common import check_company, env_of
 
 handlers = Handlers()
 
+# The company lists' largest page. Kinsta's is not documented (offset and limit come from
+# third-party code); the simulator caps pages so that a client which does not page misses items,
+# as it would on Kinsta, and a page of a 500-site company stays a few hundred kilobytes.
+PAGE_MAX = 100
+
 
 def _kept(component: Component, query: dict[str, Any]) -> bool:
     """Whether one installed plugin or theme passes the status and column filters."""
@@ -54,7 +59,8 @@ def _company_list(ctx: Ctx, kind: str) -> Reply:
     items.sort(key=lambda item: item[sort_key], reverse=descending)
     offset = int(ctx.query.get("offset") or 0)
     limit = ctx.query.get("limit")
-    page = items[offset : offset + int(limit)] if limit is not None else items[offset:]
+    size = min(int(limit), PAGE_MAX) if limit is not None else PAGE_MAX
+    page = items[offset : offset + size]
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(ctx.now))
     listing = {"total": len(items), "last_updated_at": stamp, "items": page}
     return Reply(200, {"company": {"plugins" if kind == "plugin" else "themes": listing}})
