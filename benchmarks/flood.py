@@ -14,14 +14,14 @@ each bounded in count and time (the run stops by itself), all on 127.0.0.1:
 3. Kinsta's budget: the flooder runs `--calls` `list_sites` calls, `--callers` at a time, while
    the other makes `--other-per-minute` calls a minute (30 by default: past the tenth of the
    window kept for light callers, where issue 20 saw the other's 12th call wait 11-48 s; the
-   limiter paces busy callers so slots free one by one). Its p99 wait is the target: <= 5 s. The limiter runs on real time with the window
-   compressed `--scale` times (a minute is 60/scale s); figures are also given in Kinsta minutes
+   limiter paces busy callers so slots free one by one). Its p99 wait is the target: <= 5 s.
+   The limiter runs on real time with the window compressed `--scale` times (a minute is 60/scale s);
+   figures are also given in Kinsta minutes
    (a larger scale also compresses less: the server's own work stays the same). Before this flood
    the limiter's clock is moved on one window (not slept through), so the other's calls in floods
-   1 and 2 have left it. The other principal called a few times before the flood, as an active user would have. With
-   `--same-principal` the other is one more session of the flooder's token instead: it shares
-   its principal's standing (the last tenth of the window is kept for other, light principals),
-   so it is only served in turn with the flooder's sessions.
+   1 and 2 have left it. The other principal called a few times before the flood, as an active
+   user would have. With `--same-principal` the other is one more session of the flooder's token
+   instead: sessions of one principal share its slots the same way, in turn.
 
 Run: python benchmarks/flood.py [--initialize 2000] [--idle 600] [--calls 360] [--scale 4]
 """
