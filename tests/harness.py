@@ -47,8 +47,7 @@ def settings_for(audit: Path | None = None, **overrides: Any) -> Settings:
         "default_profile": "demo",
         "audit_log": audit,
         "operation_wait": 45.0,
-        # Every tool, so a test means what it meant before the default profile; tests of the
-        # default profile pass toolsets=DEFAULT_TOOLSETS.
+        # Every tool: the default (tests/server/test_tool_list.py checks that leaving it out is the same).
         "toolsets": "all",
     }
     values.update(overrides)

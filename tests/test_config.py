@@ -15,7 +15,6 @@ from kinsta_mcp import config as config_module
 from kinsta_mcp.catalog import BY_NAME
 from kinsta_mcp.catalog.spec import Toolset
 from kinsta_mcp.config import (
-    DEFAULT_TOOLSETS,
     OPTIONS,
     ConfigError,
     Confirmation,
@@ -112,7 +111,7 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert settings.default_profile == "default"
     assert settings.api_base_url == "https://api.kinsta.com/v2"
     assert (settings.connect_timeout, settings.read_timeout, settings.operation_wait) == (10.0, 60.0, 45.0)
-    assert (settings.read_only, settings.toolsets, settings.exclude_tools) == (False, DEFAULT_TOOLSETS, ())
+    assert (settings.read_only, settings.toolsets, settings.exclude_tools) == (False, None, ())  # every tool
     assert (settings.confirmation, settings.log_level, settings.transport) == ("elicit", "warning", "stdio")
     assert settings.confirmation is Confirmation.ELICIT  # only the human can confirm, out of the box
     assert (settings.result_budget, settings.http_session_idle, settings.http_max_sessions_per_principal) == (

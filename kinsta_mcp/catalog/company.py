@@ -216,7 +216,17 @@ OPERATIONS = [
         toolset=Toolset.COMPANY,
         resource="kinsta://activity-log",
         company=path("id"),
-        brief=("id", "created_at", "type", "descriptions", "site_id", "has_failed", "public_error"),
+        brief=(
+            "id",
+            "created_at",
+            "type",
+            "descriptions",
+            "site_id",
+            "has_failed",
+            "public_error",
+            "initiated_by",
+            "api_key_info",
+        ),
     ),
     Operation(
         name="validate_api_key",

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from kinsta_mcp.config.settings import (
     CONFIRMATION_CHOICES,
     DEFAULT_API_BASE_URL,
-    DEFAULT_TOOLSETS,
     DEMO_SITES_RANGE,
     HTTP_SESSION_IDLE_RANGE,
     HTTP_SESSIONS_PER_PRINCIPAL_RANGE,
@@ -140,7 +139,7 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "toolsets",
         f"Comma-separated toolsets to offer, or all: {', '.join(TOOLSET_CHOICES)}.",
-        ", ".join(DEFAULT_TOOLSETS),
+        "all",
         flag="--toolsets",
         env="KINSTA_MCP_TOOLSETS",
         metavar="A,B",

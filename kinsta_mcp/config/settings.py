@@ -55,16 +55,6 @@ CONFIRMATION_CHOICES: tuple[str, ...] = tuple(c.value for c in Confirmation)
 LOG_LEVEL_CHOICES: tuple[str, ...] = ("debug", "info", "warning", "error")
 TRANSPORT_CHOICES: tuple[str, ...] = ("stdio", "http")
 TOOLSET_CHOICES: tuple[str, ...] = tuple(t.value for t in Toolset)
-# Shown when --toolsets is not given: the everyday work, within the model's tool-list budget
-# (benchmarks/tool_list_size.py measures it). `--toolsets all` shows every tool.
-DEFAULT_TOOLSETS: tuple[str, ...] = (
-    Toolset.SITES.value,
-    Toolset.ENVIRONMENTS.value,
-    Toolset.TOOLS.value,
-    Toolset.PLUGINS.value,
-    Toolset.BACKUPS.value,
-    Toolset.LOGS.value,
-)
 
 MAX_OPERATION_WAIT = 600.0
 MAX_RESOURCE_TTL = 3600.0
@@ -140,8 +130,8 @@ def _toolsets(value: Any) -> Any:
     if value is None:  # null in the file: every toolset
         return None
     names = _names(value)
-    if not names:
-        return DEFAULT_TOOLSETS
+    if not names:  # empty: the default, every toolset
+        return None
     if names == ["all"]:
         return None
     for name in names:
@@ -275,7 +265,9 @@ class Settings(BaseModel):
     read_timeout: Seconds = 60.0
     read_only: TextBool = False
     # None: every toolset (`all`); not given: the default profile.
-    toolsets: Annotated[tuple[str, ...] | None, BeforeValidator(_toolsets)] = DEFAULT_TOOLSETS
+    # None: every toolset, the default (every capability, within the model's tool-list budget that
+    # benchmarks/tool_list_size.py measures); a tuple offers only those toolsets.
+    toolsets: Annotated[tuple[str, ...] | None, BeforeValidator(_toolsets)] = None
     exclude_tools: Annotated[tuple[str, ...], BeforeValidator(_exclude_tools)] = ()
     confirmation: Annotated[Confirmation, BeforeValidator(_confirmation)] = Confirmation.ELICIT
     operation_wait: Annotated[float, BeforeValidator(_number), Field(ge=0, le=MAX_OPERATION_WAIT)] = 45.0

@@ -13,7 +13,8 @@ read-only, exclusions: `select_tools`) and two per-server options added to the s
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+import re
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -69,6 +70,8 @@ class ToolDef:
     special: Special | None = None
     # Id arguments that also take a name (catalog.spec.Named), resolved before validation.
     named: Mapping[str, Named] = field(default_factory=dict)
+    # Which calls ask the human first ("" for none): listed after the description unless confirmation is off.
+    asks: str = ""
 
     @property
     def toolsets(self) -> frozenset[str]:
@@ -116,10 +119,20 @@ def _input_schema(op: Operation) -> dict[str, Any]:
 
 def _output_schema(model: Any) -> dict[str, Any] | None:
     """The output's schema when it describes something (a schema of `{}` tells a client nothing)."""
-    schema = output_schema(model.model_json_schema())
+    schema = output_schema(model.model_json_schema(mode="serialization"))
     # `{"result": null}` (Kinsta's "done") describes nothing either.
     described = [prop for prop in schema.get("properties", {}).values() if prop != {"type": "null"}]
     return schema if described else None
+
+
+def _asks(selector: str | None, ops: Mapping[str, Operation]) -> str:
+    """A few words telling the model, from tools/list alone, which calls wait for the human's yes."""
+    guarded = [value for value, op in ops.items() if op.guarded]
+    if not guarded:
+        return ""
+    if len(guarded) == len(ops) or selector is None:
+        return "Asks the human first."
+    return f"Asks the human first for {selector}={'|'.join(guarded)}."
 
 
 def _options(ops: list[Operation]) -> tuple[str, ...]:
@@ -153,6 +166,7 @@ def compile_operation(op: Operation) -> ToolDef:
         operations={"": op},
         options=options,
         named=_named([op]),
+        asks=_asks(None, {"": op}),
     )
 
 
@@ -205,6 +219,7 @@ def compile_group(members: list[Operation]) -> ToolDef:
         selector_default=spec.default,
         options=options,
         named=_named(members),
+        asks=_asks(spec.selector, dict(zip(values, members, strict=True))),
     )
 
 
@@ -383,6 +398,64 @@ def _select_batch(settings: Settings, visible: list[str], hidden: dict[str, str]
 def token_mode(settings: Settings) -> bool:
     """The model may carry a confirmation token (opt-in): guarded tools take `confirmation_token`."""
     return settings.confirmation is Confirmation.ELICIT_OR_MODEL_TOKEN
+
+
+# -- texts that name other tools: only the offered ones ------------------------------------------
+
+_TOOL_WORD = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+_PARENTHESIS = re.compile(r"\s*\([^()]*\)")
+_CLAUSE_END = re.compile(r"((?<=\.)\s+|;\s+)")
+
+
+def _names_any(text: str, hidden: Container[str]) -> bool:
+    return any(word in hidden for word in _TOOL_WORD.findall(text))
+
+
+def without_hidden(text: str, hidden: Container[str]) -> str:
+    """`text` without the parenthesis, clause or sentence that names a tool this server does not offer, so
+    the model is never sent to a tool it cannot call ("Backup id (list_backups)" -> "Backup id")."""
+    if not _names_any(text, hidden):
+        return text
+    text = _PARENTHESIS.sub(lambda m: "" if _names_any(m.group(0), hidden) else m.group(0), text)
+    parts = _CLAUSE_END.split(text)  # text, separator, text, ...
+    kept: list[str] = []
+    for index in range(0, len(parts), 2):
+        if not _names_any(parts[index], hidden):
+            kept += [parts[index - 1]] if kept and index else []
+            kept.append(parts[index])
+    return "".join(kept).strip()
+
+
+def _schema_without_hidden(node: Any, hidden: Container[str]) -> Any:
+    if isinstance(node, dict):
+        out = {key: _schema_without_hidden(value, hidden) for key, value in node.items() if key != "description"}
+        if isinstance(node.get("description"), str) and (text := without_hidden(node["description"], hidden)):
+            out["description"] = text
+        return {key: out[key] for key in node if key in out}  # the original key order
+    if isinstance(node, list):
+        return [_schema_without_hidden(value, hidden) for value in node]
+    return node
+
+
+@functools.cache
+def mentions(name: str) -> frozenset[str]:
+    """The other tools `name`'s description and schema name."""
+    tools = compiled_tools()
+    tool = tools[name]
+    words = set(_TOOL_WORD.findall(tool.description)) | set(_TOOL_WORD.findall(str(tool.input_schema)))
+    return frozenset(words & set(tools)) - {name}
+
+
+def listed_text(tool: ToolDef, settings: Settings, hidden: Container[str]) -> tuple[str, dict[str, Any]]:
+    """The description and input schema this server lists for `tool`: naming only offered tools, saying
+    whether it asks the human, with the per-server options."""
+    description, schema = tool.description, listed_schema(tool, settings)
+    if any(other in hidden for other in mentions(tool.name)):
+        description = without_hidden(description, hidden)
+        schema = _schema_without_hidden(schema, hidden)
+    if tool.asks and settings.confirmation is not Confirmation.OFF:
+        description = f"{description} {tool.asks}"
+    return description, schema
 
 
 def listed_schema(tool: ToolDef, settings: Settings) -> dict[str, Any]:

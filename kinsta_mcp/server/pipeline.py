@@ -349,7 +349,7 @@ async def _await_operation(op: Operation, kinsta: Kinsta, call: CallContext, bod
 
 
 def outcome_result(title: str, outcome: OperationOutcome, op: Operation | None, budget: int) -> Outcome:
-    shaped = shape_outcome(title, outcome.model_dump(mode="json"), op=op, budget=budget)
+    shaped = shape_outcome(title, outcome.model_dump(mode="json", exclude_none=True), op=op, budget=budget)
     return Outcome(shaped.text, shaped.structured, is_error=outcome.state in ("failed", "not_found"))
 
 

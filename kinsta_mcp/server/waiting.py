@@ -60,7 +60,7 @@ class OperationOutcome(BaseModel):
     message: str | None = Field(None, description="Kinsta's own message")
     data: Any = Field(None, description="What Kinsta returned with the final status")
     waited_seconds: float = 0.0
-    polls: int = 0
+    polls: int = Field(0, exclude=True)  # how the wait went: for tests and benchmarks, never in a result
     basis: str | None = Field(None, description="Why the state is what it is, when it is not plain")
 
 

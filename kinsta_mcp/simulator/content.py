@@ -6,29 +6,40 @@ Deterministic (seeded by ids and dates) so the same request gives the same answe
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from .world import Environment, Site
 
-_PHP_ERRORS = [
-    'PHP Warning:  Undefined array key "billing_phone" in {root}/wp-content/plugins/woocommerce/includes/'
-    "class-wc-checkout.php on line 412",
+# Everyday noise, each naming where it comes from ({plugin}: one of the environment's active plugins).
+_PHP_NOISE = [
+    'PHP Warning:  Undefined array key "billing_phone" in {root}/wp-content/plugins/{plugin}/includes/'
+    "class-settings.php on line 412",
     "PHP Notice:  Function _load_textdomain_just_in_time was called <strong>incorrectly</strong>. Translation "
-    "loading for the <code>wordpress-seo</code> domain was triggered too early. in {root}/wp-includes/"
+    "loading for the <code>{plugin}</code> domain was triggered too early. in {root}/wp-includes/"
     "functions.php on line 6114",
     'PHP Warning:  Attempt to read property "ID" on null in {root}/wp-content/themes/{theme}/inc/template-tags.php '
     "on line 88",
-    "PHP Deprecated:  Creation of dynamic property WC_Stripe_Payment_Gateway::$upe_enabled is deprecated in "
-    "{root}/wp-content/plugins/woocommerce-gateway-stripe/includes/class-wc-stripe-payment-gateway.php on line 61",
-    "PHP Fatal error:  Uncaught Error: Call to undefined function wc_get_cart_url() in {root}/wp-content/themes/"
-    "{theme}/header.php:42",
+    "PHP Deprecated:  Creation of dynamic property Plugin_Loader::$cache is deprecated in "
+    "{root}/wp-content/plugins/{plugin}/src/Loader.php on line 61",
     "PHP Warning:  file_get_contents(https://api.example-feeds.com/v1/items): Failed to open stream: HTTP request "
-    "failed! HTTP/1.1 503 Service Unavailable in {root}/wp-content/plugins/akismet/class.akismet.php on line 1304",
-    "PHP Notice:  Undefined index: HTTP_REFERER in {root}/wp-content/plugins/wp-mail-smtp/src/Admin/Area.php "
-    "on line 97",
+    "failed! HTTP/1.1 503 Service Unavailable in {root}/wp-content/plugins/{plugin}/lib/feed.php on line 1304",
 ]
+# The error an environment keeps hitting (Environment.failing): the same message over and over, in the
+# plugin's or theme's own files, so diagnosis can name it. Each seeded site fails in a different one.
+FAILURES = {
+    "woocommerce-gateway-stripe": "PHP Fatal error:  Uncaught TypeError: WC_Stripe_Intent_Controller::"
+    "get_payment_intent(): Argument #1 ($order) must be of type WC_Order, bool given in {root}/wp-content/plugins/"
+    "woocommerce-gateway-stripe/includes/class-wc-stripe-intent-controller.php:244",
+    "jetpack": "PHP Fatal error:  Allowed memory size of 268435456 bytes exhausted (tried to allocate 20480 bytes) "
+    "in {root}/wp-content/plugins/jetpack/modules/related-posts/jetpack-related-posts.php on line 1187",
+    "redis-cache": "PHP Fatal error:  Uncaught RedisException: Connection refused in {root}/wp-content/plugins/"
+    "redis-cache/includes/object-cache.php:1532",
+    "theme": "PHP Fatal error:  Uncaught Error: Call to undefined function wc_get_cart_url() in {root}/wp-content/"
+    "themes/{theme}/header.php:42",
+}
 _PAGES = ["/", "/shop/", "/cart/", "/checkout/", "/wp-login.php", "/feed/", "/wp-json/wp/v2/posts", "/about/"]
 _AGENTS = [
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 "
@@ -83,12 +94,17 @@ def _log_line(kind: str, site: Site, env: Environment, slot: int, t: float) -> s
     host = env.primary_domain.name
     root = f"/www/{site.usr or site.name}_{_n(site.id) % 900 + 100}/public"
     theme = next((th.name for th in env.themes if th.status == "active"), "twentytwentyfive")
+    active = [p.name for p in env.plugins if p.status == "active"] or ["akismet"]
     seed = _n(env.id, kind, slot)
     client = _CLIENTS[seed % len(_CLIENTS)]
     page = _PAGES[seed % len(_PAGES)]
     if kind == "error":
         stamp = time.strftime("%Y/%m/%d %H:%M:%S", time.gmtime(t))
-        message = _PHP_ERRORS[seed % len(_PHP_ERRORS)].format(root=root, theme=theme)
+        if env.failing is not None and seed % 3 == 0:
+            message = FAILURES[env.failing].format(root=root, theme=theme)
+        else:
+            noise = _PHP_NOISE[seed % len(_PHP_NOISE)]
+            message = noise.format(root=root, theme=theme, plugin=active[(seed // 7) % len(active)])
         return (
             f"{stamp} [error] {seed % 900 + 100}#{seed % 900 + 100}: *{seed % 99_999} FastCGI sent in stderr: "
             f'"PHP message: {message}" while reading response header from upstream, client: {client}, '
@@ -193,7 +209,7 @@ def wp_cli(env: Environment, site: Site, command: str) -> tuple[str, int]:
     if args[:2] == ["cache", "flush"]:
         return "Success: The cache was flushed.", 0
     if args[:2] == ["user", "list"]:
-        return "ID\tuser_login\tdisplay_name\tuser_email\troles\n1\tadmin\tadmin\tadmin@example.com\tadministrator", 0
+        return _user_list(env, args[2:]), 0
     if args[:2] == ["site", "list"] and site.is_multisite:
         return "blog_id\turl\n1\thttps://contoso.net/\n2\thttps://news.contoso.net/\n3\thttps://shop.contoso.net/", 0
     if args[:1] == ["db"] and args[1:2] == ["size"]:
@@ -202,3 +218,29 @@ def wp_cli(env: Environment, site: Site, command: str) -> tuple[str, int]:
             0,
         )
     return f"Success: Ran '{command}'.", 0
+
+
+_USER_FIELDS = ("ID", "user_login", "display_name", "user_email", "roles")
+
+
+def _user_list(env: Environment, options: list[str]) -> str:
+    """`wp user list` over the environment's WordPress users (the emails the login link takes for its
+    administrators), honouring --role=, --fields= and --format=csv|json."""
+    flags = dict(o[2:].split("=", 1) for o in options if o.startswith("--") and "=" in o)
+    fields = [f for f in flags.get("fields", ",".join(_USER_FIELDS)).split(",") if f in _USER_FIELDS]
+    rows = []
+    for number, user in enumerate(env.extras.wp_admins, 1):
+        if flags.get("role") not in (None, user.role):
+            continue
+        values = {
+            "ID": str(number),
+            "user_login": user.login,
+            "display_name": f"{user.first_name} {user.last_name}",
+            "user_email": user.email,
+            "roles": user.role,
+        }
+        rows.append([values[f] for f in fields])
+    if flags.get("format") == "json":
+        return json.dumps([dict(zip(fields, row, strict=True)) for row in rows])
+    separator = "," if flags.get("format") == "csv" else "\t"
+    return "\n".join(separator.join(row) for row in [fields, *rows])

@@ -18,16 +18,23 @@ DOWNLOADABLE_BACKUP_COOLDOWN_SECONDS = 24 * 3600.0
 
 @dataclass
 class WpAdmin:
+    """A WordPress user of the environment (`wp user list` shows them all; the login link takes an administrator)."""
+
     email: str
     first_name: str
     last_name: str
+    role: str = "administrator"
+
+    @property
+    def login(self) -> str:
+        return self.email.split("@", 1)[0].replace(".", "")
 
 
 @dataclass
 class EnvironmentExtras:
     """What one environment holds for the newer operations."""
 
-    wp_admins: list[WpAdmin] = field(default_factory=list)
+    wp_admins: list[WpAdmin] = field(default_factory=list)  # every WordPress user; administrators by role
     force_https: str = "ENABLED_FOR_ALL"
     bot_protection_id: str = ""
     bot_protection_level: str = "block-malicious-traffic"  # Kinsta's baseline
@@ -36,4 +43,4 @@ class EnvironmentExtras:
 
     def admin(self, email: str) -> WpAdmin | None:
         wanted = email.lower()
-        return next((a for a in self.wp_admins if a.email.lower() == wanted), None)
+        return next((a for a in self.wp_admins if a.email.lower() == wanted and a.role == "administrator"), None)

@@ -9,7 +9,7 @@ from kinsta_mcp.demo import DEMO_API_KEY as DEMO_API_KEY
 from kinsta_mcp.demo import DEMO_COMPANY_ID as DEMO_COMPANY_ID
 from kinsta_mcp.demo import fixed_id as fixed_id
 
-from .state import SimState
+from .state import Activity, SimState
 from .world import (
     ApiKeyRecord,
     Backup,
@@ -217,6 +217,7 @@ def seed(state: SimState, now: float) -> None:
         plugin("storefront", "Storefront", "4.6.0", "4.6.1"),
         plugin("twentytwentyfive", "Twenty Twenty-Five", "1.0", status="inactive"),
     ]
+    live.failing = "woocommerce-gateway-stripe"
     live.db_marker = "acme-shop/live: 1,284 orders"
     live.files_marker = "acme-shop/live: release 2026.01"
     live.denied_ips = ["203.0.113.66", "198.51.100.0/24"]
@@ -309,6 +310,7 @@ def seed(state: SimState, now: float) -> None:
         plugin("twentytwentyfour", "Twenty Twenty-Four", "1.2", "1.3"),
         plugin("astra", "Astra", "4.8.8", status="inactive"),
     ]
+    nw_live.failing = "jetpack"
     nw_live.db_marker = "northwind-blog/live: 312 posts"
     nw_staging = new_environment(
         state,
@@ -357,6 +359,7 @@ def seed(state: SimState, now: float) -> None:
         plugin("redis-cache", "Redis Object Cache", "2.5.4"),
     ]
     ct_live.themes = [plugin("twentytwentythree", "Twenty Twenty-Three", "1.5", "1.6")]
+    ct_live.failing = "redis-cache"
     ct_live.db_marker = "contoso-network/live: 14 subsites"
     ct_staging = new_environment(
         state,
@@ -369,8 +372,11 @@ def seed(state: SimState, now: float) -> None:
         ssh_port=42_302,
     )
     ct_staging.php_thread_count = 4
+    ct_staging.failing = "theme"
     _backups(state, ct_live, now, 180_000_501, "before-network-upgrade")
     _backups(state, ct_staging, now, 180_000_601, None)
+
+    _history(state, company, now)
 
     # DNS zones hosted by Kinsta DNS.
     state.dns_zones[ACME_DNS_ZONE_ID] = DnsZone(
@@ -401,3 +407,54 @@ def seed(state: SimState, now: float) -> None:
     state.dns_zones[fixed_id("dns-zone:contoso-old.org")] = DnsZone(
         fixed_id("dns-zone:contoso-old.org"), "contoso-old.org", DEMO_COMPANY_ID, None, is_active=False
     )
+
+
+def _history(state: SimState, company: Company, now: float) -> None:
+    """The past week in the activity log: who did what (people in MyKinsta, and an API key), oldest first."""
+    people = {u.id: u for u in company.users}
+    ci_key = company.api_keys[1]
+    done = [
+        # days ago, who (user id or None for the CI key), site, type, description, failed with
+        (6.2, OWNER_USER_ID, ACME_SITE_ID, "updatePlugin", 'Update plugin "WooCommerce" to 9.4.2 on Live', None),
+        (5.1, DEVELOPER_USER_ID, NORTHWIND_SITE_ID, "addManualBackup", 'Create backup "pre-redesign" of Live', None),
+        (4.3, ADMIN_USER_ID, ACME_SITE_ID, "addSiteDomain", 'Add domain "www.acme-shop.com" to Live', None),
+        (3.0, None, CONTOSO_SITE_ID, "clearCache", "Clear cache of Live", None),
+        (2.4, DEVELOPER_USER_ID, CONTOSO_SITE_ID, "modifyPhpVersion", "Change PHP version of Live to 8.3", None),
+        (1.2, ADMIN_USER_ID, ACME_SITE_ID, "addSftpUser", 'Add SFTP account "acme-designer" to Live', None),
+        (
+            0.6,
+            OWNER_USER_ID,
+            NORTHWIND_SITE_ID,
+            "restoreBackup",
+            "Restore backup to Staging",
+            "The environment is blocked by another process. Please try again a bit later.",
+        ),
+    ]
+    for number, (days, user_id, site_id, kind, description, error) in enumerate(done, 1):
+        user = people.get(user_id) if user_id else None
+        state.activities.append(
+            Activity(
+                id=34_180_000 + number,
+                company_id=company.id,
+                site_id=site_id,
+                created_at=ms(now - days * DAY),
+                type=kind,
+                category="siteActions",
+                description=description,
+                api_key_id=None if user else ci_key.id,
+                api_key_name=None if user else ci_key.name,
+                has_failed=error is not None,
+                public_error=error,
+                initiated_by=(
+                    {
+                        "id": user.id,
+                        "role": user.role,
+                        "full_name": user.full_name,
+                        "first_name": user.full_name.split()[0],
+                    }
+                    if user
+                    else None
+                ),
+                ip_address="198.51.100.14" if user else "34.122.9.81",
+            )
+        )

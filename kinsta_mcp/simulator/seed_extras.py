@@ -4,7 +4,9 @@
   WP File Manager on Contoso staging whose latest version is vulnerable too;
 - Force HTTPS: Acme live redirects to its primary domain, Contoso staging has it off;
 - bot protection: Acme live challenges bots, Contoso live blocks automations, the rest the baseline;
-- WordPress administrators: the company owner on every seeded environment, and an Acme shop manager;
+- WordPress users: the company owner an administrator on every seeded environment, an Acme shop manager
+  (administrator) and an Acme editor (not an administrator: no login link for them); `wp user list` shows
+  these same users and emails;
 - Acme live requested a downloadable backup minutes ago: the next is not available yet.
 """
 
@@ -41,6 +43,7 @@ def seed_extras(state: SimState, now: float) -> None:
     acme.extras.force_https = "ENABLED_REDIRECT_TO_PRIMARY"
     acme.extras.bot_protection_level = "challenge-bots"
     acme.extras.wp_admins.append(WpAdmin("shop.manager@acme-shop.com", "Jordan", "Reyes"))
+    acme.extras.wp_admins.append(WpAdmin("editor@acme-shop.com", "Casey", "Nguyen", role="editor"))
     acme.extras.next_downloadable_backup_at = now - 600 + DOWNLOADABLE_BACKUP_COOLDOWN_SECONDS
 
     state.environments[NORTHWIND_LIVE_ENV_ID].plugins.append(

@@ -37,6 +37,9 @@ class Activity:
     is_done: bool = True
     has_failed: bool = False
     public_error: str | None = None
+    # Done by a person in MyKinsta (id, role, full_name, first_name) rather than with an API key.
+    initiated_by: dict[str, str] | None = None
+    ip_address: str = "127.0.0.1"
 
 
 @dataclass

@@ -166,6 +166,7 @@ class Environment:
     restored_from_backup: int | None = None
     cache_cleared_at: float | None = None
     php_restarted_at: float | None = None
+    failing: str | None = None  # the plugin (or "theme") its error log keeps showing a fatal error from
     extras: EnvironmentExtras = field(default_factory=EnvironmentExtras)
 
     @property

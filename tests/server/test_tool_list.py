@@ -18,8 +18,8 @@ from pydantic import SecretStr
 
 from kinsta_mcp.catalog import OPERATIONS
 from kinsta_mcp.catalog.spec import Effect
-from kinsta_mcp.config import DEFAULT_TOOLSETS, Profile, Settings
-from kinsta_mcp.server.compiled import WAIT_TOOL_NAME, compiled_tools, select_tools
+from kinsta_mcp.config import Profile, Settings
+from kinsta_mcp.server.compiled import WAIT_TOOL_NAME, compiled_tools
 from kinsta_mcp.server.resources import tool_of
 from kinsta_mcp.simulator import seed as ids
 
@@ -104,26 +104,100 @@ async def test_toolsets_choose_tools() -> None:
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_without_toolsets_the_default_profile_is_shown_and_others_refused_naming_all(mode: str) -> None:
-    assert set(DEFAULT_TOOLSETS) == {"sites", "environments", "tools", "plugins", "backups", "logs"}
-    async with world(toolsets=DEFAULT_TOOLSETS) as w, client(w.server, mode) as c:
+async def test_without_options_every_tool_is_offered_as_with_toolsets_all(mode: str) -> None:
+    """The default is every capability: the same tools/list, and instructions that say nothing is off."""
+    plain = Settings(profiles=settings_for(None).profiles, default_profile="demo", audit_log=None)
+    assert plain.toolsets is None
+    async with world() as w, client(w.server, mode) as c:  # the harness passes --toolsets all
+        every = (await c.list_tools()).tools
+        instructions_all = c.instructions or ""
+    async with world(toolsets=plain.toolsets) as w, client(w.server, mode) as c:
+        default = (await c.list_tools()).tools
+        instructions_default = c.instructions or ""
+    dump = [t.model_dump(mode="json") for t in default]
+    assert dump == [t.model_dump(mode="json") for t in every]
+    assert {tool_of(op) for op in OPERATIONS} <= {t.name for t in default}
+    assert instructions_default == instructions_all and "Off on this server" not in instructions_default
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_hidden_toolsets_are_named_in_the_instructions_with_how_to_turn_them_on(mode: str) -> None:
+    async with world(toolsets=("sites", "logs")) as w, client(w.server, mode) as c:
+        text = c.instructions or ""
         tools = {t.name for t in (await c.list_tools()).tools}
         hidden = await c.call_tool("set_dns_record", {"action": "create", "domain_id": ids.ACME_DNS_ZONE_ID})
-    shown = {tool_of(op) for op in OPERATIONS if op.toolset.value in DEFAULT_TOOLSETS}
-    assert shown <= tools
-    assert not ({tool_of(op) for op in OPERATIONS} - shown) & tools
-    assert "clear_cache" in tools  # a group is shown when any of its toolsets is
+    off = next(line for line in text.splitlines() if line.startswith("Off on this server"))
+    assert "--toolsets sites,logs" in off and "Kinsta DNS records" in off and "redirect rules" in off
+    assert "--toolsets all" in off and "logs;" not in off and "sites (" not in off
+    assert "list_environments" not in text and "list_sites" in text and "list_sites" in tools  # named if offered
+    assert "wait_for_operation" in tools and "long-operation status" not in off  # create_site waits: offered
     assert hidden.is_error and "'dns' is not enabled" in text_of(hidden) and "--toolsets all" in text_of(hidden)
     assert w.requests() == []
 
 
-def test_the_default_is_the_profile_and_all_shows_everything() -> None:
-    plain = Settings(profiles=settings_for(None).profiles, default_profile="demo", audit_log=None)
-    assert plain.toolsets == DEFAULT_TOOLSETS
-    assert len(select_tools(plain).visible) < len(select_tools(settings_for(None)).visible)
-    assert settings_for(None).toolsets is None  # the harness: every toolset ("all")
-    every = select_tools(settings_for(None)).visible
-    assert {tool_of(op) for op in OPERATIONS} <= set(every)
+async def test_read_only_and_excluded_tools_are_named_in_the_instructions() -> None:
+    async with world(read_only=True, exclude_tools=("get_logs", "list_backups")) as w, client(w.server, "auto") as c:
+        text = c.instructions or ""
+    assert "Read-only mode (--read-only)" in text and "without --read-only" in text
+    excluded = next(line for line in text.splitlines() if line.startswith("Turned off with --exclude-tools"))
+    assert "Get logs" in excluded and "List backups" in excluded and "get_logs" not in excluded
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"toolsets": ("backups",)},
+        {"toolsets": ("logs", "analytics")},
+        {"toolsets": ("sites", "fleet")},
+        {"toolsets": ("domains", "dns", "sftp", "redirects", "company", "tools")},
+        {"exclude_tools": ("list_backups", "list_site_domains", "list_dns_domains", "get_company")},
+        {"read_only": True},
+    ],
+)
+async def test_descriptions_and_instructions_name_only_offered_tools(settings: dict[str, Any]) -> None:
+    every = set(TOOLS)
+    async with world(**settings) as w, client(w.server, "auto") as c:
+        tools = (await c.list_tools()).tools
+        texts = {"instructions": c.instructions or ""}
+    offered = {t.name for t in tools}
+    for tool in tools:
+        texts[tool.name] = json.dumps([tool.description, tool.input_schema])
+    named = {
+        where: set(re.findall(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", text)) & every for where, text in texts.items()
+    }
+    wrong = {where: sorted(names - offered) for where, names in named.items() if names - offered}
+    assert not wrong
+    for tool in tools:  # what was cut was a pointer, never the whole schema
+        assert tool.description and tool.input_schema["type"] == "object"
+
+
+async def test_the_pointer_to_a_hidden_tool_is_cut_and_the_rest_kept() -> None:
+    async with world(toolsets=("backups",)) as w, client(w.server, "auto") as c:
+        tools = {t.name: t for t in (await c.list_tools()).tools}
+    restore = tools["restore_backup"].input_schema["properties"]
+    assert restore["backup_id"]["description"] == "Backup id (list_backups)"  # offered: kept
+    assert restore["notified_user_id"].get("description", "") == "User to notify"  # get_company: not offered
+    async with world(toolsets=("sites",)) as w, client(w.server, "auto") as c:
+        region = {t.name: t for t in (await c.list_tools()).tools}["create_site"].input_schema["properties"]["region"]
+    assert region["description"] == "Data center; required for source=wordpress|empty"
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_tools_list_says_which_tools_ask_the_human(mode: str) -> None:
+    tools = {t.name: t for t in await listed(mode)}
+    for name, tool in TOOLS.items():
+        if tool.special is not None:
+            continue
+        description = tools[name].description or ""
+        guarded = [value for value, op in tool.operations.items() if op.guarded]
+        assert ("Asks the human first" in description) is bool(guarded), name
+        if guarded and len(guarded) < len(tool.operations):
+            assert f"{tool.selector}={'|'.join(guarded)}" in description, name
+    assert tools["delete_site"].description.endswith("Asks the human first.")
+    assert "Asks the human first for setting=bot_protection." in (tools["set_edge"].description or "")
+    assert "Asks" not in (tools["list_sites"].description or "")
+    off = {t.name: t for t in await listed(mode, confirmation="off")}
+    assert "Asks the human" not in (off["delete_site"].description or "")  # nobody is asked: not said
 
 
 async def test_exclude_tools_hides_and_refuses() -> None:

@@ -360,13 +360,28 @@ async def test_the_activity_log_records_what_was_done(
 ) -> None:
     await finish(client, clock, sim, await client.post("/sites/tools/clear-cache", json={"environment_id": LIVE}))
     await client.put("/sites/tools/denied-ips", json={"environment_id": LIVE, "ip_list": []})
+    seeded = len(sim.state.activities) - 2  # the demo's past week comes before what this test did
     r = await client.get(f"/company/{DEMO_COMPANY_ID}/activity-logs", params={"limit": "1"})
     logs = r.json()["company"]["activity_logs"]
-    assert logs["total"] == 2
+    assert logs["total"] == seeded + 2 and seeded >= 5
     assert [i["type"] for i in logs["items"]] == ["updateDeniedIps"]
     second = await client.get(f"/company/{DEMO_COMPANY_ID}/activity-logs", params={"limit": "1", "offset": "1"})
     item = second.json()["company"]["activity_logs"]["items"][0]
     assert item["type"] == "clearCache" and item["is_done"] and item["site_id"] == s.ACME_SITE_ID
+
+
+async def test_the_demo_activity_log_has_a_history_with_actors(client: httpx.AsyncClient) -> None:
+    """Not empty until something changes: the past week, done by the company's users (with their roles)
+    and by an API key; filtering by a person keeps only what they did."""
+    url = f"/company/{DEMO_COMPANY_ID}/activity-logs"
+    items = (await client.get(url, params={"limit": "50"})).json()["company"]["activity_logs"]["items"]
+    people = {i["initiated_by"]["full_name"]: i["initiated_by"]["role"] for i in items if "initiated_by" in i}
+    assert people == {"Alex Morgan": "company_owner", "Sam Lee": "company_admin", "Priya Shah": "company_developer"}
+    assert any("api_key_info" in i for i in items) and any(i["has_failed"] for i in items)
+    assert len({i["site_id"] for i in items}) == 3
+    mine = await client.get(url, params={"limit": "50", "id_initiated_by": s.DEVELOPER_USER_ID})
+    kinds = {i["type"] for i in mine.json()["company"]["activity_logs"]["items"]}
+    assert kinds == {"addManualBackup", "modifyPhpVersion"}
 
 
 async def test_unknown_and_foreign_ids_are_404(client: httpx.AsyncClient) -> None:

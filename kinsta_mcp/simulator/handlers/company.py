@@ -50,8 +50,8 @@ def activity_logs(ctx: Ctx) -> Reply:
         items = [a for a in items if a.site_id == q["site_id"]]
     if "id_api_key" in q:
         items = [a for a in items if a.api_key_id == q["id_api_key"]]
-    if "id_initiated_by" in q:
-        items = []  # everything here was done with an API key, not by a user in MyKinsta
+    if "id_initiated_by" in q:  # a person in MyKinsta (what an API key did has no initiated_by)
+        items = [a for a in items if a.initiated_by is not None and a.initiated_by["id"] == q["id_initiated_by"]]
     offset, limit = int(q.get("offset", 0)), int(q.get("limit", 10))
     page: list[dict[str, Any]] = [
         {
@@ -63,9 +63,10 @@ def activity_logs(ctx: Ctx) -> Reply:
             "has_warning": False,
             "type": a.type,
             "public_error": a.public_error,
-            "ip_address": "127.0.0.1",
+            "ip_address": a.ip_address,
             "descriptions": [a.description],
-            # initiated_by and user_agent_info are left out: the document allows no null for them
+            # initiated_by and user_agent_info only when known: the document allows no null for them
+            **({"initiated_by": a.initiated_by} if a.initiated_by else {}),
             **({"api_key_info": {"id": a.api_key_id, "name": a.api_key_name}} if a.api_key_id else {}),
         }
         for a in items[offset : offset + limit]

@@ -1,0 +1,105 @@
+"""Everyday requests on the demo, through a real MCP client (issue 21): the demo's data agrees with itself
+(WP-CLI's users and the login link, who did what), and results carry no noise (no nulls, no polling
+internals) but one line on how to get more, in both channels."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from harness import MODES, answering, client, text_of, world
+
+from kinsta_mcp.simulator import seed as ids
+
+pytestmark = pytest.mark.anyio
+
+
+def nulls(value: Any, at: str = "") -> list[str]:
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in ([f"{at}.{k}"] if v is None else nulls(v, f"{at}.{k}"))]
+    if isinstance(value, list):
+        return [p for v in value for p in nulls(v, f"{at}[]")]
+    return []
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_wp_cli_administrators_are_the_emails_the_login_link_takes(mode: str) -> None:
+    """`wp user list` shows the same users the login-link check knows: each administrator's email gets a
+    link, a non-administrator's does not."""
+    callback, _ = answering()
+    env = "Acme Shop/live"
+    async with world() as w, client(w.server, mode, callback) as c:
+        listed = await c.call_tool("run_wp_cli", {"env_id": env, "wp_command": "wp user list"})
+        output = (listed.structured_content or {})["data"]["output"]
+        rows = [line.split("\t") for line in output.splitlines()[1:]]
+        admins = [row[3] for row in rows if row[4] == "administrator"]
+        others = [row[3] for row in rows if row[4] != "administrator"]
+        checked = {
+            email: (await c.call_tool("check_wp_admin_user", {"env_id": env, "email": email})).structured_content
+            for email in admins + others
+        }
+        link = await c.call_tool("get_wp_admin_login_link", {"env_id": env, "email": admins[-1]})
+        refused = await c.call_tool("get_wp_admin_login_link", {"env_id": env, "email": others[0]})
+    assert "alex.morgan@demo-agency.example" in admins and len(admins) == 2 and others == ["editor@acme-shop.com"]
+    assert all(checked[e]["has_wp_admin_user"] is True for e in admins)  # type: ignore[index]
+    assert all(checked[e]["has_wp_admin_user"] is False for e in others)  # type: ignore[index]
+    assert not link.is_error and "wp-login.php" in text_of(link)
+    assert refused.is_error
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_the_demo_error_logs_point_at_a_different_plugin_per_site(mode: str) -> None:
+    envs = {ids.ACME_LIVE_ENV_ID: None, ids.NORTHWIND_LIVE_ENV_ID: None, ids.CONTOSO_LIVE_ENV_ID: None}
+    async with world() as w, client(w.server, mode) as c:
+        for env in envs:
+            result = await c.call_tool("get_logs", {"env_id": env, "file_name": "error", "severity": "fatal"})
+            text = text_of(result)
+            envs[env] = set(re.findall(r"wp-content/plugins/([a-z0-9-]+)/", text))
+    assert all(len(found) == 1 for found in envs.values()), envs
+    assert len(set().union(*envs.values())) == 3, envs  # one plugin per site, a different one each
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_the_activity_log_says_who_did_what_before_anything_changes(mode: str) -> None:
+    async with world() as w, client(w.server, mode) as c:
+        result = await c.call_tool("list_activity_logs", {})
+    items = (result.structured_content or {})["company"]["activity_logs"]["items"]
+    who = {i["initiated_by"]["full_name"] for i in items if "initiated_by" in i}
+    assert who == {"Alex Morgan", "Sam Lee", "Priya Shah"}
+    assert any("api_key_info" in i for i in items)
+    text = text_of(result)
+    assert "Priya Shah" in text and "company_developer" in text and "CI deploy key" in text
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_results_carry_no_nulls_and_no_polling_internals(mode: str) -> None:
+    callback, _ = answering()
+    async with world() as w, client(w.server, mode, callback) as c:
+        reads = [
+            await c.call_tool("list_activity_logs", {}),
+            await c.call_tool("get_site", {"site_id": ids.ACME_SITE_ID}),
+            await c.call_tool("list_environments", {"site_id": ids.ACME_SITE_ID}),
+        ]
+        backup = await c.call_tool("create_backup", {"env_id": ids.ACME_STAGING_ENV_ID, "tag": "before-update"})
+    for result in [*reads, backup]:
+        assert not result.is_error, text_of(result)
+        assert nulls(result.structured_content) == [], text_of(result)
+        assert ": null" not in text_of(result) and "None" not in text_of(result)
+    outcome = backup.structured_content or {}
+    assert outcome["state"] == "succeeded" and not {"polls", "basis"} & set(outcome)
+    assert not re.search(r"\b(polls|basis|waited_seconds)\b", text_of(backup))
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_brief_list_says_in_one_line_how_to_get_more(mode: str) -> None:
+    async with world() as w, client(w.server, mode) as c:
+        brief = await c.call_tool("list_activity_logs", {})
+        full = await c.call_tool("list_activity_logs", {"full": True})
+    assert (brief.structured_content or {})["_more"] == "full=true gives every field of each item"
+    assert [line for line in text_of(brief).splitlines() if line.startswith("More:")] == [
+        "More: full=true gives every field of each item."
+    ]
+    assert "_more" not in (full.structured_content or {}) and "More:" not in text_of(full)
+    assert "ip_address" in json.dumps(full.structured_content) and "ip_address" not in text_of(brief)
