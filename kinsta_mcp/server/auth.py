@@ -294,6 +294,12 @@ def principal_name() -> str:
     return token.client_id if token is not None else LOCAL_PRINCIPAL
 
 
+def current_token() -> ProfileAccessToken | None:
+    """The current HTTP request's accepted token (its role's profiles, tools and identity), if any."""
+    token = get_access_token()
+    return token if isinstance(token, ProfileAccessToken) else None
+
+
 def bound_profile_name() -> str | None:
     """The profile the current HTTP request's token is bound to; None without a token or for an unbound one."""
     token = get_access_token()
