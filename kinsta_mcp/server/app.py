@@ -40,12 +40,14 @@ from kinsta_mcp.server.compiled import (
 from kinsta_mcp.server.completions import Completer, register_completions
 from kinsta_mcp.server.find import FindError, check_arguments, find, found_text
 from kinsta_mcp.server.fleet.tool import Fleet
-from kinsta_mcp.server.overview import OVERVIEW_URI, company_overview, overview_text
+from kinsta_mcp.server.overview import OVERVIEW_URI, OverviewError, company_overview, overview_page
+from kinsta_mcp.server.overview import parse_args as overview_args
 from kinsta_mcp.server.pipeline import Backend, CallContext, Outcome, run_call, wait_tool
 from kinsta_mcp.server.prompts import PROMPT_CHOICES, Prompts
 from kinsta_mcp.server.reads import Reader, ReadFailure
 from kinsta_mcp.server.resources import Resources, StaticResource, resource_specs
-from kinsta_mcp.server.sdk import KinstaServer
+from kinsta_mcp.server.sdk import KinstaServer, remember_request, views_extension
+from kinsta_mcp.views import VIEWS
 
 if TYPE_CHECKING:
     import httpx
@@ -163,13 +165,16 @@ class App:
         self.selection = select_tools(settings)
         self._tools = tools_for(settings)
         visible = set(self.selection.visible)
-        self.resources = Resources(backend.reader, settings.profile(None), resource_specs(visible=visible), bus)
+        self.resources = Resources(
+            backend.reader, settings.profile(None), resource_specs(visible=visible), bus, budget=settings.result_budget
+        )
         if OVERVIEW_TOOL_NAME in visible:
             self.resources.extra[OVERVIEW_URI] = StaticResource(
                 self._overview_json,
                 name="company_overview",
                 title="Company overview",
-                description="Every site with environments, PHP/WordPress versions, primary domains, pending updates.",
+                description="The first page of get_company_overview: totals, vulnerable plugins, sites needing "
+                "attention first.",
             )
         self.prompts = Prompts(visible)
         self.completer = Completer(self.resources, PROMPT_CHOICES, self.prompts.names)
@@ -177,7 +182,7 @@ class App:
         backend.specials.update(
             {"wait": wait_tool, "overview": _overview_tool, "find": _find_tool, "batch": Fleet(self.selection.visible)}
         )
-        self._listed: list[Tool] | None = None
+        self._listed: dict[bool, list[Tool]] = {}
 
     def tool(self, name: str) -> ToolDef | str | None:
         """The visible tool; for a hidden one, why it is hidden; None for no such tool."""
@@ -185,13 +190,15 @@ class App:
             return self.selection.hidden[name]
         return self._tools.get(name) if name in self.selection.visible else None
 
-    def listed_tools(self) -> list[Tool]:
-        if self._listed is None:
+    def listed_tools(self, views: bool = False) -> list[Tool]:
+        """The tools as listed; `views`: for a client that shows MCP Apps views (each tool's declared view)."""
+        views = views and self.settings.views
+        if views not in self._listed:
             hidden = set(self._tools) - set(self.selection.visible)
-            self._listed = []
+            listed = []
             for tool in (self._tools[name] for name in self.selection.visible):
                 description, schema = listed_text(tool, self.settings, hidden)
-                self._listed.append(
+                listed.append(
                     Tool(
                         name=tool.name,
                         title=tool.title,
@@ -199,9 +206,11 @@ class App:
                         input_schema=schema,
                         output_schema=tool.output_schema,
                         annotations=tool.annotations,
+                        _meta={"ui": {"resourceUri": VIEWS[tool.view].uri}} if views and tool.view else None,
                     )
                 )
-        return self._listed
+            self._listed[views] = listed
+        return self._listed[views]
 
     async def call(self, tool: ToolDef, arguments: Mapping[str, Any] | None, call: CallContext) -> Any:
         return await run_call(tool, arguments, call, self.backend)
@@ -211,15 +220,20 @@ class App:
             overview = await company_overview(self.backend.reader, profile)
         except ReadFailure as exc:
             raise ValueError(f"{OVERVIEW_URI}: could not list sites: {exc}") from None
-        return json.dumps(overview.model_dump(mode="json"), indent=2)
+        _, structured = overview_page(overview, 0, self.settings.result_budget)  # the first page; `more` says how on
+        return json.dumps(structured, ensure_ascii=False, separators=(",", ":"))
 
 
 async def _overview_tool(backend: Backend, parsed: Parsed, profile: Profile, call: CallContext) -> Outcome:
     try:
-        overview = await company_overview(backend.reader, profile)
+        args = overview_args(parsed.args)
+    except OverviewError as exc:
+        return Outcome(str(exc), is_error=True)
+    try:
+        overview = await company_overview(backend.reader, profile, args)
     except ReadFailure as exc:
         return Outcome(f"Company overview failed: could not list sites: {exc}", is_error=True)
-    return Outcome(overview_text(overview), overview.model_dump(mode="json"))
+    return Outcome(*overview_page(overview, args.offset, backend.settings.result_budget))
 
 
 async def _find_tool(backend: Backend, parsed: Parsed, profile: Profile, call: CallContext) -> Outcome:
@@ -309,6 +323,9 @@ def build_server(
         subscriptions=bus,
         token_verifier=token_verifier(settings),  # HTTP only: stdio and in-process clients carry no token
         auth=auth_settings(settings),
+        # MCP Apps: views for clients that negotiate them; no change at all for the others.
+        extensions=[views_extension(VIEWS.values())] if settings.views else None,
+        middleware=[remember_request],
     )
     server.make_app = lambda: App(settings, backend, bus)
     register_completions(server, server.complete)

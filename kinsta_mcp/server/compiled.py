@@ -72,6 +72,8 @@ class ToolDef:
     named: Mapping[str, Named] = field(default_factory=dict)
     # Which calls ask the human first ("" for none): listed after the description unless confirmation is off.
     asks: str = ""
+    # The MCP Apps view drawing its structured result (kinsta_mcp.views.VIEWS), or None.
+    view: str | None = None
 
     @property
     def toolsets(self) -> frozenset[str]:
@@ -123,6 +125,18 @@ def _output_schema(model: Any) -> dict[str, Any] | None:
     # `{"result": null}` (Kinsta's "done") describes nothing either.
     described = [prop for prop in schema.get("properties", {}).values() if prop != {"type": "null"}]
     return schema if described else None
+
+
+def _shallow(schema: dict[str, Any] | None) -> dict[str, Any] | None:
+    """`schema` with its lists of objects described as such, not field by field (a smaller tool list)."""
+    if schema is None:
+        return None
+    properties = {}
+    for name, prop in schema.get("properties", {}).items():
+        if isinstance(prop.get("items"), dict) and "properties" in prop["items"]:
+            prop = {**prop, "items": {"type": "object"}}
+        properties[name] = prop
+    return {**schema, "properties": properties}
 
 
 def _asks(selector: str | None, ops: Mapping[str, Operation]) -> str:
@@ -220,12 +234,14 @@ def compile_group(members: list[Operation]) -> ToolDef:
         options=options,
         named=_named(members),
         asks=_asks(spec.selector, dict(zip(values, members, strict=True))),
+        view=spec.view,
     )
 
 
 def _special_tools() -> list[ToolDef]:
     from kinsta_mcp.catalog.spec import ID_MAX_LENGTH, ID_PATTERN
     from kinsta_mcp.server.find import INPUT_SCHEMA, Found
+    from kinsta_mcp.server.overview import INPUT_SCHEMA as OVERVIEW_SCHEMA
     from kinsta_mcp.server.overview import CompanyOverview
 
     wait = ToolDef(
@@ -254,15 +270,16 @@ def _special_tools() -> list[ToolDef]:
         name=OVERVIEW_TOOL_NAME,
         title="Company overview",
         description=(
-            "Every site with environments, PHP/WordPress versions, primary domains and pending updates, "
-            "in one call; says what could not be read."
+            "Every site and environment: PHP/WordPress, domains, pending updates, vulnerable plugins; "
+            "needing attention first, paged, filterable."
         ),
         toolset=Toolset.SITES,
         effect=Effect.READ,
-        input_schema={"type": "object", "properties": {}},
-        output_schema=_output_schema(CompanyOverview),
+        input_schema=OVERVIEW_SCHEMA,
+        output_schema=_shallow(_output_schema(CompanyOverview)),
         annotations=tool_annotations(Effect.READ, True),
         special="overview",
+        view="overview",
     )
     find = ToolDef(
         name=FIND_TOOL_NAME,
