@@ -165,7 +165,9 @@ class App:
         self.selection = select_tools(settings)
         self._tools = tools_for(settings)
         visible = set(self.selection.visible)
-        self.resources = Resources(backend.reader, settings.profile(None), resource_specs(visible=visible), bus)
+        self.resources = Resources(
+            backend.reader, settings.profile(None), resource_specs(visible=visible), bus, budget=settings.result_budget
+        )
         if OVERVIEW_TOOL_NAME in visible:
             self.resources.extra[OVERVIEW_URI] = StaticResource(
                 self._overview_json,
