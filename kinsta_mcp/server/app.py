@@ -47,7 +47,8 @@ from kinsta_mcp.server.pipeline import Backend, CallContext, Outcome, run_call, 
 from kinsta_mcp.server.prompts import PROMPT_CHOICES, Prompts
 from kinsta_mcp.server.reads import Reader, ReadFailure
 from kinsta_mcp.server.resources import Resources, StaticResource, resource_specs
-from kinsta_mcp.server.sdk import KinstaServer
+from kinsta_mcp.server.sdk import KinstaServer, remember_request, views_extension
+from kinsta_mcp.views import VIEWS
 
 if TYPE_CHECKING:
     import httpx
@@ -166,7 +167,9 @@ class App:
         self.selection = select_tools(settings)
         self._tools = tools_for(settings)
         visible = set(self.selection.visible)
-        self.resources = Resources(backend.reader, settings.profile(None), resource_specs(visible=visible), bus)
+        self.resources = Resources(
+            backend.reader, settings.profile(None), resource_specs(visible=visible), bus, budget=settings.result_budget
+        )
         if OVERVIEW_TOOL_NAME in visible:
             self.resources.extra[OVERVIEW_URI] = StaticResource(
                 self._overview_json,
@@ -181,7 +184,7 @@ class App:
         backend.specials.update(
             {"wait": wait_tool, "overview": _overview_tool, "find": _find_tool, "batch": Fleet(self.selection.visible)}
         )
-        self._listed: list[Tool] | None = None
+        self._listed: dict[bool, list[Tool]] = {}
 
     def tool(self, name: str) -> ToolDef | str | None:
         """The visible tool; for a hidden one, why it is hidden; None for no such tool."""
@@ -189,13 +192,15 @@ class App:
             return self.selection.hidden[name]
         return self._tools.get(name) if name in self.selection.visible else None
 
-    def listed_tools(self) -> list[Tool]:
-        if self._listed is None:
+    def listed_tools(self, views: bool = False) -> list[Tool]:
+        """The tools as listed; `views`: for a client that shows MCP Apps views (each tool's declared view)."""
+        views = views and self.settings.views
+        if views not in self._listed:
             hidden = set(self._tools) - set(self.selection.visible)
-            self._listed = []
+            listed = []
             for tool in (self._tools[name] for name in self.selection.visible):
                 description, schema = listed_text(tool, self.settings, hidden)
-                self._listed.append(
+                listed.append(
                     Tool(
                         name=tool.name,
                         title=tool.title,
@@ -203,9 +208,11 @@ class App:
                         input_schema=schema,
                         output_schema=tool.output_schema,
                         annotations=tool.annotations,
+                        _meta={"ui": {"resourceUri": VIEWS[tool.view].uri}} if views and tool.view else None,
                     )
                 )
-        return self._listed
+            self._listed[views] = listed
+        return self._listed[views]
 
     async def call(self, tool: ToolDef, arguments: Mapping[str, Any] | None, call: CallContext) -> Any:
         return await run_call(tool, arguments, call, self.backend)
@@ -329,6 +336,9 @@ def build_server(
         auth=auth_settings(settings),
         # Replicas seal 2026-07-28 request state with one key, so any of them can take the next round.
         request_state_security=RequestStateSecurity(keys=[shared.request_state_key]) if shared else None,
+        # MCP Apps: views for clients that negotiate them; no change at all for the others.
+        extensions=[views_extension(VIEWS.values())] if settings.views else None,
+        middleware=[remember_request],
     )
     server.make_app = lambda: App(settings, backend, bus)
     register_completions(server, server.complete)

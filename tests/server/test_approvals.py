@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = pytest.mark.anyio
-
 from kinsta_mcp.api.clock import FakeClock
 from kinsta_mcp.server.approvals import APPROVAL_SECONDS, Approvals, Binding
+
+pytestmark = pytest.mark.anyio
 
 CALL = Binding("delete_site", {"site_id": "s1"}, "owner", "token-1", "conn-a")
 
