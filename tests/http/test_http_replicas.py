@@ -8,16 +8,23 @@ replicas are server apps in this process, each with its own Redis connection, se
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import httpx2
 import pytest
-from harness import text_of
+from harness import answering, text_of
 from http_world import ANY_TOKEN, Served, served, two_company_settings, two_company_simulator
+from mcp.client import Client
+from mcp.client.streamable_http import streamable_http_client
 from pydantic import SecretStr
 from redis_server import RedisServer, redis_server
 from virtual_time import OrderedClock
@@ -25,6 +32,7 @@ from virtual_time import OrderedClock
 from kinsta_mcp.api.client import KinstaClient
 from kinsta_mcp.api.ratelimit import current_principal
 from kinsta_mcp.catalog import BY_NAME
+from kinsta_mcp.server.http import loopback_socket
 from kinsta_mcp.shared import SharedState
 from kinsta_mcp.shared.limiter import SharedRateLimiter
 from kinsta_mcp.simulator import DEMO_API_KEY, DEMO_COMPANY_ID, Simulator
@@ -32,6 +40,7 @@ from kinsta_mcp.simulator import seed as ids
 from kinsta_mcp.simulator.clock import SimClock
 
 pytestmark = pytest.mark.anyio
+BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "replicas.py"
 TOKEN = re.compile(r'confirmation_token="([^"]+)"')
 LINK_ARGS = {"env_id": ids.ACME_LIVE_ENV_ID}
 
@@ -54,6 +63,37 @@ async def replicas(redis: RedisServer, count: int = 2, **overrides: Any) -> Asyn
     settings = two_company_settings(http_tokens={ANY_TOKEN: None}, **overrides)
     async with AsyncExitStack() as stack:
         yield [await stack.enter_async_context(served(settings, sim, redis_url=redis.url)) for _ in range(count)]
+
+
+def load_benchmark() -> ModuleType:
+    """benchmarks/replicas.py, for its round-robin proxy."""
+    spec = importlib.util.spec_from_file_location("kinsta_replicas_benchmark", BENCHMARK)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+@asynccontextmanager
+async def round_robin(ports: list[int]) -> AsyncIterator[tuple[str, Any]]:
+    """The benchmark's round-robin proxy in front of `ports`, on a free loopback port: (its /mcp URL, it)."""
+    import uvicorn
+
+    proxy = load_benchmark().RoundRobinProxy(ports)
+    sock = loopback_socket()
+    config = uvicorn.Config(proxy, log_level="error", lifespan="off", interface="asgi3")
+    server = uvicorn.Server(config)
+    try:
+        async with anyio.create_task_group() as group:
+            group.start_soon(server.serve, [sock])
+            while not server.started:
+                await anyio.lowlevel.checkpoint()
+            yield f"http://127.0.0.1:{sock.getsockname()[1]}/mcp", proxy
+            server.should_exit = True
+    finally:
+        sock.close()
+        await proxy.http.aclose()
 
 
 def link_requests(sim: Simulator) -> int:
@@ -79,6 +119,24 @@ async def test_an_approval_redeemed_on_one_replica_is_refused_when_replayed_on_a
                 replayed = await client.call_tool("get_phpmyadmin_link", approved)
             assert replayed.is_error and "already used" in text_of(replayed), text_of(replayed)
         assert link_requests(a.sim) == 1
+
+
+async def test_an_elicitation_round_asked_by_one_replica_is_answered_on_another(redis: RedisServer) -> None:
+    """2026-07-28 through a round-robin proxy: the human is asked by one replica and the answer lands on
+    the other, which opens the sealed request state with the key the replicas share and spends the
+    approval in Redis. One question, one request to Kinsta."""
+    async with replicas(redis) as (a, b):
+        ports = [int(a.origin.rsplit(":", 1)[1]), int(b.origin.rsplit(":", 1)[1])]
+        async with round_robin(ports) as (url, proxy):
+            callback, prompts = answering("accept")
+            async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {ANY_TOKEN}"}) as http:
+                transport = streamable_http_client(url, http_client=http)
+                async with Client(transport, mode="auto", elicitation_callback=callback) as client:  # type: ignore[arg-type]
+                    result = await client.call_tool("get_phpmyadmin_link", LINK_ARGS)
+        assert not result.is_error, text_of(result)
+        assert len(prompts) == 1 and link_requests(a.sim) == 1
+        rounds = [port for port, body in proxy.log if b'"tools/call"' in body]
+        assert len(rounds) == 2 and rounds[0] != rounds[1], proxy.log  # asked on one, answered on the other
 
 
 async def test_two_replicas_together_never_exceed_kinsta_limit_and_share_it_fairly(redis: RedisServer) -> None:
