@@ -173,11 +173,3 @@ class SharedRateLimiter(RateLimiter):
         if seconds > 0:
             until = self.clock.monotonic() + min(seconds, self.max_hold)
             self._holds[bucket] = max(self._holds.get(bucket, until), until)
-
-    async def in_window(self, bucket: str) -> int:
-        """Requests granted to `bucket` in the last window, by every replica (for tests and benchmarks)."""
-        with self.shared.reaching("a read"):
-            state, _ = decode(await self.shared.redis.get(self._key(bucket)))
-        log = state.logs.get(("company",), deque())
-        now = self.clock.monotonic()
-        return sum(1 for at in log if at > now - self.window)
