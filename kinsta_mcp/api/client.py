@@ -221,7 +221,7 @@ class KinstaClient:
         safe = method in SAFE_METHODS
         retry = 0
         while True:
-            await self.limiter.acquire(bucket, rate)
+            await self.limiter.acquire(bucket, rate, write=not safe)
             try:
                 if safe:
                     response = await self._attempt(request, method, retry)
