@@ -206,7 +206,8 @@ async def test_a_call_cancelled_after_its_post_still_records_the_operation(tmp_p
     async with world(audit=audit, wrap=hold_polls) as w, client(w.server, mode) as c:
         async with anyio.create_task_group() as tg:
             tg.start_soon(c.call_tool, "restart_php", {"env_id": ids.ACME_LIVE_ENV_ID})
-            await held[0].reached.wait()  # Kinsta accepted the POST; the first poll is on its way
+            with anyio.fail_after(10):
+                await held[0].reached.wait()  # Kinsta accepted the POST; the first poll is on its way
             tg.cancel_scope.cancel()
         trail = await settled(audit, lambda rs: any(r["phase"] == "outcome" for r in rs))
         started = [op for op in w.sim.state.operations if "restart" in op or "php" in op]
@@ -229,18 +230,19 @@ async def test_a_batch_cancelled_after_its_posts_is_found_and_followed_by_resume
         for kinsta in w.server.app.backend.clients.values():
             acquire = kinsta.limiter.acquire
 
-            async def held(bucket: str, rate: Any = None, acquire: Any = acquire) -> None:
+            async def held(bucket: str, *args: Any, acquire: Any = acquire, **kwargs: Any) -> None:
                 if len(granted) >= 8:  # the batch's 9th request waits for its slot (nothing of it sent)
                     reached.set()
                     await gate.wait()
                 granted.append(1)
-                await (acquire(bucket) if rate is None else acquire(bucket, rate))
+                await acquire(bucket, *args, **kwargs)
 
             kinsta.limiter.acquire = held  # type: ignore[method-assign]
         async with client(w.server, mode, callback) as c:
             async with anyio.create_task_group() as tg:
                 tg.start_soon(c.call_tool, "run_batch", {"preset": "backup_live", "dry_run": False})
-                await reached.wait()
+                with anyio.fail_after(10):
+                    await reached.wait()
                 tg.cancel_scope.cancel()
             sent = [r for r in w.writes() if r.path.endswith("/manual-backups")]
             trail = await settled(audit, lambda rs: len(cancelled_backups(rs)) >= len(sent))
