@@ -15,7 +15,7 @@ import shlex
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from kinsta_mcp.catalog import rules
 from kinsta_mcp.catalog.environments import EnvIdIn
@@ -23,6 +23,7 @@ from kinsta_mcp.catalog.spec import (
     Effect,
     EnvId,
     Input,
+    ListEdit,
     Member,
     Operation,
     OperationStarted,
@@ -68,11 +69,24 @@ class GetDeniedIpsIn(Input):
     env_id: Annotated[EnvId, query("environment_id")]
 
 
+IpEntry = Annotated[str, Field(min_length=1, max_length=100, examples=["203.0.113.7"])]
+
+
 class SetDeniedIpsIn(Input):
     env_id: Annotated[EnvId, body("environment_id")]
+    add: Annotated[list[IpEntry] | None, Field(description="Entries to block, added to the current list")] = None
+    remove: Annotated[list[IpEntry] | None, Field(description="Entries to unblock (asks the human)")] = None
     ip_list: Annotated[
-        list[Annotated[str, Field(examples=["203.0.113.7"])]], body(), Field(description="The whole list; [] clears it")
-    ]
+        list[IpEntry] | None,
+        body(),
+        Field(description="Instead of add/remove: the whole new list ([] clears it; asks when it drops entries)"),
+    ] = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> SetDeniedIpsIn:
+        if (self.ip_list is None) == (self.add is None and self.remove is None):
+            raise ValueError("give add and/or remove (against the current list), or ip_list (the whole list)")
+        return self
 
 
 class RunWpCliIn(Input):
@@ -177,6 +191,17 @@ class NullResult(Output):
     """Kinsta's `{result: null}` answer to a finished synchronous write."""
 
     result: None = None
+
+
+class DeniedIpsSet(Output):
+    """Kinsta answers `{result: null}`; the server adds the list now denied (what it sent)."""
+
+    result: None = None
+    ip_list: list[str] | None = Field(None, description="The IPs denied now")
+
+
+def _with_resulting_list(answer: Any, args: Mapping[str, Any]) -> Any:
+    return {**(answer if isinstance(answer, dict) else {}), "ip_list": list(args.get("ip_list") or [])}
 
 
 class PhpMyAdminLink(Output):
@@ -310,11 +335,16 @@ OPERATIONS = [
         risk=Risk.NONE,
         risk_reason="only blocks visitors; can be changed back",
         title="Set denied IPs",
-        description="Replace the IP addresses blocked from an environment.",
+        description=(
+            "Block or unblock IPs of an environment: add/remove against the current list (the answer is the list "
+            "now denied), or ip_list to replace it whole."
+        ),
         method="PUT",
         path="/sites/tools/denied-ips",
         input=SetDeniedIpsIn,
-        output=NullResult,
+        output=DeniedIpsSet,
+        edits=ListEdit(field="ip_list", reads="get_denied_ips", key="ip_list"),
+        post=_with_resulting_list,
         effect=Effect.WRITE,
         toolset=Toolset.TOOLS,
         idempotent=True,
