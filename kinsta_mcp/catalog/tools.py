@@ -69,17 +69,17 @@ class GetDeniedIpsIn(Input):
     env_id: Annotated[EnvId, query("environment_id")]
 
 
-IpEntry = Annotated[str, Field(min_length=1, max_length=100, examples=["203.0.113.7"])]
+IpEntry = Annotated[str, Field(examples=["203.0.113.7"])]
 
 
 class SetDeniedIpsIn(Input):
     env_id: Annotated[EnvId, body("environment_id")]
-    add: Annotated[list[IpEntry] | None, Field(description="Entries to block, added to the current list")] = None
-    remove: Annotated[list[IpEntry] | None, Field(description="Entries to unblock (asks the human)")] = None
+    add: Annotated[list[str] | None, Field(description="IPs to block")] = None
+    remove: Annotated[list[str] | None, Field(description="IPs to unblock")] = None
     ip_list: Annotated[
         list[IpEntry] | None,
         body(),
-        Field(description="Instead of add/remove: the whole new list ([] clears it; asks when it drops entries)"),
+        Field(description="Or the whole list"),
     ] = None
 
     @model_validator(mode="after")
@@ -191,13 +191,6 @@ class NullResult(Output):
     """Kinsta's `{result: null}` answer to a finished synchronous write."""
 
     result: None = None
-
-
-class DeniedIpsSet(Output):
-    """Kinsta answers `{result: null}`; the server adds the list now denied (what it sent)."""
-
-    result: None = None
-    ip_list: list[str] | None = Field(None, description="The IPs denied now")
 
 
 def _with_resulting_list(answer: Any, args: Mapping[str, Any]) -> Any:
@@ -335,14 +328,11 @@ OPERATIONS = [
         risk=Risk.NONE,
         risk_reason="only blocks visitors; can be changed back",
         title="Set denied IPs",
-        description=(
-            "Block or unblock IPs of an environment: add/remove against the current list (the answer is the list "
-            "now denied), or ip_list to replace it whole."
-        ),
+        description=("Block (add) or unblock (remove) IPs; answers the list now denied."),
         method="PUT",
         path="/sites/tools/denied-ips",
         input=SetDeniedIpsIn,
-        output=DeniedIpsSet,
+        output=NullResult,  # Kinsta's {result: null}; `post` adds ip_list, the list now denied
         edits=ListEdit(field="ip_list", reads="get_denied_ips", key="ip_list"),
         post=_with_resulting_list,
         effect=Effect.WRITE,
