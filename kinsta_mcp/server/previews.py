@@ -62,8 +62,10 @@ class Previewer:
         for name in _ENV_ARGS:
             if args.get(name):
                 facts[name] = self._environment_text(sites_body, str(args[name]))
-        if args.get("site_id"):
+        if args.get("site_id") and not facts:  # an environment's line already names its site
             facts["site_id"] = await self._site_text(str(args["site_id"]), sites_body)
+        elif args.get("site_id"):
+            facts["site_id"] = ""  # said by the environment's line
         if args.get("backup_id") is not None:
             facts["backup_id"] = await self._backup_text(args, sites_body)
         if args.get("domain_ids") and args.get("env_id"):
@@ -190,7 +192,7 @@ def render(
     lines = [f"{op.title}: {filled}"]
     lines += [f"Watch out: {finding.text}." for finding in findings]
     lines += [f"Look twice: {warning}." for warning in looks or ()]
-    lines += [f"- {fact}" for key, fact in facts.items() if key not in shown]
+    lines += [f"- {fact}" for key, fact in facts.items() if key not in shown and fact]
     lines += [
         f"- {name}: {'(hidden)' if is_secret_name(name) else plain(value)}"
         for name, value in args.items()
