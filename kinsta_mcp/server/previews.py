@@ -14,7 +14,6 @@ command can make the prompt say something else or hide part of itself.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -164,9 +163,9 @@ def plain(value: Any) -> str:
     if isinstance(value, list | tuple):
         text = ", ".join(plain(v) for v in value) or "(none)"
     elif isinstance(value, BaseModel):
-        text = json.dumps(value.model_dump(mode="json", exclude_none=True))
+        text = _mapping_text(value.model_dump(mode="json", exclude_none=True, by_alias=True))
     elif isinstance(value, dict):
-        text = json.dumps(value, default=str)
+        text = _mapping_text(value)
     elif isinstance(value, bool):
         text = "yes" if value else "no"
     elif value is None:
@@ -175,6 +174,14 @@ def plain(value: Any) -> str:
         text = str(value)
     text = collapse_whitespace(text)
     return text if len(text) <= _SHOWN_LIMIT else text[: _SHOWN_LIMIT - 1] + "…"
+
+
+def _mapping_text(value: Mapping[str, Any]) -> str:
+    """A rule or record in words: "from /a to /b (redirect 301, domain x)" rather than its JSON."""
+    if "from" in value and "to" in value:
+        rest = ", ".join(f"{k} {v}" for k, v in value.items() if k not in ("from", "to") and v not in (None, ""))
+        return f"from {value['from']} to {value['to']}" + (f" ({rest})" if rest else "")
+    return ", ".join(f"{k}: {v}" for k, v in value.items() if v is not None) or "(nothing)"
 
 
 def render(
