@@ -206,6 +206,21 @@ def _http_tokens(value: Any) -> Any:
     return tokens
 
 
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+def _redis_url(value: Any) -> Any:
+    """A Redis URL (it may carry a password: never quoted)."""
+    if value is None or isinstance(value, SecretStr):
+        return value
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        return None
+    if not text.lower().startswith(REDIS_SCHEMES) or len(text) <= len(text.split("://", 1)[0]) + 3:
+        raise problem(f"the value is not a Redis URL; it must start with {', '.join(REDIS_SCHEMES)}")
+    return SecretStr(text)
+
+
 def _oauth_url(value: Any, info: ValidationInfo) -> Any:
     """The issuer or the audience: https, or http on a loopback host (a test or a local authorization server)."""
     if value is None:
@@ -328,6 +343,8 @@ class Settings(BaseModel):
     oauth_client_id: str | None = None
     oauth_client_secret: SecretStr | None = Field(default=None, repr=False)
     roles: Annotated[tuple[Role, ...], BeforeValidator(roles_value)] = ()
+    # Shared state for several replicas (kinsta_mcp/shared); None: this process keeps it.
+    redis_url: Annotated[SecretStr | None, BeforeValidator(_redis_url)] = Field(default=None, repr=False)
     demo: TextBool = False
     demo_sites: Annotated[int, BeforeValidator(_number), Field(ge=DEMO_SITES_RANGE[0], le=DEMO_SITES_RANGE[1])] = 0
 
@@ -394,4 +411,5 @@ class Settings(BaseModel):
         """Every secret value held here (API keys, HTTP tokens): what log redaction must hide."""
         keys = [p.api_key.get_secret_value() for p in self.profiles.values()]
         client = [self.oauth_client_secret.get_secret_value()] if self.oauth_client_secret else []
-        return tuple(s for s in (*keys, *self.http_tokens, *client) if s)
+        redis = [self.redis_url.get_secret_value()] if self.redis_url else []
+        return tuple(s for s in (*keys, *self.http_tokens, *client, *redis) if s)
