@@ -196,8 +196,8 @@ GET_SFTP = ToolGroup(
 SET_SFTP = ToolGroup(
     name="set_sftp",
     title="Change SFTP/SSH settings",
-    description="Change an environment's SFTP/SSH: access or password_login (is_enabled), allowed_ips (the whole "
-    "allowlist; a wrong one locks you out), password_expiration, or additional_accounts (is_enabled).",
+    description="Change an environment's SFTP/SSH: access or password_login (is_enabled), allowed_ips, "
+    "password_expiration, or additional_accounts (is_enabled).",
     selector="setting",
     selector_description="What to change",
 )
@@ -251,8 +251,10 @@ OPERATIONS = [
     ),
     Operation(
         name="generate_sftp_password",
-        risk=Risk.REVEALS_SECRET,
-        risk_reason="a new SFTP/SSH password is returned (the old one stops working)",
+        # It returns no secret (Kinsta answers with nothing; get_sftp_password reads the new one): what it
+        # does is lock out whoever uses the current password.
+        risk=Risk.GRANTS_ACCESS,
+        risk_reason="the current SFTP/SSH password stops working: whoever uses it is locked out",
         title="Generate SFTP/SSH password",
         description="New SFTP/SSH password (read it with get_sftp_password); the old one stops working.",
         method="POST",
@@ -261,7 +263,11 @@ OPERATIONS = [
         output=NullResult,
         effect=Effect.IRREVERSIBLE,
         toolset=Toolset.SFTP,
-        consequence="Replace the SFTP/SSH password of {env_id}; the current password stops working.",
+        consequence=(
+            "Replace the SFTP/SSH password of {env_id}: the current password stops working at once, and everyone "
+            "and everything using it (people, deploy scripts, backups over SFTP) is locked out until given the "
+            "new one. The new password is not shown here; get_sftp_password reads it."
+        ),
     ),
     Operation(
         name="get_sftp_allowed_ips",
