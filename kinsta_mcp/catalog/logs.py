@@ -89,6 +89,7 @@ class GetLogsIn(Input):
             examples=["(?i)fatal|warning"],
         ),
     ] = None
+    collapse: Annotated[bool, Field(description="Error log: each repeated error once, counted")] = True
 
     @model_validator(mode="after")
     def _severity_needs_the_error_log(self) -> Self:
@@ -121,7 +122,11 @@ OPERATIONS = [
     Operation(
         name="get_logs",
         title="Get logs",
-        description="Newest lines of an error, access or cache log; filter by time, level, text or regex.",
+        description=(
+            "Newest lines of an error, access or cache log; filter by time, level, text or regex. The error log "
+            "shows a repeated error once with its count and first/last time, and names the plugin or theme "
+            "each error's file is in."
+        ),
         method="GET",
         path="/sites/environments/{env_id}/logs",
         input=GetLogsIn,
