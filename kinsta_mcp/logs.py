@@ -4,7 +4,9 @@ stdout belongs to the MCP protocol on the stdio transport, so every log line goe
 The redacting filter sits on the handler, so it sees records from every logger (ours,
 httpx's, the MCP SDK's), including exception tracebacks and stack traces.
 
-Redaction only hides values it knows (the API keys, the HTTP tokens). What a tool reveals (an
+Redaction hides values it knows (the API keys, the HTTP tokens) and secrets by their place in
+a WP-CLI command (`--user_pass=…`, `config set DB_PASSWORD …`: `redaction.redact_text`). What a
+tool reveals (an
 SFTP password, a login link, a confirmation token) travels in response bodies, so no record that
 can carry one is written at any level: the libraries that log bodies, SSE chunks or URLs below
 WARNING (sse_starlette prints every SSE chunk at DEBUG; the MCP SDK, uvicorn, httpx and httpcore
@@ -19,6 +21,8 @@ import re
 import sys
 from collections.abc import Iterable
 from typing import TextIO
+
+from kinsta_mcp.redaction import redact_text
 
 REDACTED = "[REDACTED]"
 # "Bearer <token>" anywhere, e.g. in a logged header or an exception's repr.
@@ -57,7 +61,7 @@ class RedactingFilter(logging.Filter):
     def redact(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
-        return _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+        return redact_text(_BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text))
 
     def filter(self, record: logging.LogRecord) -> bool:
         # Render the message once with its arguments, so a secret passed as an argument is caught too.

@@ -71,14 +71,47 @@ def redact(
 # `--user_pass=x`, `--password x`, `pass=x`: secret-looking options inside free text (WP-CLI commands).
 _SECRET_OPTION = re.compile(
     r"(--[\w-]*(?:pass|pwd|secret|token|key)[\w-]*(?:=|\s+)|\b[\w-]*(?:pass|pwd|secret|token)[\w-]*=)"
-    r"(\"[^\"]*\"|'[^']*'|\S+)",
+    r"(\"[^\"]*\"|'[^']*'|[^\s`;&|]+)",
     re.I,
 )
 
 
+# WP-CLI subcommands whose secret is positional: `config set NAME VALUE`, `option add|update NAME VALUE`,
+# `option patch insert|update NAME KEY... VALUE` (the value is the last positional).
+_POSITIONAL = re.compile(r"\b(config\s+set|option\s+(?:add|update)|option\s+patch\s+(?:insert|update))\s", re.I)
+# A command's words: quoted strings whole, up to where the command ends (a backtick, ;, &, |, a line break).
+_WORD = re.compile(r"\"[^\"]*\"|'[^']*'|[^\s`;&|\"']+|(?P<end>[`;&|\n])")
+# A name that holds a secret: WordPress's DB_PASSWORD, AUTH_KEY, NONCE_SALT; an option's api_token...
+_SECRET_WORD = re.compile(r"pass|pwd|secret|token|key|salt|nonce|auth|credential|private|license", re.I)
+
+
+def _positional_secrets(text: str) -> str:
+    """`text` with the value of `config set NAME VALUE` (option add, update, patch) replaced when NAME looks secret."""
+    if _POSITIONAL.search(text) is None:
+        return text  # the common case
+    spans: list[tuple[int, int]] = []
+    for command in _POSITIONAL.finditer(text):
+        patch = command.group(1).lower().startswith("option patch")
+        words: list[re.Match[str]] = []
+        for word in _WORD.finditer(text, command.end()):
+            if word.group("end"):
+                break
+            if not word.group(0).startswith("--"):  # flags (--raw, --type=constant, --format=json) are not positions
+                words.append(word)
+        name, values = (words[0], words[1:]) if words else (None, [])
+        if name is None or not values or not _SECRET_WORD.search(name.group(0)):
+            continue
+        secret = values[-1] if patch else values[0]
+        spans.append(secret.span())
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + REDACTED + text[end:]
+    return text
+
+
 def redact_text(text: str, known: Iterable[str] = ()) -> str:
-    """`text` with known secret values and secret-looking options replaced."""
+    """`text` with known secret values, secret-looking options (`--user_pass=…`, `--user_pass …`) and
+    positional WP-CLI secrets (`config set DB_PASSWORD …`, `option update <secret name> …`) replaced."""
     for value in known:
         if value and len(value) >= 8:
             text = text.replace(value, REDACTED)
-    return _SECRET_OPTION.sub(lambda m: m.group(1) + REDACTED, text)
+    return _positional_secrets(_SECRET_OPTION.sub(lambda m: m.group(1) + REDACTED, text))

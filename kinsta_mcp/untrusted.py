@@ -2,10 +2,15 @@
 
 Text that comes from a site or through Kinsta (log lines, plugin names, WP-CLI output,
 operation messages, site names) is data, never instructions. Before it reaches any
-channel it is cleaned of characters that hide or reorder text, and of look-alikes of
-the fence that marks it as untrusted; where a human reads a name it is also put on one
-quoted line; a command preview has its whitespace runs collapsed so padding cannot push
-the dangerous part out of sight.
+channel it is cleaned of characters that hide or reorder text, of look-alikes of the
+fence that marks it as untrusted, and of Markdown code fences (``` and ~~~, full-width
+too). `clean_answer` applies this to a whole Kinsta answer where it enters (the API
+client): every name and value is also folded onto one line, so no site, environment,
+domain or plugin name can start a line of its own in any channel; only the fields that
+are multi-line by nature (`MULTILINE_FIELDS`: a log, a command's output) keep their
+lines, and those are always shown fenced. Where a human reads a name it is also put on
+one quoted line; a command preview has its whitespace runs collapsed so padding cannot
+push the dangerous part out of sight.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from typing import Any
 
 # Characters that hide text or change its display order:
 # C0/C1 controls (but tab and newline), soft hyphen, Arabic letter mark, Mongolian vowel
@@ -59,8 +65,12 @@ _ANGLE_TWINS = str.maketrans(
         "\u2af8": ">>>",
     }
 )
-# Three angle brackets in a row (spaces between allowed) open or close a fence: never let text carry one.
-_FENCE_RUN = re.compile(r"([<>])(\s*\1){2,}")
+# Look-alikes of Markdown's fence characters (full-width grave accent and tilde, and twins).
+_MARKDOWN_TWINS = str.maketrans({"\uff40": "`", "\u02cb": "`", "\u2035": "`", "\uff5e": "~", "\u223c": "~"})
+# Three angle brackets in a row (spaces between allowed) open or close our fence, three backticks or
+# tildes a Markdown code block: never let text carry one.
+_FENCE_RUN = re.compile(r"([<>`~])(\s*\1){2,}")
+_LINE_BREAK = re.compile(r"\s*\n\s*")
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -72,10 +82,32 @@ def _break_run(match: re.Match[str]) -> str:
 
 def clean(text: str) -> str:
     """`text` without hiding/reordering characters, with fence look-alikes folded and fence runs broken."""
-    if text.isascii() and text.isprintable() and text.count("<") < 3 and text.count(">") < 3:
+    if text.isascii() and text.isprintable() and all(text.count(c) < 3 for c in "<>`~"):
         return text  # the common case, decided in C: nothing to remove, fold or break
-    text = _INVISIBLE.sub("", text).translate(_ANGLE_TWINS)
+    text = _INVISIBLE.sub("", text).translate(_ANGLE_TWINS).translate(_MARKDOWN_TWINS)
     return unicodedata.normalize("NFC", _FENCE_RUN.sub(_break_run, text))
+
+
+def single_line(text: str) -> str:
+    """Cleaned, with every line break (and the whitespace around it) folded into one space."""
+    text = clean(text)
+    return _LINE_BREAK.sub(" ", text).strip() if "\n" in text else text
+
+
+# Fields whose third-party text is multi-line by nature and is always shown fenced: a log (get_logs),
+# a command's output (run_wp_cli's operation data). Every other string is a name or a value: one line.
+MULTILINE_FIELDS = frozenset({"logs", "output"})
+
+
+def clean_answer(data: Any, multiline: bool = False) -> Any:
+    """A copy of a Kinsta answer with every key and string cleaned and, outside `MULTILINE_FIELDS`, on one line."""
+    if isinstance(data, str):
+        return clean(data) if multiline else single_line(data)
+    if isinstance(data, dict):
+        return {single_line(str(k)): clean_answer(v, str(k) in MULTILINE_FIELDS) for k, v in data.items()}
+    if isinstance(data, list):
+        return [clean_answer(item, multiline) for item in data]
+    return data
 
 
 def collapse_whitespace(text: str) -> str:

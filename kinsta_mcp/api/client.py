@@ -4,6 +4,11 @@ Bearer auth, one reused connection pool, timeouts that also hold for in-process 
 retries only where repeating is safe, Kinsta's rate limits kept locally, and typed errors
 that keep Kinsta's own message. Knows the catalog's declarations and HTTP, nothing of MCP.
 
+Everything Kinsta answers is third-party text (names chosen by a site's owners, plugin names,
+log lines): it is cleaned here, where it enters, by `untrusted.clean_answer`, so every layer
+above (results, resources, completions, previews, names) only ever sees clean, one-line names.
+Nothing of a request or response body is logged at any level.
+
 Retry rule: a request answered 429 was not processed, so any request is retried after the
 wait Kinsta asks for. A GET is also retried on 5xx, timeouts and dropped connections. A write
 is never sent twice once it may have reached Kinsta: only failures to connect (which happen
@@ -14,7 +19,6 @@ OutcomeUnknownError (or ServerError for a 5xx) saying the change may or may not 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import random
 from collections.abc import Mapping
@@ -41,7 +45,8 @@ from kinsta_mcp.api.errors import (
 from kinsta_mcp.api.ratelimit import RateLimiter, retry_delay
 from kinsta_mcp.api.request import PreparedRequest, RequestBuildError, build_request
 from kinsta_mcp.catalog.spec import Operation, RateClass
-from kinsta_mcp.redaction import is_secret_name, redact, redact_text
+from kinsta_mcp.redaction import is_secret_name, redact
+from kinsta_mcp.untrusted import clean_answer, single_line
 
 if TYPE_CHECKING:  # httpx is imported on first use: start-up (answering initialize) does not need it
     import httpx
@@ -60,11 +65,6 @@ class ApiResponse:
     status: int
     data: Any  # the parsed JSON body (None for an empty body)
     headers: Mapping[str, str]
-
-
-def redact_body(value: Any) -> Any:
-    """A request body as it may be logged: secret fields, and secret options inside text, masked."""
-    return redact(value, text=redact_text, placeholder="***")
 
 
 def _redact_query(query: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -263,13 +263,13 @@ class KinstaClient:
         """One request, bounded by an overall deadline (in-process transports ignore httpx's timeouts)."""
         import httpx
 
-        if logger.isEnabledFor(logging.DEBUG):
+        if logger.isEnabledFor(logging.DEBUG):  # the body's field names at most, never its values
             logger.debug(
-                "request %s %s query=%s body=%s attempt=%d",
+                "request %s %s query=%s body_fields=%s attempt=%d",
                 method,
                 request.path,
                 _redact_query(request.query),
-                json.dumps(redact_body(request.body)) if request.body is not None else "-",
+                ",".join(sorted(request.body)) if isinstance(request.body, dict) else "-",
                 retry + 1,
             )
         started = self.clock.monotonic()
@@ -318,13 +318,13 @@ class KinstaClient:
         await self.clock.sleep(delay)
 
     def _snippet(self, response: httpx.Response) -> str:
-        return self._scrub(response.text[:_SNIPPET_CHARS])
+        return single_line(self._scrub(response.text[:_SNIPPET_CHARS]))
 
     def _parse_success(self, response: httpx.Response, name: str, target: str) -> Any:
         if not response.content:
             return None
         try:
-            return response.json()
+            return clean_answer(response.json())
         except ValueError:
             advice = (
                 "Try again later."
@@ -353,10 +353,10 @@ class KinstaClient:
             else:
                 if isinstance(body, dict):
                     message = body.get("message")
-                    kinsta_message = self._scrub(message) if isinstance(message, str) and message else None
-                    data = body.get("data")
+                    kinsta_message = single_line(self._scrub(message)) if isinstance(message, str) and message else None
+                    data = clean_answer(body.get("data"))
                 else:
-                    data = body
+                    data = clean_answer(body)
         known = status in (400, 401, 403, 404, 429) or status >= 500
         if not_json and not known:
             return InvalidResponseError(

@@ -27,11 +27,11 @@ from typing import Any
 
 from kinsta_mcp.catalog.spec import Operation, Toolset, location
 from kinsta_mcp.logfilter import iso, line_time
-from kinsta_mcp.redaction import REDACTED
+from kinsta_mcp.redaction import REDACTED, redact_text
 from kinsta_mcp.redaction import redact as redact_values
 from kinsta_mcp.server.budget import TRUNCATED_KEY, Cut, Hint, Path, Shaped, fit
 from kinsta_mcp.server.render import render
-from kinsta_mcp.untrusted import clean, fence
+from kinsta_mcp.untrusted import clean_answer, fence
 
 __all__ = [
     "DEFAULT_BUDGET",
@@ -61,11 +61,14 @@ UNTRUSTED_NOTE = (
 
 
 def sanitise(value: Any, *, redact: bool = True) -> Any:
-    """A copy with every string and key cleaned and, with `redact`, every text under a secret-sounding name replaced.
+    """A copy with every string and key cleaned (`untrusted.clean_answer`: names on one line) and, with
+    `redact`, every text under a secret-sounding name replaced, and secrets inside text (a WP-CLI command's
+    `--user_pass=…` or `config set DB_PASSWORD …`) too.
 
     Flags such as `is_password_auth_enabled` and lists such as `api_keys` keep their values.
     """
-    return redact_values(value, names=redact, only_strings=True, text=clean, keys=clean)
+    cleaned = clean_answer(value)
+    return redact_values(cleaned, names=redact, only_strings=True, text=redact_text) if redact else cleaned
 
 
 def without_nulls(value: Any) -> Any:

@@ -16,6 +16,7 @@ from pydantic import SecretStr
 from samples import valid_arguments
 
 from kinsta_mcp.api.client import KinstaClient
+from kinsta_mcp.api.request import build_request
 from kinsta_mcp.catalog import BY_NAME
 from kinsta_mcp.simulator import DEMO_API_KEY, DEMO_COMPANY_ID, Simulator
 from kinsta_mcp.simulator.clock import SimClock
@@ -27,16 +28,34 @@ class Direct:
     client: KinstaClient
 
     async def fetch(self, name: str, **overrides: Any) -> tuple[dict[str, Any], Any]:
-        """(validated arguments, Kinsta's answer) for operation `name` on the seeded ids plus `overrides`."""
+        """(validated arguments, Kinsta's answer as the client returns it) for operation `name` on the seeded
+        ids plus `overrides`."""
+        op = BY_NAME[name]
+        args = self.arguments(name, **overrides)
+        response = await self.client.call(op, args, company_id=DEMO_COMPANY_ID)
+        return args, response.data
+
+    async def fetch_raw(self, name: str, **overrides: Any) -> tuple[dict[str, Any], Any]:
+        """The same, but the body exactly as the simulator sent it (the client cleans what it receives):
+        for tests of what shaping does with hostile text that reaches it by any other way."""
+        import httpx
+
+        args = self.arguments(name, **overrides)
+        request = build_request(BY_NAME[name], args, DEMO_COMPANY_ID)
+        headers = {"Authorization": f"Bearer {DEMO_API_KEY}"}
+        async with httpx.AsyncClient(base_url=self.sim.base_url, transport=self.sim.transport(), headers=headers) as h:
+            response = await h.request(request.method, request.path, params=tuple(request.query), json=request.body)
+        return args, response.json()
+
+    def arguments(self, name: str, **overrides: Any) -> dict[str, Any]:
+        """Validated arguments for operation `name` on the seeded ids plus `overrides`."""
         op = BY_NAME[name]
         ids = known_ids()
         required = {name for name, info in op.input.model_fields.items() if info.is_required()}
         sample = {k: v for k, v in valid_arguments(op, ids).items() if k in required}
         raw = sample | {k: ids[k] for k in op.input.model_fields if k in ids} | overrides
         validated = op.input.model_validate(raw)
-        args = {field: getattr(validated, field) for field in op.input.model_fields}
-        response = await self.client.call(op, args, company_id=DEMO_COMPANY_ID)
-        return args, response.data
+        return {field: getattr(validated, field) for field in op.input.model_fields}
 
     def last_query(self) -> Mapping[str, str]:
         return dict(self.sim.requests[-1].query)
