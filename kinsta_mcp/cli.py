@@ -249,7 +249,15 @@ def _check_command_position(args: Sequence[str], parser: argparse.ArgumentParser
 
 
 # Settings a client entry cannot carry: it starts the server over stdio, and these configure HTTP.
-_HTTP_ONLY = ("host", "port", "http_session_idle", "http_max_sessions_per_principal")
+_HTTP_ONLY = (
+    "host",
+    "port",
+    "http_session_idle",
+    "http_max_sessions_per_principal",
+    "oauth_issuer",
+    "oauth_audience",
+    "oauth_scopes",
+)
 
 
 def _carried_options(namespace: argparse.Namespace) -> tuple[str, ...]:

@@ -195,9 +195,121 @@ def prompts_markdown(listed: Listing) -> str:
     return "\n".join(lines) + "\n"
 
 
+_RISK_WORDS = {
+    "destroys-data": "destroys data",
+    "grants-access": "grants access",
+    "redirects-traffic": "redirects traffic",
+    "reveals-secret": "reveals a secret",
+    "breaks-site": "can break the site",
+}
+
+
+def _tool_call(op: Any) -> str:
+    return f"`{op.member.group.name} {op.member.group.selector}={op.member.value}`" if op.member else f"`{op.name}`"
+
+
+def consequences_markdown(_listed: Listing) -> str:
+    """Per consequence class: the operations that always need the human, then the argument rules, from the catalog."""
+    from kinsta_mcp.catalog import OPERATIONS
+    from kinsta_mcp.catalog.spec import RISK_WARNINGS, Risk
+
+    lines = ["| Consequence | Always asked (declared per operation) | The human reads |", "|---|---|---|"]
+    for risk in Risk:
+        if risk is Risk.NONE:
+            continue
+        ops = [op for op in OPERATIONS if op.risk is risk]
+        listed = ", ".join(_tool_call(op) for op in ops) or "none by declaration (only by the rules below)"
+        lines.append(f"| {_RISK_WORDS.get(risk.value, risk.value)} | {listed} | {RISK_WARNINGS[risk]} |")
+    lines += [
+        "",
+        "Argument rules (`rules=` beside the operation): the call is judged on its arguments and, where a rule "
+        "reads first, on the current state. An unguarded operation whose rule applies is asked like a guarded one; "
+        "a guarded one's prompt says what the rule found. A precondition refuses before anyone is asked.",
+        "",
+        "| Tool | Rule | Applies when | Effect | Reads first |",
+        "|---|---|---|---|---|",
+    ]
+    for op in OPERATIONS:
+        for rule in op.rules:
+            effect = "refused, nobody asked" if rule.refuse else f"asked: {_RISK_WORDS.get(rule.risk.value)}"
+            reads = f"`{rule.reads}`" if rule.reads else "no"
+            lines.append(f"| {_tool_call(op)} | `{rule.name}` | {_cell(rule.when)} | {effect} | {reads} |")
+    return "\n".join(lines) + "\n"
+
+
+def batches_markdown(_listed: Listing) -> str:
+    from kinsta_mcp.server.fleet.plan import HANDFUL, MAX_RULE_READS
+    from kinsta_mcp.server.fleet.report import SHOWN_TARGETS
+
+    return (
+        f"- A batch of writes on more than {HANDFUL} live targets asks the human even when each call alone would "
+        "not; a batch asks once, count first, naming the first "
+        f"{SHOWN_TARGETS} targets and summarising the rest.\n"
+        "- A batch that destroys data or cannot be undone needs the human to tick yes **and type the number of "
+        "targets**; a plain boolean yes sends nothing.\n"
+        f"- With no human who answers the form (the client cannot show one, `elicit-or-model-token`, or `off`): "
+        f"batches of writes beyond {HANDFUL} targets and every batch that destroys data are refused.\n"
+        f"- The rules above are applied per target; a rule that reads state reads it for at most {MAX_RULE_READS} "
+        "targets, beyond that it judges as if the worst were true.\n"
+    )
+
+
+def example_confirmation() -> str:
+    """One real confirmation: a database push over live on the demo, as a real MCP client receives it."""
+    import anyio
+
+    async def run() -> str:
+        from mcp.client import Client
+        from mcp_types import ElicitResult
+        from pydantic import SecretStr
+
+        from kinsta_mcp.config import Profile, Settings
+        from kinsta_mcp.server.app import build_server, make_clients
+        from kinsta_mcp.simulator import DEMO_API_KEY, DEMO_COMPANY_ID, Simulator
+        from kinsta_mcp.simulator import seed as ids
+        from kinsta_mcp.simulator.clock import SimClock
+
+        sim = Simulator(clock=SimClock(), rate_limits=False)
+        profile = Profile(name="demo", api_key=SecretStr(DEMO_API_KEY), company_id=DEMO_COMPANY_ID)
+        settings = Settings(
+            profiles={"demo": profile}, default_profile="demo", audit_log=None, api_base_url=sim.base_url
+        )
+        clients = make_clients(settings, transport=sim.transport())
+        asked: list[str] = []
+
+        async def decline(ctx: Any, params: Any) -> ElicitResult:
+            asked.append(params.message)
+            return ElicitResult(action="decline")
+
+        try:
+            server = build_server(settings, clients)
+            async with Client(server, elicitation_callback=decline) as client:  # type: ignore[arg-type]
+                await client.call_tool(
+                    "push_environment",
+                    {
+                        "site_id": ids.ACME_SITE_ID,
+                        "source_env_id": ids.ACME_STAGING_ENV_ID,
+                        "target_env_id": ids.ACME_LIVE_ENV_ID,
+                        "push_db": True,
+                    },
+                )
+        finally:
+            for kinsta in clients.values():
+                await kinsta.aclose()
+        return asked[0]
+
+    prompt = anyio.run(run)
+    return "```text\n" + prompt + "\n```\n"
+
+
 # page -> generated part -> its text
 PAGES: dict[str, dict[str, Callable[[Listing], str]]] = {
     "configuration.md": {"options": lambda _listed: config_reference_markdown()},
+    "security.md": {
+        "consequences": consequences_markdown,
+        "batches": batches_markdown,
+        "example-confirmation": lambda _listed: example_confirmation(),
+    },
     "tools.md": {"tools": tools_markdown},
     "resources-and-prompts.md": {"resources": resources_markdown, "prompts": prompts_markdown},
 }

@@ -87,13 +87,17 @@ async def world(
             await client.aclose()
 
 
-def answering(action: str = "accept", confirm: bool = True) -> tuple[Callable[..., Any], list[str]]:
-    """An elicitation callback that answers every question the same way, and the questions asked."""
+def answering(
+    action: str = "accept", confirm: bool = True, count: int | None = None
+) -> tuple[Callable[..., Any], list[str]]:
+    """An elicitation callback that answers every question the same way (`count`: the number of targets typed
+    into a batch's form), and the questions asked."""
     prompts: list[str] = []
 
     async def callback(ctx: Any, params: Any) -> ElicitResult:
         prompts.append(params.message)
-        return ElicitResult(action=action, content={"confirm": confirm} if action == "accept" else None)  # type: ignore[arg-type]
+        content: dict[str, Any] = {"confirm": confirm} if count is None else {"confirm": confirm, "count": count}
+        return ElicitResult(action=action, content=content if action == "accept" else None)  # type: ignore[arg-type]
 
     return callback, prompts
 

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from pydantic import Field
 
+from kinsta_mcp.catalog import rules
 from kinsta_mcp.catalog.spec import (
     Effect,
     EnvId,
@@ -21,6 +22,7 @@ from kinsta_mcp.catalog.spec import (
     OperationStarted,
     Output,
     Risk,
+    Rule,
     ToolGroup,
     Toolset,
     body,
@@ -145,6 +147,15 @@ OPERATIONS = [
         toolset=Toolset.BACKUPS,
         is_async=True,
         consequence="Overwrite {target_env_id} with {backup_id}.",
+        rules=(
+            Rule(
+                name="restore-over-live",
+                when="the target is the live environment (read first): say what live loses",
+                check=rules.restore_over_live,
+                reads="list_sites",
+                safer="Take a backup of live first: create_backup with env_id={target_env_id}.",
+            ),
+        ),
     ),
     Operation(
         name="create_backup",

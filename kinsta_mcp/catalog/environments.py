@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from kinsta_mcp.catalog import rules
 from kinsta_mcp.catalog.models import Environment
 from kinsta_mcp.catalog.sites import AdminPassword
 from kinsta_mcp.catalog.spec import (
@@ -18,6 +19,7 @@ from kinsta_mcp.catalog.spec import (
     Output,
     RateClass,
     Risk,
+    Rule,
     SiteId,
     ToolGroup,
     Toolset,
@@ -218,6 +220,15 @@ OPERATIONS = [
         toolset=Toolset.ENVIRONMENTS,
         is_async=True,
         consequence="Overwrite {target_env_id} with {source_env_id}: database: {push_db}, files: {push_files}.",
+        rules=(
+            Rule(
+                name="push-over-live",
+                when="the target is the live environment (read first): say what live loses",
+                check=rules.push_over_live,
+                reads="list_sites",
+                safer="Take a backup of live first: create_backup with env_id={target_env_id}.",
+            ),
+        ),
     ),
     Operation(
         name="delete_environment",

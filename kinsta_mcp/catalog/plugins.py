@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import Field
 
+from kinsta_mcp.catalog import rules
 from kinsta_mcp.catalog.environments import EnvIdIn
 from kinsta_mcp.catalog.spec import (
     VERSION_PATTERN,
@@ -17,6 +18,7 @@ from kinsta_mcp.catalog.spec import (
     OperationStarted,
     Output,
     Risk,
+    Rule,
     ToolGroup,
     Toolset,
     body,
@@ -170,6 +172,25 @@ OPERATIONS = [
         toolset=Toolset.PLUGINS,
         is_async=True,
         idempotent=True,
+        consequence="Install plugin {name} version {update_version} on {env_id}.",
+        rules=(
+            Rule(
+                name="not-installed",
+                when="the plugin is not installed there (read first): refused before anyone is asked",
+                check=rules.installed_precondition("plugin"),
+                reads="list_plugins",
+                refuse=True,
+            ),
+            Rule(
+                name="not-the-listed-update",
+                when="update_version is not the update Kinsta lists for it (read first): a downgrade, or a version "
+                "Kinsta does not offer",
+                check=rules.not_the_listed_update,
+                risk=Risk.BREAKS_SITE,
+                reads="list_plugins",
+                safer='Take a backup first (create_backup), or install the listed update (update_version="latest").',
+            ),
+        ),
     ),
     Operation(
         name="bulk_update_plugins",
@@ -218,6 +239,25 @@ OPERATIONS = [
         toolset=Toolset.PLUGINS,
         is_async=True,
         idempotent=True,
+        consequence="Install theme {name} version {update_version} on {env_id}.",
+        rules=(
+            Rule(
+                name="not-installed",
+                when="the theme is not installed there (read first): refused before anyone is asked",
+                check=rules.installed_precondition("theme"),
+                reads="list_themes",
+                refuse=True,
+            ),
+            Rule(
+                name="not-the-listed-update",
+                when="update_version is not the update Kinsta lists for it (read first): a downgrade, or a version "
+                "Kinsta does not offer",
+                check=rules.not_the_listed_update,
+                risk=Risk.BREAKS_SITE,
+                reads="list_themes",
+                safer='Take a backup first (create_backup), or install the listed update (update_version="latest").',
+            ),
+        ),
     ),
     Operation(
         name="bulk_update_themes",

@@ -30,10 +30,11 @@ def environments_of(site: Any) -> list[dict[str, Any]]:
 
 
 def find_environment(sites_body: Any, env_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """(site, environment) for an environment id in a site list, or None."""
+    """(site, environment) for an environment id in a site list, or None (UUIDs compared case-insensitively)."""
+    wanted = env_id.lower()
     for site in sites_of(sites_body):
         for env in environments_of(site):
-            if str(env.get("id")) == env_id:
+            if str(env.get("id")).lower() == wanted:
                 return site, env
     return None
 

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from kinsta_mcp.catalog import rules
 from kinsta_mcp.catalog.spec import (
     ENVIRONMENTS_SITE,
     Effect,
@@ -21,6 +22,7 @@ from kinsta_mcp.catalog.spec import (
     OperationStarted,
     Output,
     Risk,
+    Rule,
     SiteId,
     ToolGroup,
     Toolset,
@@ -288,6 +290,14 @@ OPERATIONS = [
         toolset=Toolset.SFTP,
         idempotent=True,
         member=Member(SET_SFTP, "allowed_ips"),
+        rules=(
+            Rule(
+                name="allows-a-broad-range",
+                when='the allowlist opens SFTP/SSH login to a broad range (a /8 or more of IPv4, an IPv6 /16, "*")',
+                check=rules.allows_broad_range("ip_allowlist"),
+                risk=Risk.GRANTS_ACCESS,
+            ),
+        ),
     ),
     Operation(
         name="get_sftp_config",

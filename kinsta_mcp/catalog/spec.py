@@ -43,6 +43,7 @@ class Risk(enum.StrEnum):
     GRANTS_ACCESS = "grants-access"  # credentials, allowlists, password login, SSH, admin users
     REDIRECTS_TRAFFIC = "redirects-traffic"  # DNS, domains, primary domain, redirects, webroot
     REVEALS_SECRET = "reveals-secret"  # returns a password or a login link
+    BREAKS_SITE = "breaks-site"  # visitors locked out, an older version installed: the site may stop working
 
 
 # What the human is told after the preview, by risk.
@@ -51,6 +52,7 @@ RISK_WARNINGS: dict[Risk, str] = {
     Risk.GRANTS_ACCESS: "This changes who can get into the site.",
     Risk.REDIRECTS_TRAFFIC: "This changes where visitors' traffic goes.",
     Risk.REVEALS_SECRET: "This reveals a secret.",
+    Risk.BREAKS_SITE: "This can stop the site working for its visitors.",
 }
 
 
@@ -196,6 +198,28 @@ class Member:
 
 
 @dataclass(frozen=True)
+class Rule:
+    """A consequence that depends on the call's arguments, declared beside its operation; the guard applies it.
+
+    `check(args, state)` is given the call's validated arguments and, when `reads` names a read
+    operation, that read's answer for the same arguments (None when it could not be read: a rule
+    that needs it then says what it could not check). It returns this call's consequence in plain
+    words, or None when the rule does not apply. When it applies, the call needs the human's yes as
+    `risk` and the prompt says the text (and `safer`, the safer step, when there is one); a rule
+    with `refuse` is a precondition instead: the call is refused with the text, before anyone is
+    asked, and nothing is sent.
+    """
+
+    name: str
+    when: str  # the condition in plain words, for the docs (docs/security.md lists every rule)
+    check: Callable[[Mapping[str, Any], Any], str | None]
+    risk: Risk = Risk.DESTROYS_DATA
+    reads: str | None = None
+    safer: str = ""
+    refuse: bool = False
+
+
+@dataclass(frozen=True)
 class Operation:
     """One Kinsta API operation, declared once.
 
@@ -252,6 +276,9 @@ class Operation:
     # Pure post-processing of Kinsta's answer before the result is shaped, given the call's
     # validated arguments: where tool-side options act (e.g. get_logs' filters). Keeps the shape.
     post: Callable[[Any, Mapping[str, Any]], Any] | None = None
+    # Consequences that depend on the arguments (and the current state): a deny-all IP rule, a
+    # downgrade, a push over live. Applied by the guard to every call and batch item.
+    rules: tuple[Rule, ...] = ()
     # Free-form extras for generic layers; keep it small.
     extras: dict[str, Any] = field(default_factory=dict)
 

@@ -14,6 +14,7 @@ from typing import Annotated
 
 from pydantic import Field
 
+from kinsta_mcp.catalog import rules
 from kinsta_mcp.catalog.environments import EnvIdIn
 from kinsta_mcp.catalog.spec import (
     Effect,
@@ -24,6 +25,7 @@ from kinsta_mcp.catalog.spec import (
     OperationStarted,
     Output,
     Risk,
+    Rule,
     SiteId,
     ToolGroup,
     Toolset,
@@ -249,6 +251,22 @@ OPERATIONS = [
         effect=Effect.WRITE,
         toolset=Toolset.TOOLS,
         idempotent=True,
+        consequence="Deny {ip_list} access to {env_id}.",
+        rules=(
+            Rule(
+                name="denies-a-broad-range",
+                when="the list blocks a broad range: a /8 or more of IPv4 in all, an IPv6 /16 or shorter, a wildcard",
+                check=rules.denies_broad_range("ip_list"),
+                risk=Risk.BREAKS_SITE,
+            ),
+            Rule(
+                name="removes-denied-ips",
+                when="the new list leaves out entries of the current one (read first)",
+                check=rules.removes_entries("ip_list", "ip_list", gained="those addresses can reach the site again"),
+                risk=Risk.GRANTS_ACCESS,
+                reads="get_denied_ips",
+            ),
+        ),
     ),
     Operation(
         name="run_wp_cli",

@@ -269,6 +269,59 @@ OPTIONS: tuple[Option, ...] = (
         allowed="use a whole number from {} to {}".format(*HTTP_SESSIONS_PER_PRINCIPAL_RANGE),
     ),
     Option(
+        "oauth_issuer",
+        "OAuth 2.1 authorization server whose access tokens the HTTP transport accepts (its metadata is "
+        "discovered per RFC 8414 / OpenID discovery); static tokens stay accepted beside them. See deployment.md.",
+        "none (no OAuth)",
+        flag="--oauth-issuer",
+        env="KINSTA_MCP_OAUTH_ISSUER",
+        metavar="URL",
+        invalid="is not an https URL",
+        allowed="give the issuer URL exactly as the authorization server names itself, e.g. https://login.example.com",
+    ),
+    Option(
+        "oauth_audience",
+        "This server's public /mcp URL: the resource (RFC 8707) tokens must be issued for, and what the "
+        "protected-resource metadata (RFC 9728) names.",
+        "none (required with oauth_issuer)",
+        flag="--oauth-audience",
+        env="KINSTA_MCP_OAUTH_AUDIENCE",
+        metavar="URL",
+        invalid="is not this server's public /mcp URL",
+        allowed="give the URL clients use, e.g. https://mcp.example.com/mcp",
+    ),
+    Option(
+        "oauth_scopes",
+        "Scopes an OAuth access token must carry (403 insufficient_scope without them).",
+        "kinsta",
+        flag="--oauth-scopes",
+        env="KINSTA_MCP_OAUTH_SCOPES",
+        metavar="A,B",
+        allowed="give scope names separated by commas",
+    ),
+    Option(
+        "oauth_client_id",
+        "Client id this server authenticates with at the issuer's introspection endpoint (RFC 7662), "
+        "to accept opaque (non-JWT) access tokens.",
+        "none (JWT access tokens only)",
+        env="KINSTA_MCP_OAUTH_CLIENT_ID",
+    ),
+    Option(
+        "oauth_client_secret",
+        "That client's secret. No flag: command lines are visible to other users.",
+        "none",
+        env="KINSTA_MCP_OAUTH_CLIENT_SECRET",
+        secret=True,
+    ),
+    Option(
+        "roles",
+        'Who may do what, by OAuth claims: [{"name": ..., "subjects"/"groups"/"scopes": [...], "profiles": [...], '
+        '"toolsets": [...], "read_only": true}]; the first role a token matches applies, a token matching none is '
+        "refused. Environment: the same JSON. See deployment.md.",
+        "none (every OAuth token acts as the server is configured)",
+        env="KINSTA_MCP_ROLES",
+    ),
+    Option(
         "demo",
         "Serve on the built-in Kinsta simulator: no API key needed, nothing real is touched.",
         "false",

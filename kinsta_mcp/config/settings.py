@@ -27,6 +27,7 @@ from pydantic_core import PydanticCustomError
 
 from kinsta_mcp.catalog.spec import Toolset
 from kinsta_mcp.config.errors import ConfigError, did_you_mean, shown
+from kinsta_mcp.config.roles import Role, roles_value
 
 APP_NAME = "kinsta-mcp"
 DEFAULT_API_BASE_URL = "https://api.kinsta.com/v2"
@@ -205,6 +206,32 @@ def _http_tokens(value: Any) -> Any:
     return tokens
 
 
+def _oauth_url(value: Any, info: ValidationInfo) -> Any:
+    """The issuer or the audience: https, or http on a loopback host (a test or a local authorization server)."""
+    if value is None:
+        return None
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        return None
+    match = _URL.fullmatch(text)
+    host = re.sub(r":\d+$", "", text.split("://", 1)[-1].split("/", 1)[0]).strip("[]") if match else ""
+    if not match or (text.startswith("http://") and host not in ("127.0.0.1", "localhost", "::1")):
+        raise problem(f"{shown(value)} is not an https URL (http only for a loopback host)")
+    if info.field_name == "oauth_audience" and not text.rstrip("/").endswith("/mcp"):
+        raise problem(
+            f"{shown(value)} is not this server's /mcp URL; give the public URL clients use, "
+            "e.g. https://mcp.example.com/mcp"
+        )
+    return text.rstrip("/") if info.field_name == "oauth_audience" else text
+
+
+def _scopes(value: Any) -> Any:
+    names = _names(value.replace(" ", ",") if isinstance(value, str) else value)
+    if not names:
+        raise problem("needs at least one scope; a token must carry it to be accepted (e.g. kinsta)")
+    return tuple(dict.fromkeys(names))
+
+
 def _profile_name(value: Any) -> Any:
     if isinstance(value, str) and _PROFILE_NAME.fullmatch(value.strip()):
         return value.strip()
@@ -292,6 +319,14 @@ class Settings(BaseModel):
         BeforeValidator(_number),
         Field(ge=HTTP_SESSIONS_PER_PRINCIPAL_RANGE[0], le=HTTP_SESSIONS_PER_PRINCIPAL_RANGE[1]),
     ] = 16
+    # OAuth 2.1 resource server (server/oauth.py): tokens from this issuer, for this audience, with these scopes.
+    oauth_issuer: Annotated[str | None, BeforeValidator(_oauth_url)] = None
+    oauth_audience: Annotated[str | None, BeforeValidator(_oauth_url)] = None
+    oauth_scopes: Annotated[tuple[str, ...], BeforeValidator(_scopes)] = ("kinsta",)
+    # Credentials for the issuer's introspection endpoint (RFC 7662), for opaque access tokens.
+    oauth_client_id: str | None = None
+    oauth_client_secret: SecretStr | None = Field(default=None, repr=False)
+    roles: Annotated[tuple[Role, ...], BeforeValidator(roles_value)] = ()
     demo: TextBool = False
     demo_sites: Annotated[int, BeforeValidator(_number), Field(ge=DEMO_SITES_RANGE[0], le=DEMO_SITES_RANGE[1])] = 0
 
@@ -314,6 +349,31 @@ class Settings(BaseModel):
                     f"use one of: {', '.join(sorted(self.profiles))}",
                     field="http_tokens",
                 )
+        if (self.oauth_issuer is None) != (self.oauth_audience is None):
+            missing = "oauth_audience" if self.oauth_audience is None else "oauth_issuer"
+            raise problem(
+                "OAuth needs both the issuer (KINSTA_MCP_OAUTH_ISSUER) and this server's public /mcp URL "
+                f"(KINSTA_MCP_OAUTH_AUDIENCE); {missing} is not set",
+                field=missing,
+            )
+        if (self.oauth_client_id is None) != (self.oauth_client_secret is None):
+            raise problem(
+                "introspection needs both oauth_client_id and oauth_client_secret (or neither)",
+                field="oauth_client_id",
+            )
+        for role in self.roles:
+            for profile in role.profiles or ():
+                if profile not in self.profiles:
+                    raise problem(
+                        f"role {role.name!r} names profile {profile!r}, which is not configured"
+                        f"{did_you_mean(profile, self.profiles)}; use one of: {', '.join(sorted(self.profiles))}",
+                        field="roles",
+                    )
+        if self.roles and self.oauth_issuer is None:
+            raise problem(
+                "roles apply to OAuth access tokens: set oauth_issuer and oauth_audience too, or remove roles",
+                field="roles",
+            )
         return self
 
     def profile(self, name: str | None = None) -> Profile:
@@ -332,4 +392,5 @@ class Settings(BaseModel):
     def secrets(self) -> tuple[str, ...]:
         """Every secret value held here (API keys, HTTP tokens): what log redaction must hide."""
         keys = [p.api_key.get_secret_value() for p in self.profiles.values()]
-        return tuple(s for s in (*keys, *self.http_tokens) if s)
+        client = [self.oauth_client_secret.get_secret_value()] if self.oauth_client_secret else []
+        return tuple(s for s in (*keys, *self.http_tokens, *client) if s)

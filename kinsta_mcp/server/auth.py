@@ -1,10 +1,17 @@
-"""Bearer tokens for the HTTP transport, and the company profile a token binds a call to.
+"""Bearer tokens for the HTTP transport: static tokens and OAuth access tokens, and what each may do.
 
-Tokens come from `Settings.http_tokens` (token -> profile name, or None for an unbound token).
-They are compared in constant time and never logged: the `AccessToken` handed to the SDK
-names a token by its position in the configuration ("token-2"), not by its value. That label is
-the HTTP principal: sessions are counted and Kinsta's budget is shared per principal ("local"
-without tokens).
+Static tokens come from `Settings.http_tokens` (token -> profile name, or None for an unbound token).
+They are compared in constant time and never logged: the `AccessToken` handed to the SDK names a
+token by its position in the configuration ("token-2"), not by its value.
+
+OAuth access tokens (`oauth_issuer`, `oauth_audience`) are judged by `oauth.OAuthVerifier`; the
+first role of the role map (`roles`) that the token's claims match says which company profiles,
+toolsets and read-only mode apply. Their principal is "oauth:<subject>".
+
+The label is the HTTP principal: sessions are counted and Kinsta's budget is shared per principal
+("local" without tokens). A request's token is judged once, by the HTTP front (`authenticate`, which
+may wait on the issuer), and the verdict is kept in the request's context for the SDK's bearer
+backend and the session guard, which read it instead of judging again.
 """
 
 from __future__ import annotations
@@ -12,13 +19,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.settings import AuthSettings
 
 from kinsta_mcp.config import ConfigError, Settings
+from kinsta_mcp.config.roles import first_role
+from kinsta_mcp.server.oauth import IssuerUnavailable, OAuthVerifier
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 WILDCARD_HOSTS = ("0.0.0.0", "::", "")
@@ -32,6 +43,11 @@ class ProfileAccessToken(AccessToken):
     """An accepted token, with the profile its calls are bound to (None: any profile, the default unless named)."""
 
     profile: str | None = None
+    principal: str = ""  # the label sessions, budgets, approvals and the audit name it by
+    role: str | None = None  # the role map's entry an OAuth token matched
+    profiles: tuple[str, ...] | None = None  # the profiles it may act for (None: every one)
+    toolsets: tuple[str, ...] | None = None  # the role's toolsets (None: the server's)
+    read_only: bool = False  # the role allows reads only
 
 
 def _digest(token: str) -> bytes:
@@ -42,7 +58,8 @@ def _digest(token: str) -> bytes:
 class StaticTokenVerifier:
     """The SDK's `TokenVerifier` over the configured tokens."""
 
-    def __init__(self, tokens: Mapping[str, str | None]) -> None:
+    def __init__(self, tokens: Mapping[str, str | None], scopes: tuple[str, ...] = ()) -> None:
+        self.scopes = scopes  # a static token is trusted with whatever scope the server requires
         self._entries = [
             (_digest(token), f"token-{i}", profile) for i, (token, profile) in enumerate(tokens.items(), 1)
         ]
@@ -62,7 +79,9 @@ class StaticTokenVerifier:
             return None
         label, profile = found
         # `token` is required by the model; the SDK keeps it in the request scope only, and it is never logged.
-        return ProfileAccessToken(token=token, client_id=label, scopes=[], profile=profile)
+        return ProfileAccessToken(
+            token=token, client_id=label, scopes=list(self.scopes), profile=profile, principal=label
+        )
 
 
 def is_loopback(host: str) -> bool:
@@ -89,7 +108,15 @@ def public_origin(settings: Settings) -> str:
 
 
 def auth_settings(settings: Settings) -> AuthSettings | None:
-    """OAuth protected-resource settings when tokens are configured; the metadata URL points at this server."""
+    """Protected-resource settings when tokens are configured: the metadata (RFC 9728) names the issuer and
+    this server's public /mcp URL; the SDK answers 401 with it, and 403 for a token without the scopes."""
+    if settings.oauth_issuer is not None and settings.oauth_audience is not None:
+        return AuthSettings(
+            issuer_url=settings.oauth_issuer,  # pydantic parses the URL
+            resource_server_url=settings.oauth_audience,
+            validate_token_resource=False,  # the OAuth verifier checks the audience itself (oauth.py)
+            required_scopes=list(settings.oauth_scopes),
+        )
     if not settings.http_tokens:
         return None
     origin = public_origin(settings)
@@ -101,8 +128,104 @@ def auth_settings(settings: Settings) -> AuthSettings | None:
     )
 
 
-def token_verifier(settings: Settings) -> StaticTokenVerifier | None:
-    return StaticTokenVerifier(settings.http_tokens) if settings.http_tokens else None
+@dataclass(frozen=True)
+class Verdict:
+    """What the HTTP front learns of a request's bearer token."""
+
+    token: ProfileAccessToken | None = None  # accepted (scopes still checked by the SDK)
+    denied: str | None = None  # a valid OAuth token that no role applies to: 403
+    unavailable: str | None = None  # the issuer could not be asked: 503
+
+
+# The verdict on the current request's token, set by the HTTP front: (digest of the token, accepted token).
+_judged: ContextVar[tuple[bytes, ProfileAccessToken | None] | None] = ContextVar("kinsta_judged_token", default=None)
+
+
+def bearer_of(headers: Mapping[str, str]) -> str | None:
+    """The bearer token of a request's headers, read as the SDK's bearer backend does."""
+    authorization = headers.get("authorization", "")
+    return authorization[len("bearer ") :] if authorization.lower().startswith("bearer ") else None
+
+
+class Authenticator:
+    """The SDK's `TokenVerifier`: static tokens first, then OAuth access tokens and the role map."""
+
+    def __init__(self, settings: Settings, oauth: OAuthVerifier | None = None) -> None:
+        self.settings = settings
+        self.static = StaticTokenVerifier(settings.http_tokens, settings.oauth_scopes if settings.oauth_issuer else ())
+        if oauth is None and settings.oauth_issuer is not None:
+            oauth = OAuthVerifier(settings)
+        self.oauth = oauth
+
+    async def judge(self, token: str) -> Verdict:
+        accepted = await self.static.verify_token(token)
+        if accepted is not None or self.oauth is None:
+            return Verdict(token=accepted if isinstance(accepted, ProfileAccessToken) else None)
+        try:
+            claims = await self.oauth.verify(token)
+        except IssuerUnavailable as exc:
+            return Verdict(unavailable=str(exc))
+        if claims is None:
+            return Verdict()
+        principal = f"oauth:{claims.subject or claims.client_id}"
+        fields = {
+            "token": token,
+            "client_id": claims.client_id,
+            "scopes": list(claims.scopes),
+            "expires_at": claims.expires_at,
+            "resource": self.settings.oauth_audience,
+            "subject": claims.subject,
+            "claims": {"iss": self.oauth.issuer},
+            "principal": principal,
+        }
+        if not self.settings.roles:
+            return Verdict(token=ProfileAccessToken(**fields))
+        role = first_role(self.settings.roles, claims.subject, claims.groups, claims.scopes)
+        if role is None:
+            return Verdict(denied="no role of this server's role map applies to this token's subject, groups or scopes")
+        profiles = role.profiles
+        bound = profiles[0] if profiles is not None and len(profiles) == 1 else None
+        return Verdict(
+            token=ProfileAccessToken(
+                **fields,
+                profile=bound,
+                role=role.name,
+                profiles=profiles,
+                toolsets=role.toolsets,
+                read_only=role.read_only,
+            )
+        )
+
+    async def authenticate(self, headers: Mapping[str, str]) -> Verdict:
+        """Judge the request's bearer token once and keep the verdict for the rest of the request."""
+        token = bearer_of(headers)
+        if token is None:
+            return Verdict()
+        verdict = await self.judge(token)
+        _judged.set((_digest(token), verdict.token))
+        return verdict
+
+    async def verify_token(self, token: str) -> AccessToken | None:
+        judged = _judged.get()
+        if judged is not None and hmac.compare_digest(judged[0], _digest(token)):
+            return judged[1]
+        verdict = await self.judge(token)  # outside the HTTP front (an app mounted elsewhere)
+        return verdict.token
+
+    def principal(self, headers: Mapping[str, str]) -> str | None:
+        """The principal of a request whose token the front judged: its label, "local" when no tokens
+        are configured, None without an accepted token (the SDK answers 401 or 403)."""
+        if not self.settings.http_tokens and self.oauth is None:
+            return LOCAL_PRINCIPAL
+        token = bearer_of(headers)
+        judged = _judged.get()
+        if token is None or judged is None or judged[1] is None or not hmac.compare_digest(judged[0], _digest(token)):
+            return None
+        return judged[1].principal
+
+
+def token_verifier(settings: Settings) -> Authenticator | None:
+    return Authenticator(settings) if settings.http_tokens or settings.oauth_issuer else None
 
 
 def check_http_settings(settings: Settings) -> None:
@@ -110,11 +233,17 @@ def check_http_settings(settings: Settings) -> None:
     you), and refuse tokens short enough to guess."""
     if settings.transport != "http":
         return
-    if not is_loopback(settings.host) and not settings.http_tokens:
+    if not is_loopback(settings.host) and not settings.http_tokens and settings.oauth_issuer is None:
         raise ConfigError(
             f"--host {settings.host}: serving HTTP beyond loopback needs bearer tokens; set KINSTA_MCP_HTTP_TOKENS "
-            '(or "http_tokens" in the config file), or bind 127.0.0.1'
+            '(or "http_tokens" in the config file) or OAuth (KINSTA_MCP_OAUTH_ISSUER), or bind 127.0.0.1'
         )
+    for role in settings.roles:  # until the request scope carries a role's tool view (issue 22, in progress)
+        if role.toolsets is not None or role.read_only or (role.profiles is not None and len(role.profiles) > 1):
+            raise ConfigError(
+                f"role {role.name!r}: toolsets, read_only and several profiles are not enforced by this version; "
+                "give the role one profile (or none) and nothing else"
+            )
     for position, token in enumerate(settings.http_tokens, 1):
         if len(token) < MIN_TOKEN_LENGTH:
             raise ConfigError(
@@ -124,28 +253,12 @@ def check_http_settings(settings: Settings) -> None:
             )
 
 
-def principal_resolver(settings: Settings) -> Callable[[Mapping[str, str]], str | None]:
-    """From a request's headers, the principal it acts for: its valid token's label, "local" when no
-    tokens are configured, None when tokens are configured and it has no valid one (the SDK answers 401).
-    Reads the header as the SDK's bearer backend does."""
-    verifier = token_verifier(settings)
-    if verifier is None:
-        return lambda headers: LOCAL_PRINCIPAL
-
-    def resolve(headers: Mapping[str, str]) -> str | None:
-        authorization = headers.get("authorization", "")
-        if not authorization.lower().startswith("bearer "):
-            return None
-        found = verifier.label_for(authorization[len("bearer ") :])
-        return found[0] if found is not None else None
-
-    return resolve
-
-
 def principal_name() -> str:
     """Who the current HTTP request is for: its token's label ("token-2"), or "local" without a token
     (stdio, loopback without tokens, in-process clients). Never the token itself."""
     token = get_access_token()
+    if isinstance(token, ProfileAccessToken) and token.principal:
+        return token.principal
     return token.client_id if token is not None else LOCAL_PRINCIPAL
 
 

@@ -11,6 +11,13 @@ itself counts as the human's yes:
   ask is always asked: a token never stands in for a human who could answer.
 - `off`: nothing is asked (announced to the model in the instructions).
 
+What is guarded is the concrete call, not just its operation: `consequences.judge` applies the
+rules the catalog declares beside the operation (a deny-all IP list, a downgrade, a push over
+live) and a batch adds its scale (`fleet.plan.Plan`). A guarded call whose target cannot be found
+is refused before the human is asked. A batch that destroys data asks the human to type the
+number of targets, not just tick a box; with no human to ask, batches of writes beyond a handful
+of targets are refused.
+
 Every approval (a 2026-07-28 answer's nonce, a token) is single-use and bound to the tool,
 its exact arguments, the profile, the HTTP principal and the connection (`approvals.py`).
 The pipeline acts on the `Decision` in one place.
@@ -20,19 +27,37 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from kinsta_mcp.config import Confirmation
 from kinsta_mcp.server.approvals import Approvals, Binding
 
 CONFIRM_FIELD = "confirm"
+COUNT_FIELD = "count"
 # The form the human sees: one strictly boolean field.
 CONFIRM_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {CONFIRM_FIELD: {"type": "boolean", "title": "Yes, do it"}},
     "required": [CONFIRM_FIELD],
 }
+# The form for a batch that destroys data: the human also types how many targets it hits.
+COUNT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        CONFIRM_FIELD: {"type": "boolean", "title": "Yes, do it"},
+        COUNT_FIELD: {
+            "type": "integer",
+            "title": "Type the number of targets (it is stated at the top of the message)",
+            "minimum": 0,
+        },
+    },
+    "required": [CONFIRM_FIELD, COUNT_FIELD],
+}
+
+
+def schema_for(typed_count: int | None) -> dict[str, Any]:
+    return CONFIRM_SCHEMA if typed_count is None else COUNT_SCHEMA
 
 
 class Guarded(Protocol):
@@ -46,6 +71,24 @@ class Guarded(Protocol):
 
     @property
     def guarded(self) -> bool: ...
+
+    @property
+    def typed_count(self) -> int | None:
+        """The number the human must type besides ticking yes (a batch that destroys data), or None."""
+        ...
+
+    @property
+    def unattended_refusal(self) -> str | None:
+        """Why this may not run without a human who answers the form (policy off, token mode, no form)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the human is shown, and the targets named in the call that could not be found."""
+
+    text: str
+    missing: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -68,6 +111,7 @@ class Ask:
 
     message: str
     state: str  # our request state (the SDK seals it on the wire)
+    schema: dict[str, Any] = field(default_factory=lambda: CONFIRM_SCHEMA)
 
 
 Decision = Proceed | Refuse | Ask
@@ -77,6 +121,10 @@ Decision = Proceed | Refuse | Ask
 class HumanAnswer:
     action: str  # accept, decline, cancel
     confirmed: bool  # accept with confirm == true (strictly a JSON boolean)
+    count: int | None = None  # the number typed, when the form asked for one (strictly an integer)
+
+    def agrees(self, typed_count: int | None) -> bool:
+        return self.confirmed and (typed_count is None or self.count == typed_count)
 
 
 class Confirmer(Protocol):
@@ -90,7 +138,7 @@ class Confirmer(Protocol):
         """2026-07-28: elicitation by InputRequiredResult rounds; else one server-to-client request."""
         ...
 
-    async def elicit(self, message: str) -> HumanAnswer: ...
+    async def elicit(self, message: str, schema: dict[str, Any]) -> HumanAnswer: ...
 
     def round_answer(self) -> tuple[str | None, HumanAnswer | None]:
         """(our request state, the human's answer) when this is the retry of an asked round."""
@@ -100,14 +148,26 @@ class Confirmer(Protocol):
 def answer_from(action: str, content: Mapping[str, Any] | None) -> HumanAnswer:
     """A form answer counts as yes only when accepted with `confirm` exactly `true`."""
     confirmed = action == "accept" and content is not None and content.get(CONFIRM_FIELD) is True
-    return HumanAnswer(action=action, confirmed=confirmed)
+    typed = content.get(COUNT_FIELD) if content is not None else None
+    count = typed if isinstance(typed, int) and not isinstance(typed, bool) else None
+    return HumanAnswer(action=action, confirmed=confirmed, count=count)
 
 
 def _not_agreed(op: Guarded, answer: HumanAnswer) -> Refuse:
     how = {"decline": "declined", "cancel": "cancelled"}.get(answer.action, "did not confirm")
     if answer.action == "accept":
         how = "did not confirm"
+        if answer.confirmed and op.typed_count is not None:
+            typed = "nothing" if answer.count is None else str(answer.count)
+            how = f"typed {typed} as the number of targets, not {op.typed_count}"
     return Refuse(f"{op.title}: the human {how}. Nothing was sent to Kinsta.")
+
+
+def _not_found(op: Guarded, preview: Preview) -> Refuse:
+    return Refuse(
+        f"{op.title}: not found: {'; '.join(preview.missing)}. Nothing was sent to Kinsta and the human was not "
+        "asked. Check the id (list_sites, list_environments) and call again."
+    )
 
 
 def _no_prompt(op: Guarded) -> Refuse:
@@ -128,7 +188,10 @@ async def decide(
     token: str | None,
     preview: Any,
 ) -> Decision:
-    """The decision for one call. `preview()` builds the human's text (lookups run only when asked)."""
+    """The decision for one call. `preview()` builds the human's `Preview` (lookups run only when asked)."""
+    refusal = op.unattended_refusal
+    if refusal is not None and (policy is Confirmation.OFF or not confirmer.can_elicit):
+        return Refuse(refusal)
     if not op.guarded:
         return Proceed("not-required")
     if policy is Confirmation.OFF:
@@ -136,20 +199,34 @@ async def decide(
     if confirmer.can_elicit:
         if confirmer.asks_in_rounds:
             return await _decide_in_rounds(op, binding, confirmer, approvals, preview)
-        answer = await confirmer.elicit(f"{await preview()}\n\nDo you want to go ahead?")
-        return Proceed("elicitation") if answer.confirmed else _not_agreed(op, answer)
+        shown = await preview()
+        if shown.missing:
+            return _not_found(op, shown)
+        answer = await confirmer.elicit(_question(op, shown), schema_for(op.typed_count))
+        return Proceed("elicitation") if answer.agrees(op.typed_count) else _not_agreed(op, answer)
     if policy is not Confirmation.ELICIT_OR_MODEL_TOKEN:
         return _no_prompt(op)
+    # The opt-in token mode trusts the model to ask the human in the chat: by design the model can
+    # confirm by itself here (the operator chose this; the instructions and docs say so).
     problem = approvals.redeem(token, binding) if token else None
     if token and problem is None:
         return Proceed("model-token")
+    shown = await preview()
+    if shown.missing:
+        return _not_found(op, shown)
     new_token = approvals.issue(binding)
     why = f"\n(The token given was not accepted: {problem}.)" if problem else ""
     return Refuse(
-        f"Not done yet: this needs the human's yes. Nothing was sent to Kinsta.{why}\n\n{await preview()}\n\n"
+        f"Not done yet: this needs the human's yes. Nothing was sent to Kinsta.{why}\n\n{shown.text}\n\n"
         f"Show this to the user and ask. Only if they agree, call {op.name} again with the same arguments plus "
         f'confirmation_token="{new_token}" (single use, valid 5 minutes, void if anything changes).'
     )
+
+
+def _question(op: Guarded, shown: Preview) -> str:
+    if op.typed_count is None:
+        return f"{shown.text}\n\nDo you want to go ahead?"
+    return f"{shown.text}\n\nTo go ahead, tick yes and type the number of targets ({op.typed_count})."
 
 
 async def _decide_in_rounds(
@@ -161,9 +238,12 @@ async def _decide_in_rounds(
         problem = approvals.redeem(nonce, binding) if nonce else "the request state is not this server's"
         if problem is not None:
             return Refuse(f"{op.title}: this answer cannot be used: {problem}. Nothing was sent to Kinsta.")
-        return Proceed("elicitation") if answer.confirmed else _not_agreed(op, answer)
+        return Proceed("elicitation") if answer.agrees(op.typed_count) else _not_agreed(op, answer)
+    shown = await preview()
+    if shown.missing:
+        return _not_found(op, shown)
     nonce = approvals.issue(binding)
-    return Ask(f"{await preview()}\n\nDo you want to go ahead?", json.dumps({"approval": nonce}))
+    return Ask(_question(op, shown), json.dumps({"approval": nonce}), schema_for(op.typed_count))
 
 
 def _nonce_of(state: str) -> str | None:

@@ -4,8 +4,12 @@ and limits that keep one abusive client from starving the others.
 - Host and Origin must match exactly: the loopback names (and the bound address when it is a
   specific one) with the bound port. They are checked here for every path and handed to the SDK
   too. A wildcard bind (0.0.0.0, ::) accepts loopback names only.
-- With tokens configured (`http_tokens`), /mcp answers 401 with `WWW-Authenticate` to a request
-  without a valid token; beyond loopback tokens are required (`auth.check_http_settings`).
+- With tokens configured (`http_tokens`, or OAuth: `oauth_issuer`), /mcp answers 401 with
+  `WWW-Authenticate` to a request without a valid token (403 without the required scope, or when no
+  role applies; 503 when the issuer cannot be reached to judge it); beyond loopback tokens are
+  required (`auth.check_http_settings`). The protected-resource metadata (RFC 9728) is served at the
+  well-known path for /mcp and at the root. With OAuth, the audience's host is accepted as Host (the
+  public name a TLS proxy forwards).
 - `GET /healthz` answers without auth and reveals only the version.
 - Sessions are stateful (each client its own; elicitation works on 2025-11-25 too), capped per
   principal and ended when idle (`http_sessions`); connections are bounded below the
@@ -23,6 +27,7 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 import anyio
 import anyio.lowlevel
@@ -35,17 +40,19 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from kinsta_mcp import __version__
 from kinsta_mcp.config import Settings
 from kinsta_mcp.server.auth import (
+    LOCAL_PRINCIPAL,
     MCP_PATH,
     WILDCARD_HOSTS,
+    Authenticator,
     check_http_settings,
     is_loopback,
-    principal_resolver,
     public_origin,
 )
 from kinsta_mcp.server.http_connections import ConnectionGuard, connection_limit, scope_key
 from kinsta_mcp.server.http_sessions import SessionGuard, has_body
 
 HEALTH_PATH = "/healthz"
+METADATA_PATH = "/.well-known/oauth-protected-resource"  # RFC 9728; the SDK serves it for /mcp at METADATA_PATH + /mcp
 _LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 # Headers of a request, a name, an address and a port: far more than any MCP client sends.
 MAX_REQUEST_HEAD = 16 * 1024
@@ -68,10 +75,15 @@ def allowed_hosts(host: str, port: int) -> list[str]:
     return values + (names if port == 80 else [])
 
 
-def security_for(host: str, port: int) -> TransportSecuritySettings:
-    """Host and Origin allow-lists, exact (no `:*` wildcards: `localhost:PORT@evil.com` must not pass)."""
+def security_for(host: str, port: int, public_url: str | None = None) -> TransportSecuritySettings:
+    """Host and Origin allow-lists, exact (no `:*` wildcards: `localhost:PORT@evil.com` must not pass).
+    `public_url` (the OAuth audience) adds the public name clients reach through a TLS proxy."""
     hosts = allowed_hosts(host, port)
     origins = [f"{scheme}://{value}" for value in hosts for scheme in ("http", "https")]
+    if public_url is not None:
+        parts = urlsplit(public_url)
+        hosts.append(parts.netloc)
+        origins.append(f"{parts.scheme}://{parts.netloc}")
     return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins)
 
 
@@ -85,8 +97,12 @@ class HttpFront:
         sessions: SessionGuard,
         connections: ConnectionGuard,
         security: TransportSecuritySettings,
+        authenticator: Authenticator | None = None,
+        metadata_path: str | None = None,
     ) -> None:
         self.sdk_app = sdk_app
+        self.authenticator = authenticator
+        self._metadata_path = metadata_path  # where the SDK serves this resource's metadata
         self.sessions = sessions
         self.connections = connections
         self._hosts = frozenset(security.allowed_hosts)  # exact, as the SDK compares them
@@ -118,6 +134,8 @@ class HttpFront:
             return
         path = scope["path"]
         if path == MCP_PATH:
+            if self.authenticator is not None and not await self._authenticated(scope, headers, receive, send):
+                return
             await self.sessions.serve(scope, receive, send, body_read)
         elif has_body(headers):  # /healthz and the OAuth metadata take none
             await PlainTextResponse("No request body expected here", status_code=413)(scope, receive, send)
@@ -125,35 +143,58 @@ class HttpFront:
             body_read()
             # For process managers: nothing about profiles, tokens or sessions.
             await JSONResponse({"status": "ok", "version": __version__})(scope, receive, send)
+        elif path == METADATA_PATH and self._metadata_path is not None:
+            body_read()  # the root copy of the metadata (RFC 9728 §3 for a resource at the root)
+            await self.sdk_app({**scope, "path": self._metadata_path, "raw_path": None}, receive, send)
         else:
             body_read()
             await self.sdk_app(scope, receive, send)
+
+    async def _authenticated(self, scope: Scope, headers: Headers, receive: Receive, send: Send) -> bool:
+        """Judge the bearer token once (the SDK and the session guard read the verdict); answer 503
+        when the issuer cannot be asked and 403 when no role applies. No token: the SDK answers 401."""
+        assert self.authenticator is not None
+        verdict = await self.authenticator.authenticate(headers)
+        if verdict.unavailable is not None:
+            body = {"error": "temporarily_unavailable", "error_description": verdict.unavailable}
+            await JSONResponse(body, status_code=503, headers={"Retry-After": "10"})(scope, receive, send)
+            return False
+        if verdict.denied is not None:
+            body = {"error": "access_denied", "error_description": verdict.denied}
+            challenge = f'Bearer error="insufficient_scope", error_description="{verdict.denied}"'
+            await JSONResponse(body, status_code=403, headers={"WWW-Authenticate": challenge})(scope, receive, send)
+            return False
+        return True
 
 
 def build_http_app(server: MCPServer[Any], settings: Settings, max_connections: int | None = None) -> HttpFront:
     """The ASGI app: /mcp (stateful Streamable HTTP, auth when tokens are set) and /healthz."""
     check_http_settings(settings.model_copy(update={"transport": "http"}))
-    security = security_for(settings.host, settings.port)
+    security = security_for(settings.host, settings.port, settings.oauth_audience)
     per_principal = settings.http_max_sessions_per_principal
     principals = max(1, len(settings.http_tokens))
+    authenticator = Authenticator(settings) if settings.http_tokens or settings.oauth_issuer else None
     sdk_app = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         stateless_http=False,
         transport_security=security,
         host=settings.host,
         session_idle_timeout=settings.http_session_idle,
-        max_sessions=per_principal * principals,  # never reached first: each principal is capped below
+        # Never reached first: each principal is capped below. OAuth principals are not known ahead: no total.
+        max_sessions=None if settings.oauth_issuer else per_principal * principals,
         max_request_body_size=MAX_REQUEST_BODY,
     )
     sessions = SessionGuard(
         sdk_app,
-        principal_resolver(settings),
+        authenticator.principal if authenticator is not None else (lambda headers: LOCAL_PRINCIPAL),
         max_per_principal=per_principal,
         idle_timeout=settings.http_session_idle,
         max_body=MAX_REQUEST_BODY,
     )
     connections = ConnectionGuard(max_connections if max_connections is not None else connection_limit())
-    return HttpFront(sdk_app, sessions, connections, security)
+    resource = settings.oauth_audience or (public_origin(settings) + MCP_PATH)
+    metadata_path = METADATA_PATH + urlsplit(resource).path if authenticator is not None else None
+    return HttpFront(sdk_app, sessions, connections, security, authenticator, metadata_path)
 
 
 def uvicorn_config(app: HttpFront, settings: Settings) -> Any:
@@ -186,7 +227,11 @@ async def serve_http(server: MCPServer[Any], settings: Settings, sockets: list[s
     import uvicorn
 
     app = build_http_app(server, settings)
-    auth = "a bearer token is required" if settings.http_tokens else "no token required (loopback only)"
+    if settings.oauth_issuer:
+        auth = f"OAuth access tokens from {settings.oauth_issuer} for {settings.oauth_audience}"
+        auth += " (and static bearer tokens)" if settings.http_tokens else ""
+    else:
+        auth = "a bearer token is required" if settings.http_tokens else "no token required (loopback only)"
     sys.stderr.write(f"kinsta-mcp: Streamable HTTP at {public_origin(settings)}{MCP_PATH}; {auth}\n")
     await uvicorn.Server(uvicorn_config(app, settings)).serve(sockets=sockets)
 

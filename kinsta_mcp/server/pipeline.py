@@ -42,11 +42,12 @@ from kinsta_mcp.api.request import RequestBuildError
 from kinsta_mcp.catalog import BY_NAME
 from kinsta_mcp.catalog.responses import find_environment
 from kinsta_mcp.catalog.spec import LATEST, Effect, Operation
-from kinsta_mcp.config import ConfigError, Profile, Settings
+from kinsta_mcp.config import ConfigError, Confirmation, Profile, Settings
 from kinsta_mcp.server.approvals import Approvals, Binding
 from kinsta_mcp.server.arguments import ArgumentError, Parsed, describe_validation, parse
 from kinsta_mcp.server.audit import AuditLog
 from kinsta_mcp.server.compiled import OPTION_COMPANY, ToolDef
+from kinsta_mcp.server.consequences import judge
 from kinsta_mcp.server.guard import Ask, Confirmer, Proceed, Refuse, decide
 from kinsta_mcp.server.latest import resolve_latest
 from kinsta_mcp.server.names import Resolution, resolve_names
@@ -202,15 +203,19 @@ async def _run_with_ids(
         if no_update:
             return Outcome(no_update, is_error=True)
 
+    asks = settings.confirmation is not Confirmation.OFF
+    judged = await judge(op, parsed.args, backend.reader, profile, asks=asks)  # 3: what these arguments make it
+    if isinstance(judged, str):
+        return Outcome(judged, is_error=True)
     binding = Binding(tool.name, parsed.given, profile.name, call.principal, call.connection)
     decision = await decide(  # 3
-        op,
+        judged,
         binding,
         settings.confirmation,
         call,
         backend.approvals,
         parsed.token,
-        lambda: Previewer(backend.reader, profile).describe(op, parsed.args),
+        lambda: Previewer(backend.reader, profile).describe(judged, parsed.args),
     )
     who = {"profile": profile.name, "principal": call.principal, "client": call.client_name}
     if isinstance(decision, Ask):
@@ -223,7 +228,7 @@ async def _run_with_ids(
     assert isinstance(decision, Proceed)
 
     writes = op.effect is not Effect.READ
-    audited = writes or op.guarded  # every change, and every revealed secret
+    audited = writes or judged.guarded  # every change, and every revealed secret
     call_id = backend.audit.new_call_id()
     if audited:  # 4
         backend.audit.write(

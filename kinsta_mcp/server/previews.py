@@ -1,4 +1,10 @@
-"""What the human confirms: the declaration's consequence, with every id named by a live lookup.
+"""What the human confirms, readable in five seconds: the declaration's consequence with every id named by a
+live lookup, what the call's arguments make it (the catalog's rules), only the arguments that were given, the
+risk in plain words and the safer step when there is one.
+
+Targets named in the call that the lookups show do not exist are reported (`Preview.missing`):
+the guard refuses such a call before the human is asked. A name that mixes scripts or looks like
+another site's name is flagged.
 
 Lookups go through the shared read cache and are bounded (at most `MAX_LOOKUPS` reads per
 preview). Names come from the site and are untrusted: each is cleaned, put on one line,
@@ -20,8 +26,10 @@ from kinsta_mcp.catalog.responses import all_dicts, display_name, environments_o
 from kinsta_mcp.catalog.spec import RISK_WARNINGS, Operation, Risk
 from kinsta_mcp.config import Profile
 from kinsta_mcp.redaction import is_secret_name
+from kinsta_mcp.server.consequences import Finding, Judged
+from kinsta_mcp.server.guard import Preview
 from kinsta_mcp.server.reads import Reader
-from kinsta_mcp.untrusted import collapse_whitespace, one_line
+from kinsta_mcp.untrusted import collapse_whitespace, lookalike_warning, one_line
 
 _ENV_ARGS = ("env_id", "target_env_id", "source_env_id")
 MAX_LOOKUPS = 12  # reads one preview may cost (each environment's list counts one)
@@ -35,6 +43,8 @@ class Previewer:
         self._reader = reader
         self._profile = profile
         self._budget = MAX_LOOKUPS
+        self.missing: list[str] = []  # targets the lookups show do not exist
+        self._names: list[str] = []  # site and environment names the prompt shows (checked for look-alikes)
 
     async def _lookup(self, name: str, args: Mapping[str, Any]) -> Any:
         if self._budget <= 0:
@@ -42,16 +52,18 @@ class Previewer:
         self._budget -= 1
         return await self._reader.lookup(name, args, self._profile)
 
-    async def describe(self, op: Operation, args: Mapping[str, Any]) -> str:
+    async def describe(self, call: Judged | Operation, args: Mapping[str, Any]) -> Preview:
+        judged = call if isinstance(call, Judged) else Judged(call)
+        op = judged.op
         facts: dict[str, str] = {}
         sites_body: Any = None
-        if any(args.get(name) for name in _ENV_ARGS) or args.get("sftp_account_id") or args.get("backup_id"):
+        if any(args.get(name) for name in (*_ENV_ARGS, "site_id", "sftp_account_id", "backup_id")):
             sites_body = await self._lookup("list_sites", {"include_environments": True})
         for name in _ENV_ARGS:
             if args.get(name):
-                facts[name] = _environment_text(sites_body, str(args[name]))
+                facts[name] = self._environment_text(sites_body, str(args[name]))
         if args.get("site_id"):
-            facts["site_id"] = await self._site_text(str(args["site_id"]))
+            facts["site_id"] = await self._site_text(str(args["site_id"]), sites_body)
         if args.get("backup_id") is not None:
             facts["backup_id"] = await self._backup_text(args, sites_body)
         if args.get("domain_ids") and args.get("env_id"):
@@ -60,13 +72,33 @@ class Previewer:
             facts["domain_id"] = await self._dns_zone_text(str(args["domain_id"]))
         if args.get("sftp_account_id"):
             facts["sftp_account_id"] = await self._sftp_account_text(str(args["sftp_account_id"]), sites_body)
-        return render(op, args, facts)
+        others = [display_name(site) for site in sites_of(sites_body)]
+        looks = [w for w in dict.fromkeys(lookalike_warning(n, others) for n in self._names) if w]
+        return Preview(render(op, args, facts, judged.findings, looks), tuple(self.missing))
 
-    async def _site_text(self, site_id: str) -> str:
+    def _environment_text(self, sites_body: Any, env_id: str) -> str:
+        found = find_environment(sites_body, env_id)
+        if found is None:
+            if sites_of(sites_body):  # the company's list was read, and the environment is not in it
+                self.missing.append(f"environment {env_id}")
+            return f"environment {env_id} (not found, or this API key may not see it)"
+        site, env = found
+        self._names.append(display_name(site))
+        return (
+            f"environment {one_line(display_name(env), 40)} ({env_id}) of site {one_line(display_name(site))} "
+            f"({site.get('id')})"
+        )
+
+    async def _site_text(self, site_id: str, sites_body: Any) -> str:
+        listed = sites_of(sites_body)
+        if listed and not any(str(s.get("id")).lower() == site_id.lower() for s in listed):
+            self.missing.append(f"site {site_id}")
+            return f"site {site_id} (not found)"
         body = await self._lookup("get_site", {"site_id": site_id})
         site = body.get("site") if isinstance(body, dict) else None
         if not isinstance(site, dict):
             return f"site {site_id} (not found, or this API key may not see it)"
+        self._names.append(display_name(site))
         envs = ", ".join(one_line(display_name(e), 40) for e in environments_of(site))
         return f"site {one_line(display_name(site))} ({site_id})" + (f" with environments: {envs}" if envs else "")
 
@@ -75,11 +107,15 @@ class Previewer:
         env_ids = [str(args[n]) for n in _ENV_ARGS if args.get(n)]
         if not env_ids:  # the backup's environment is not an argument: look through the company's
             env_ids = [str(e["id"]) for s in sites_of(sites_body) for e in environments_of(s) if e.get("id")]
+        complete = bool(env_ids)
         for env_id in env_ids:
             body = await self._lookup("list_backups", {"env_id": env_id})
+            complete = complete and body is not None
             for backup in all_dicts(body):
                 if str(backup.get("id")) == backup_id and ("created_at" in backup or "type" in backup):
                     return _backup_line(backup, env_id)
+        if complete and any(args.get(n) for n in _ENV_ARGS):  # its environment's backups were all read
+            self.missing.append(f"backup {backup_id}")
         return f"backup {backup_id} (not found, or this API key may not see it)"
 
     async def _site_domains_text(self, args: Mapping[str, Any]) -> str:
@@ -94,6 +130,8 @@ class Previewer:
         for domain in all_dicts(body):
             if str(domain.get("id")) == domain_id and domain.get("name"):
                 return f"DNS zone {one_line(str(domain['name']))} ({domain_id})"
+        if body is not None:
+            self.missing.append(f"DNS zone {domain_id}")
         return f"DNS zone {domain_id} (not found, or this API key may not see it)"
 
     async def _sftp_account_text(self, account_id: str, sites_body: Any) -> str:
@@ -107,17 +145,6 @@ class Previewer:
                             f"{one_line(display_name(site))} / environment {one_line(display_name(env), 40)}"
                         )
         return f"SFTP account {account_id} (not found, or not among the environments looked at)"
-
-
-def _environment_text(sites_body: Any, env_id: str) -> str:
-    found = find_environment(sites_body, env_id)
-    if found is None:
-        return f"environment {env_id} (not found, or this API key may not see it)"
-    site, env = found
-    return (
-        f"environment {one_line(display_name(env), 40)} ({env_id}) of site {one_line(display_name(site))} "
-        f"({site.get('id')})"
-    )
 
 
 def _backup_line(backup: Mapping[str, Any], env_id: str) -> str:
@@ -148,19 +175,28 @@ def plain(value: Any) -> str:
     return text if len(text) <= _SHOWN_LIMIT else text[: _SHOWN_LIMIT - 1] + "…"
 
 
-def render(op: Operation, args: Mapping[str, Any], facts: Mapping[str, str]) -> str:
-    """The consequence with its placeholders filled, the facts not shown in it, every other choice, the warning."""
+def render(
+    op: Operation,
+    args: Mapping[str, Any],
+    facts: Mapping[str, str],
+    findings: tuple[Finding, ...] = (),
+    looks: list[str] | None = None,
+) -> str:
+    """Five seconds' reading: what happens to what, what these arguments make it, what was given, the risk in
+    plain words, the safer step."""
     template = op.consequence or op.description
     shown = set(re.findall(r"{(\w+)}", template))
     filled = re.sub(r"{(\w+)}", lambda m: facts.get(m.group(1)) or plain(args.get(m.group(1))), template)
     lines = [f"{op.title}: {filled}"]
+    lines += [f"Watch out: {finding.text}." for finding in findings]
+    lines += [f"Look twice: {warning}." for warning in looks or ()]
     lines += [f"- {fact}" for key, fact in facts.items() if key not in shown]
     lines += [
         f"- {name}: {'(hidden)' if is_secret_name(name) else plain(value)}"
         for name, value in args.items()
-        if name not in facts and name not in shown
+        if name not in facts and name not in shown and value is not None
     ]
-    risk = op.risk or Risk.NONE
-    if risk is not Risk.NONE:
-        lines.append(RISK_WARNINGS[risk])
+    risks: list[Risk] = [op.risk or Risk.NONE, *(f.rule.risk for f in findings)]
+    lines += [RISK_WARNINGS[risk] for risk in dict.fromkeys(risks) if risk is not Risk.NONE]
+    lines += [f"Safer: {safer}" for safer in dict.fromkeys(f.safer for f in findings if f.safer)]
     return "\n".join(lines)

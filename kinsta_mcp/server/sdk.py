@@ -42,7 +42,7 @@ from mcp_types import (
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from kinsta_mcp.server.auth import bound_profile_name, principal_name
-from kinsta_mcp.server.guard import CONFIRM_FIELD, CONFIRM_SCHEMA, Ask, HumanAnswer, answer_from
+from kinsta_mcp.server.guard import Ask, HumanAnswer, answer_from
 from kinsta_mcp.server.pipeline import Outcome
 
 if TYPE_CHECKING:
@@ -95,10 +95,10 @@ class McpCall:
     def asks_in_rounds(self) -> bool:
         return self._ctx.protocol_version in MODERN_PROTOCOL_VERSIONS
 
-    async def elicit(self, message: str) -> HumanAnswer:
-        result = await self._ctx.session.elicit_form(message, CONFIRM_SCHEMA, related_request_id=self._ctx.request_id)
+    async def elicit(self, message: str, schema: dict[str, Any]) -> HumanAnswer:
+        result = await self._ctx.session.elicit_form(message, schema, related_request_id=self._ctx.request_id)
         content = result.content if isinstance(result.content, Mapping) else None
-        return answer_from(result.action, {CONFIRM_FIELD: content.get(CONFIRM_FIELD)} if content else None)
+        return answer_from(result.action, content)
 
     def round_answer(self) -> tuple[str | None, HumanAnswer | None]:
         responses = self._ctx.input_responses or {}
@@ -127,7 +127,7 @@ class McpCall:
 
 def to_call_result(answer: Outcome | Ask) -> CallToolResult | InputRequiredResult:
     if isinstance(answer, Ask):
-        request = ElicitRequest(params=ElicitRequestFormParams(message=answer.message, requested_schema=CONFIRM_SCHEMA))
+        request = ElicitRequest(params=ElicitRequestFormParams(message=answer.message, requested_schema=answer.schema))
         return InputRequiredResult(input_requests={CONFIRM_KEY: request}, request_state=answer.state)
     return CallToolResult(
         content=[TextContent(type="text", text=answer.text)],

@@ -7,6 +7,7 @@ so long operations and rate-limit waits finish at once.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -83,17 +84,22 @@ class Served:
 
 @asynccontextmanager
 async def served(
-    settings: Settings, sim: Simulator | None = None, log_level: str = "warning", max_connections: int | None = None
+    settings: Settings,
+    sim: Simulator | None = None,
+    log_level: str = "warning",
+    max_connections: int | None = None,
+    sock: socket.socket | None = None,
+    audit: AuditLog | None = None,
 ) -> AsyncIterator[Served]:
-    """Serve `settings` over HTTP on 127.0.0.1 (its port replaced by a free one) until the block ends."""
+    """Serve `settings` over HTTP on 127.0.0.1 (its port replaced by a free one, or `sock`'s) until the block ends."""
     clock = sim.clock if sim is not None else SimClock()
     sim = sim if sim is not None else two_company_simulator(clock)
     linked = LinkedClock(clock)
-    sock = loopback_socket()
+    sock = sock if sock is not None else loopback_socket()
     port = sock.getsockname()[1]
     settings = settings.model_copy(update={"port": port, "api_base_url": sim.base_url, "log_level": log_level})
     clients = make_clients(settings, clock=linked, transport=sim.transport())
-    server = build_server(settings, clients, clock=linked, audit=AuditLog(None))
+    server = build_server(settings, clients, clock=linked, audit=audit if audit is not None else AuditLog(None))
     try:
         async with running(server, settings, sock, max_connections) as front:
             yield Served(f"http://127.0.0.1:{port}/mcp", f"http://127.0.0.1:{port}", sim, settings, front)

@@ -26,6 +26,8 @@ SPECIFIC: dict[str, dict[str, Any]] = {
     "bulk_update_plugins": {"plugins": [{"name": "woocommerce"}, {"name": "wordpress-seo"}]},
     "bulk_update_themes": {"themes": [{"name": "storefront"}]},
     "run_wp_cli": {"wp_command": "wp plugin list"},
+    # adds to live's list: a list that drops its entries asks the human (tests/server/test_consequences.py)
+    "set_denied_ips": {"ip_list": ["203.0.113.66", "198.51.100.0/24", "203.0.113.7"]},
     "delete_dns_record": {"type": "TXT", "name": "acme-shop.com"},
     "update_dns_record": {"type": "A", "name": "acme-shop.com", "new_resource_records": [{"value": "35.190.24.18"}]},
     "create_dns_record": {"type": "A", "name": "shop.acme-shop.com", "resource_records": [{"value": "35.190.24.19"}]},

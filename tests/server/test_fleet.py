@@ -25,6 +25,7 @@ pytestmark = pytest.mark.anyio
 LIMITED = {"rate_limits": True}
 BACKUP_PATH = "/sites/environments/{env_id}/manual-backups"
 TOKEN = re.compile(r'confirmation_token="([^"]+)"')
+YES, _ = answering("accept")  # a human who agrees: writes beyond a handful ask (tests/server/test_batch_consent.py)
 
 
 def posts(w: Any, suffix: str) -> list[Any]:
@@ -52,7 +53,7 @@ async def test_a_backup_of_every_live_environment_in_one_call_returns_every_back
     async with world(sim_options=LIMITED) as w:
         add_sites(w.sim, 50)
         lives = live_env_ids(w.sim)
-        async with client(w.server, "auto") as c:
+        async with client(w.server, "auto", YES) as c:
             result = await c.call_tool("run_batch", {"preset": "backup_live", "dry_run": False})
     assert not result.is_error, text_of(result)
     rows = result.structured_content["rows"]
@@ -76,7 +77,7 @@ async def test_backup_ids_are_found_by_the_batch_label_when_kinsta_does_not_name
             return start(ctx, lambda: (effect(), {})[1], **kw)
 
         w.sim.state.start_operation = documented
-        async with client(w.server, "legacy") as c:
+        async with client(w.server, "legacy", YES) as c:
             result = await c.call_tool("run_batch", {"preset": "backup_live", "dry_run": False})
     rows = result.structured_content["rows"]
     made = new_manual_backups(w, posts(w, "/manual-backups")[0].body["tag"])
@@ -87,7 +88,7 @@ async def test_backup_ids_are_found_by_the_batch_label_when_kinsta_does_not_name
 async def test_requests_are_paced_within_kinsta_limits_when_a_batch_needs_more_than_a_minute_of_them() -> None:
     async with world(sim_options=LIMITED, operation_wait=600) as w:
         add_sites(w.sim, 50)
-        async with client(w.server, "auto") as c:
+        async with client(w.server, "auto", YES) as c:
             arguments = {"preset": "clear_all_caches", "environments": "live", "dry_run": False}
             result = await c.call_tool("run_batch", arguments)
     assert result.structured_content["totals"] == {"done": 53 * 3}, text_of(result)
@@ -110,7 +111,7 @@ async def test_one_failed_target_is_reported_with_kinsta_message_while_the_other
     async with world(sim_options=LIMITED) as w:
         add_sites(w.sim, 50)
         w.sim.fail_operations(BACKUP_PATH, times=1)
-        async with client(w.server, mode) as c:
+        async with client(w.server, mode, YES) as c:
             arguments = {"preset": "backup_live", "dry_run": False}
             result = await c.call_tool("run_batch", arguments, progress_callback=on_progress)
     # progress per finished target: 53 notifications counting up to 53, each naming its target and outcome
@@ -127,7 +128,7 @@ async def test_one_failed_target_is_reported_with_kinsta_message_while_the_other
 async def test_a_batch_that_outlives_the_wait_bound_returns_operation_ids_and_resumes() -> None:
     async with world(sim_options={**LIMITED, "operation_seconds": 8.0}, operation_wait=6) as w:
         add_sites(w.sim, 50)
-        async with client(w.server, "auto") as c:
+        async with client(w.server, "auto", YES) as c:
             began = w.clock.sim.time()
             first = await c.call_tool("run_batch", {"preset": "backup_live", "dry_run": False})
             took = w.clock.sim.time() - began
@@ -166,14 +167,15 @@ async def test_a_declined_guarded_batch_sends_nothing_and_the_human_saw_every_ta
     assert declined.is_error and "Nothing was sent" in text_of(declined)
     assert preview.structured_content["totals"] == {"planned": 53}
     prompt = prompts[0]
-    assert "This cannot be undone." in prompt and "wp cache flush" in prompt
-    for n in range(1, 51):
+    assert prompt.startswith("53 targets: ") and "This cannot be undone." in prompt and "wp cache flush" in prompt
+    for n in range(1, 13):  # a bounded prompt: the first targets by name, the rest summarised
         assert f'"Client {n:02d}" / "Staging"' in prompt
+    assert "and 41 more" in prompt and len(prompt) < 3000 and len(prompt.splitlines()) < 30
 
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_a_confirmed_guarded_batch_runs_exactly_the_previewed_targets(mode: str) -> None:
-    callback, prompts = answering("accept")
+    callback, prompts = answering("accept", count=9)  # it destroys data: the human types the number of targets
     arguments = {"operation": "run_wp_cli", "arguments": {"wp_command": "wp cache flush"}, "name": "client-0*/staging"}
     async with world(sim_options=LIMITED) as w:
         add_sites(w.sim, 50)
@@ -201,7 +203,7 @@ async def test_an_approval_does_not_cover_a_plan_that_changed_before_the_retry()
             prompts.append(params.message)
             add_sites(w.sim, 6)  # client-06 appears while the human reads the prompt
             w.server.app.backend.reader.cache.clear()
-            return ElicitResult(action="accept", content={"confirm": True})
+            return ElicitResult(action="accept", content={"confirm": True, "count": 5})
 
         async with client(w.server, "auto", changes_meanwhile) as c:
             result = await c.call_tool("run_batch", {**arguments, "dry_run": False})
@@ -211,7 +213,7 @@ async def test_an_approval_does_not_cover_a_plan_that_changed_before_the_retry()
 
 async def test_the_audit_records_the_batch_with_its_targets_and_each_target_request(tmp_path: Any) -> None:
     audit = tmp_path / "audit.jsonl"
-    callback, _ = answering("accept")
+    callback, _ = answering("accept", count=3)
     arguments = {"operation": "run_wp_cli", "arguments": {"wp_command": "wp cache flush"}, "name": "client-0[1-3]"}
     async with world(audit=audit, sim_options=LIMITED) as w:
         add_sites(w.sim, 50)
@@ -248,7 +250,7 @@ async def test_update_one_plugin_wherever_it_is_outdated() -> None:
     async with world(sim_options=LIMITED) as w:
         add_sites(w.sim, 50)
         outdated = outdated_akismet(w)
-        async with client(w.server, "auto") as c:
+        async with client(w.server, "auto", YES) as c:
             preview = await c.call_tool("run_batch", {"preset": "update_plugin", "plugin": "akismet"})
             result = await c.call_tool("run_batch", {"preset": "update_plugin", "plugin": "akismet", "dry_run": False})
     assert {row["id"] for row in preview.structured_content["rows"]} == outdated
@@ -266,7 +268,7 @@ async def test_without_the_company_inventory_each_environment_is_asked() -> None
         add_sites(w.sim, 50)
         outdated = outdated_akismet(w)
         w.sim.faults.add(Fault(method="GET", path="/company/{id}/wp-plugins", status=404, times=None))
-        async with client(w.server, "auto") as c:
+        async with client(w.server, "auto", YES) as c:
             preview = await c.call_tool("run_batch", {"preset": "update_plugin", "plugin": "akismet"})
     assert {row["id"] for row in preview.structured_content["rows"]} == outdated
     assert plugin_reads(w) == (1, 106) and w.writes() == []
@@ -280,7 +282,7 @@ async def test_environments_the_inventory_names_ambiguously_are_asked_one_by_one
         for site in twins:  # two sites with one display name: the inventory cannot tell their environments apart
             site.display_name = "Twin"
         outdated = outdated_akismet(w)
-        async with client(w.server, "auto") as c:
+        async with client(w.server, "auto", YES) as c:
             preview = await c.call_tool("run_batch", {"preset": "update_plugin", "plugin": "akismet"})
     assert {row["id"] for row in preview.structured_content["rows"]} == outdated
     assert plugin_reads(w) == (1, 4)  # the twins' live and staging environments, read one by one
@@ -362,7 +364,7 @@ async def test_a_large_result_stays_within_the_budget_and_says_what_was_left_out
     async with world(sim_options=LIMITED, result_budget=4000) as w:
         add_sites(w.sim, 50)
         w.sim.fail_operations(BACKUP_PATH, times=1)
-        async with client(w.server, "auto") as c:
+        async with client(w.server, "auto", YES) as c:
             result = await c.call_tool("run_batch", {"preset": "backup_live", "dry_run": False})
     data = result.structured_content
     assert len(json.dumps(data).encode()) <= 4000 and len(text_of(result).encode()) <= 4000
@@ -372,7 +374,7 @@ async def test_a_large_result_stays_within_the_budget_and_says_what_was_left_out
 
 
 async def test_in_token_mode_the_token_approves_exactly_the_previewed_batch() -> None:
-    arguments = {"operation": "run_wp_cli", "arguments": {"wp_command": "wp cache flush"}, "name": "client-0[1-2]"}
+    arguments = {"operation": "set_force_https", "arguments": {"mode": "ENABLED_FOR_ALL"}, "name": "client-0[1-2]"}
     async with world(sim_options=LIMITED, confirmation="elicit-or-model-token") as w:
         add_sites(w.sim, 50)
         async with client(w.server, "legacy") as c:

@@ -17,10 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 from pydantic_core import to_jsonable_python
 
 from kinsta_mcp.catalog import BY_NAME
-from kinsta_mcp.catalog.spec import LATEST, Effect, Id, Operation
+from kinsta_mcp.catalog.spec import LATEST, Effect, Id, Operation, Risk
 from kinsta_mcp.config import Profile
 from kinsta_mcp.server.arguments import ArgumentError, describe_validation, shown
 from kinsta_mcp.server.compiled import ToolDef, compiled_tools
+from kinsta_mcp.server.consequences import Judged, apply, read_state
 from kinsta_mcp.server.fleet.presets import PRESETS, preset_arguments
 from kinsta_mcp.server.fleet.schema import BATCH_TOOL_NAME, TARGET_FIELDS, Level, level_of, target_fields, tool_of
 from kinsta_mcp.server.fleet.targets import (
@@ -35,6 +36,12 @@ from kinsta_mcp.server.fleet.targets import (
 from kinsta_mcp.server.reads import Reader, ReadFailure
 
 MAX_IDS = 1000
+# Targets a batch of writes may reach without asking a human (live ones: more asks even for unguarded
+# writes) and, with no human who answers a form, at all.
+HANDFUL = 5
+# Reads the plan may spend on the state the catalog's rules look at (e.g. each target's denied IPs);
+# beyond it, rules judge without the state, as if the worst were true.
+MAX_RULE_READS = 12
 Preset = Annotated[str, Field(pattern="^(clear_all_caches|backup_live|update_plugin)$")]
 
 
@@ -68,6 +75,19 @@ class Item:
     target: Target
     args: Mapping[str, Any]
     note: str | None = None  # what a filter found for this target (plugin versions)
+    judged: Judged | None = None  # the call with what the catalog's rules found in its arguments
+
+    @property
+    def guarded(self) -> bool:
+        return self.judged.guarded if self.judged is not None else self.step.op.guarded
+
+    @property
+    def destroys(self) -> bool:
+        """Destroys data or cannot be undone (as guarded): a batch of these needs the count typed."""
+        if not self.guarded:
+            return False
+        risks = self.judged.risks if self.judged is not None else [self.step.op.risk]
+        return self.step.op.effect is Effect.IRREVERSIBLE or Risk.DESTROYS_DATA in risks
 
 
 @dataclass
@@ -81,12 +101,47 @@ class Plan:
 
     @property
     def guarded(self) -> bool:
-        """A batch is guarded if any target's call would be."""
-        return any(item.step.op.guarded for item in self.items)
+        """A batch is guarded if any target's call would be, or if it writes to more than a handful of lives."""
+        return any(item.guarded for item in self.items) or (self.writes and len(self.live_targets) > HANDFUL)
 
     @property
     def writes(self) -> bool:
         return any(step.op.effect is not Effect.READ for step in self.steps)
+
+    @property
+    def live_targets(self) -> list[Target]:
+        """Targets that are live: live environments, and sites (a site's operation acts on its live site)."""
+        return [t for t in self.targets if t.env_id is None or t.env.get("is_live") or t.env_name == "live"]
+
+    @property
+    def destroys(self) -> bool:
+        return any(item.destroys for item in self.items)
+
+    @property
+    def typed_count(self) -> int | None:
+        """A batch that destroys data: the human types the number of targets (a tick is not enough)."""
+        return len(self.targets) if self.destroys else None
+
+    @property
+    def unattended_refusal(self) -> str | None:
+        """Without a human who answers the form: no batch that destroys data, no batch of writes beyond a handful."""
+        count = len(self.targets)
+        if self.destroys:
+            return (
+                f"{BATCH_TOOL_NAME}: {self.title} on {count} target(s) destroys data, so the human must confirm it "
+                "by typing the number of targets in the client's confirmation form, and no such form can be shown "
+                "here (the client cannot show one, or the server's confirmation setting does not ask). Nothing was "
+                "sent. Do it one call per target (each is confirmed on its own), or use a client that shows "
+                "confirmation prompts."
+            )
+        if self.writes and count > HANDFUL:
+            return (
+                f"{BATCH_TOOL_NAME}: {self.title} on {count} targets: with no human to confirm it here (the client "
+                "cannot show a confirmation form, or the server's confirmation setting does not ask), a batch of "
+                f"writes may reach at most {HANDFUL} targets. Nothing was sent. Narrow the targets (name=, ids=) to "
+                f"{HANDFUL} or fewer per batch, or use a client that shows confirmation prompts."
+            )
+        return None
 
     @property
     def targets(self) -> list[Target]:
@@ -223,4 +278,33 @@ async def build_plan(
                 plan.skipped.append((target.label, target.id, problem or "not accepted"))
                 continue
             plan.items.append(Item(step, target, args, resolved.notes.get(target.id)))
+    await _judge_items(plan, reader, profile)
     return plan
+
+
+async def _judge_items(plan: Plan, reader: Reader, profile: Profile) -> None:
+    """Apply each operation's declared rules per target; a failed precondition skips that target."""
+    keys = {
+        (rule.reads, json.dumps(_read_args(rule.reads, item.args), sort_keys=True, default=str))
+        for item in plan.items
+        for rule in item.step.op.rules
+        if rule.reads
+    }
+    afford = len(keys) <= MAX_RULE_READS
+    kept = []
+    for item in plan.items:
+        states = {}
+        for rule in item.step.op.rules:
+            if rule.reads and rule.reads not in states:
+                states[rule.reads] = await read_state(rule, item.args, reader, profile) if afford else None
+        judged = apply(item.step.op, item.args, states)
+        if isinstance(judged, str):
+            plan.skipped.append((item.target.label, item.target.id, judged))
+            continue
+        kept.append(Item(item.step, item.target, item.args, item.note, judged))
+    plan.items = kept
+
+
+def _read_args(reads: str, args: Mapping[str, Any]) -> dict[str, Any]:
+    fields = BY_NAME[reads].input.model_fields
+    return {k: v for k, v in args.items() if k in fields}

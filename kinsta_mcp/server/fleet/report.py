@@ -34,26 +34,59 @@ def _what(plan: Plan) -> list[str]:
     return lines
 
 
-def _target_lines(plan: Plan) -> list[str]:
+SHOWN_TARGETS = 12  # targets named one by one in a confirmation; the rest are summarised
+
+
+def _target_lines(plan: Plan, limit: int | None = None) -> list[str]:
     by_target: dict[str, list[str]] = {}
     labels: dict[str, str] = {}
     for item in plan.items:
         labels[item.target.id] = item.target.label + (f": {item.note}" if item.note else "")
         by_target.setdefault(item.target.id, []).append(item.step.tool)
     multi = len(plan.steps) > 1
-    return [f"- {labels[t]} ({t})" + (f" [{', '.join(tools)}]" if multi else "") for t, tools in by_target.items()]
+    lines = [f"- {labels[t]} ({t})" + (f" [{', '.join(tools)}]" if multi else "") for t, tools in by_target.items()]
+    if limit is None or len(lines) <= limit:
+        return lines
+    rest = list(by_target)[limit:]
+    names = ", ".join(labels[t] for t in rest[:limit])
+    more = f" and {len(rest) - limit} more" if len(rest) > limit else ""
+    return [*lines[:limit], f"- and {len(rest)} more: {names}{more} (a dry run lists every target)"]
 
 
 def _skipped_lines(plan: Plan) -> list[str]:
     return [f"- {label} ({target_id}): skipped, {why}" for label, target_id, why in plan.skipped]
 
 
+def _findings(plan: Plan) -> list[str]:
+    """What the catalog's rules found, each said once with how many targets it concerns."""
+    counts: Counter[str] = Counter()
+    safer: dict[str, None] = {}
+    for item in plan.items:
+        for finding in item.judged.findings if item.judged else ():
+            counts[finding.text] += 1
+            if finding.safer:
+                safer[finding.safer] = None
+    lines = [f"Watch out ({n} target{'s' if n != 1 else ''}): {text}." for text, n in counts.most_common(6)]
+    if len(counts) > 6:
+        lines.append(f"Watch out: {len(counts) - 6} other findings (a dry run shows each target).")
+    return lines + [f"Safer: {text}" for text in list(safer)[:3]]
+
+
 def confirmation(plan: Plan) -> str:
-    """What the human confirms: every call, every target by name."""
-    lines = [f"Batch: {plan.title}, {len(plan.items)} call(s) on {len(plan.targets)} target(s).", *_what(plan)]
-    lines += [f"Targets ({len(plan.targets)}):", *_target_lines(plan)]
+    """What the human confirms, count first: the calls, what the rules found, the targets (bounded)."""
+    targets = len(plan.targets)
+    live = len(plan.live_targets)
+    where = f"{targets} target{'s' if targets != 1 else ''}" + (f" ({live} live)" if live else "")
+    lines = [f"{where}: {plan.title}, {len(plan.items)} call(s).", *_what(plan)]
+    lines += _findings(plan)
+    if plan.destroys:
+        lines.append(f"This destroys data on {targets} target(s) and cannot be undone.")
+    lines += [f"Targets ({targets}):", *_target_lines(plan, SHOWN_TARGETS)]
     if plan.skipped:
-        lines += [f"Not included ({len(plan.skipped)}):", *_skipped_lines(plan)]
+        shown = _skipped_lines(plan)
+        lines += [f"Not included ({len(plan.skipped)}):", *shown[:5]]
+        if len(shown) > 5:
+            lines.append(f"- and {len(shown) - 5} more (a dry run lists them)")
     return "\n".join(lines)
 
 

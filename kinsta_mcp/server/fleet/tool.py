@@ -20,7 +20,7 @@ from kinsta_mcp.server.fleet import report
 from kinsta_mcp.server.fleet.plan import BatchIn, Plan, build_plan
 from kinsta_mcp.server.fleet.run import Memory, Runner
 from kinsta_mcp.server.fleet.schema import BATCH_TOOL_NAME, BatchRow
-from kinsta_mcp.server.guard import Ask, Refuse, decide
+from kinsta_mcp.server.guard import Ask, Preview, Refuse, decide
 from kinsta_mcp.server.pipeline import Backend, CallContext, Outcome
 
 
@@ -65,8 +65,8 @@ class Fleet:
     ) -> Outcome | Ask:
         binding = Binding(BATCH_TOOL_NAME, plan.binding(), profile.name, call.principal, call.connection)
 
-        async def preview() -> str:
-            return report.confirmation(plan)
+        async def preview() -> Preview:
+            return Preview(report.confirmation(plan))
 
         decision = await decide(
             plan, binding, backend.settings.confirmation, call, backend.approvals, parsed.token, preview
