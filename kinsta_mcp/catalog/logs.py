@@ -89,7 +89,7 @@ class GetLogsIn(Input):
             examples=["(?i)fatal|warning"],
         ),
     ] = None
-    collapse: Annotated[bool, Field(description="Error log: each repeated error once, counted")] = True
+    collapse: Annotated[bool, Field(description="Repeats once (error log)")] = True
 
     @model_validator(mode="after")
     def _severity_needs_the_error_log(self) -> Self:
@@ -123,9 +123,8 @@ OPERATIONS = [
         name="get_logs",
         title="Get logs",
         description=(
-            "Newest lines of an error, access or cache log; filter by time, level, text or regex. The error log "
-            "shows a repeated error once with its count and first/last time, and names the plugin or theme "
-            "each error's file is in."
+            "Newest lines of an error, access or cache log; filter by time, level, text or regex. Error log: "
+            "repeats shown once, counted; names the plugin or theme at fault."
         ),
         method="GET",
         path="/sites/environments/{env_id}/logs",

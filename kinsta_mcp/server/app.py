@@ -40,7 +40,8 @@ from kinsta_mcp.server.compiled import (
 from kinsta_mcp.server.completions import Completer, register_completions
 from kinsta_mcp.server.find import FindError, check_arguments, find, found_text
 from kinsta_mcp.server.fleet.tool import Fleet
-from kinsta_mcp.server.overview import OVERVIEW_URI, company_overview, overview_text
+from kinsta_mcp.server.overview import OVERVIEW_URI, OverviewError, company_overview, overview_page
+from kinsta_mcp.server.overview import parse_args as overview_args
 from kinsta_mcp.server.pipeline import Backend, CallContext, Outcome, run_call, wait_tool
 from kinsta_mcp.server.prompts import PROMPT_CHOICES, Prompts
 from kinsta_mcp.server.reads import Reader, ReadFailure
@@ -169,7 +170,8 @@ class App:
                 self._overview_json,
                 name="company_overview",
                 title="Company overview",
-                description="Every site with environments, PHP/WordPress versions, primary domains, pending updates.",
+                description="The first page of get_company_overview: totals, vulnerable plugins, sites needing "
+                "attention first.",
             )
         self.prompts = Prompts(visible)
         self.completer = Completer(self.resources, PROMPT_CHOICES, self.prompts.names)
@@ -211,15 +213,20 @@ class App:
             overview = await company_overview(self.backend.reader, profile)
         except ReadFailure as exc:
             raise ValueError(f"{OVERVIEW_URI}: could not list sites: {exc}") from None
-        return json.dumps(overview.model_dump(mode="json"), indent=2)
+        _, structured = overview_page(overview, 0, self.settings.result_budget)  # the first page; `more` says how on
+        return json.dumps(structured, ensure_ascii=False, separators=(",", ":"))
 
 
 async def _overview_tool(backend: Backend, parsed: Parsed, profile: Profile, call: CallContext) -> Outcome:
     try:
-        overview = await company_overview(backend.reader, profile)
+        args = overview_args(parsed.args)
+    except OverviewError as exc:
+        return Outcome(str(exc), is_error=True)
+    try:
+        overview = await company_overview(backend.reader, profile, args)
     except ReadFailure as exc:
         return Outcome(f"Company overview failed: could not list sites: {exc}", is_error=True)
-    return Outcome(overview_text(overview), overview.model_dump(mode="json"))
+    return Outcome(*overview_page(overview, args.offset, backend.settings.result_budget))
 
 
 async def _find_tool(backend: Backend, parsed: Parsed, profile: Profile, call: CallContext) -> Outcome:

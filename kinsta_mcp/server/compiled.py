@@ -125,14 +125,26 @@ def _output_schema(model: Any) -> dict[str, Any] | None:
     return schema if described else None
 
 
+def _shallow(schema: dict[str, Any] | None) -> dict[str, Any] | None:
+    """`schema` with its lists of objects described as such, not field by field (a smaller tool list)."""
+    if schema is None:
+        return None
+    properties = {}
+    for name, prop in schema.get("properties", {}).items():
+        if isinstance(prop.get("items"), dict) and "properties" in prop["items"]:
+            prop = {**prop, "items": {"type": "object"}}
+        properties[name] = prop
+    return {**schema, "properties": properties}
+
+
 def _asks(selector: str | None, ops: Mapping[str, Operation]) -> str:
     """A few words telling the model, from tools/list alone, which calls wait for the human's yes."""
     guarded = [value for value, op in ops.items() if op.guarded]
     if not guarded:
         return ""
     if len(guarded) == len(ops) or selector is None:
-        return "Asks the human first."
-    return f"Asks the human first for {selector}={'|'.join(guarded)}."
+        return "Asks the human."
+    return f"Asks the human for {selector}={'|'.join(guarded)}."
 
 
 def _options(ops: list[Operation]) -> tuple[str, ...]:
@@ -226,6 +238,7 @@ def compile_group(members: list[Operation]) -> ToolDef:
 def _special_tools() -> list[ToolDef]:
     from kinsta_mcp.catalog.spec import ID_MAX_LENGTH, ID_PATTERN
     from kinsta_mcp.server.find import INPUT_SCHEMA, Found
+    from kinsta_mcp.server.overview import INPUT_SCHEMA as OVERVIEW_SCHEMA
     from kinsta_mcp.server.overview import CompanyOverview
 
     wait = ToolDef(
@@ -254,13 +267,13 @@ def _special_tools() -> list[ToolDef]:
         name=OVERVIEW_TOOL_NAME,
         title="Company overview",
         description=(
-            "Every site with environments, PHP/WordPress versions, primary domains and pending updates, "
-            "in one call; says what could not be read."
+            "Every site and environment: PHP/WordPress, domains, pending updates, vulnerable plugins; "
+            "needing attention first, paged, filterable."
         ),
         toolset=Toolset.SITES,
         effect=Effect.READ,
-        input_schema={"type": "object", "properties": {}},
-        output_schema=_output_schema(CompanyOverview),
+        input_schema=OVERVIEW_SCHEMA,
+        output_schema=_shallow(_output_schema(CompanyOverview)),
         annotations=tool_annotations(Effect.READ, True),
         special="overview",
     )

@@ -3,7 +3,8 @@
 Each added site is the same whatever N (its contents come from its number alone), so a test at
 10 sites and a benchmark at 500 see the same first ten. The sites vary the way an agency's do:
 
-- plugins drawn from a pool of popular ones, at older or current versions (pending updates),
+- plugins drawn from a pool of popular ones, at older or current versions (pending updates; about
+  a third of the sites are kept up to date),
   some active, some not; a few installed versions are vulnerable (an update fixes them), and one
   plugin's latest version is vulnerable too (no fixed release yet);
 - themes, PHP and WordPress versions varied; most sites have a staging environment, some not;
@@ -90,8 +91,8 @@ def _display_name(n: int) -> str:
     return f"Client Site {n:03d}"
 
 
-def _component(rng: random.Random, package: _Package, *, status: str = "active") -> Component:
-    version = rng.choice(package.versions)
+def _component(rng: random.Random, package: _Package, *, status: str = "active", kept: bool = False) -> Component:
+    version = package.versions[-1] if kept else rng.choice(package.versions)
     latest = package.versions[-1]
     return Component(
         name=package.name,
@@ -104,16 +105,19 @@ def _component(rng: random.Random, package: _Package, *, status: str = "active")
     )
 
 
-def _fill(rng: random.Random, env: Environment) -> None:
+def _fill(rng: random.Random, env: Environment, kept: bool) -> None:
+    """Plugins and themes; a `kept` environment is up to date (a vulnerable latest version aside)."""
     env.php_version = rng.choice(PHP_VERSIONS)
-    env.wordpress_version = rng.choice(WORDPRESS_VERSIONS)
+    env.wordpress_version = WORDPRESS_VERSIONS[-1] if kept else rng.choice(WORDPRESS_VERSIONS)
     env.plugins = [
-        _component(rng, p, status="active" if rng.random() < 0.85 else "inactive")
+        _component(rng, p, status="active" if rng.random() < 0.85 else "inactive", kept=kept)
         for p in PLUGINS
         if rng.random() < p.share
     ]
     active, *others = rng.sample(THEMES, k=rng.randint(1, 3))
-    env.themes = [_component(rng, active)] + [_component(rng, t, status="inactive") for t in others]
+    env.themes = [_component(rng, active, kept=kept)] + [
+        _component(rng, t, status="inactive", kept=kept) for t in others
+    ]
 
 
 def add_scale_sites(state: SimState, count: int, company_id: str = DEMO_COMPANY_ID) -> list[str]:
@@ -131,13 +135,14 @@ def add_scale_sites(state: SimState, count: int, company_id: str = DEMO_COMPANY_
             state, site, env_id=fixed_id(f"env:{name}:live"), name="live", display_name="Live",
             domain_name=f"{name}.kinsta.cloud", ssh_port=45_000 + n % 10_000,
         )  # fmt: skip
-        _fill(rng, live)
+        kept = rng.random() < 0.3  # a third of an agency's sites are kept up to date
+        _fill(rng, live, kept)
         # The duplicate (site 2) has no staging: its "Live" is the one environment it shares names with.
         if n != 2 and rng.random() < 0.8:
             staging = new_environment(
                 state, site, env_id=fixed_id(f"env:{name}:staging"), name="staging", display_name="Staging",
                 domain_name=f"stg-{name}.kinsta.cloud", ssh_port=55_000 + n % 10_000,
             )  # fmt: skip
-            _fill(rng, staging)
+            _fill(rng, staging, kept)
         ids.append(site.id)
     return ids

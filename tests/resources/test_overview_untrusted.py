@@ -1,7 +1,7 @@
-"""The company overview (tool and resource, partial failures per site) and untrusted text.
+"""The company overview (tool and resource) and untrusted text.
 
-The overview tool's result is checked under both protocol versions; partial failures are the
-overview's own logic (`company_overview` on the server's read cache, no client); the rest runs once.
+The overview tool's result is checked under both protocol versions; its behaviour at scale (cost,
+paging, filters, partial failures) is in test_overview_scale.py.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from kinsta_mcp.catalog import BY_NAME, OPERATIONS
 from kinsta_mcp.server.compiled import OVERVIEW_TOOL_NAME
 from kinsta_mcp.server.overview import OVERVIEW_URI, company_overview, overview_text
 from kinsta_mcp.server.shaping import DEFAULT_BUDGET, shape
-from kinsta_mcp.simulator import Fault
 from kinsta_mcp.simulator import seed as ids
 from kinsta_mcp.untrusted import MAX_UNTRUSTED_CHARS, clean_text
 
@@ -78,32 +77,6 @@ async def overview_of(w: World) -> tuple[dict[str, Any], str]:
     return overview.model_dump(mode="json"), overview_text(overview)
 
 
-async def test_overview_reports_a_failing_site_and_answers_for_the_others() -> None:
-    async with world() as w:
-        # One environment's theme listing fails (403 is not retried); which one is up to the scheduler.
-        w.sim.faults.add(Fault(method="GET", path="/sites/environments/{env_id}/themes", status=403, times=1))
-        data, text = await overview_of(w)
-    failed = [s for s in data["sites"] if s["errors"]]
-    healthy = [s for s in data["sites"] if not s["errors"]]
-    assert len(failed) == 1 and len(healthy) == 2
-    assert data["sites_with_errors"] == 1
-    assert failed[0]["errors"][0].startswith("themes of ")
-    assert failed[0]["environments"]  # what could be read is still there
-    assert all(s["environments"] and all(e["php_version"] for e in s["environments"]) for s in healthy)
-    assert "could not read themes" in text
-
-
-async def test_overview_reports_unreadable_plugins_on_their_site() -> None:
-    async with world() as w:
-        w.sim.faults.add(Fault(method="GET", path="/sites/environments/{env_id}/plugins", status=404, times=1))
-        data, text = await overview_of(w)
-    failed = [s for s in data["sites"] if s["errors"]]
-    assert len(failed) == 1 and failed[0]["errors"][0].startswith("plugins of ")
-    unknown = [e for s in data["sites"] for e in s["environments"] if e["plugin_updates"] is None]
-    assert len(unknown) == 1
-    assert "? plugins" in text  # unknown, not "0"
-
-
 async def test_overview_resource_and_tool_agree_and_share_the_cache() -> None:
     async with world() as w, client(w.server, MODE) as c:
         tool = await c.call_tool(OVERVIEW_TOOL_NAME, {})
@@ -113,13 +86,14 @@ async def test_overview_resource_and_tool_agree_and_share_the_cache() -> None:
     assert len(w.sim.requests) == requests_after_tool  # every read came from the cache
 
 
-async def test_overview_requests_run_concurrently() -> None:
-    async with world() as w:
-        await overview_of(w)
-    sites = len(SEEDED_SITES)
-    envs = sum(len(w.sim.state.envs_of(w.sim.state.sites[s])) for s in SEEDED_SITES)
-    assert len(w.sim.requests) == 1 + 2 * envs  # the sites with their environments, then per environment
-    assert sites < envs
+async def test_overview_cost_does_not_grow_with_the_company() -> None:
+    """The site list and four company-wide lists, whatever the size (failures: test_overview_scale.py)."""
+    counts = []
+    for extra in (0, 1, 80):
+        async with world(sim_options={"extra_sites": extra}) as w:
+            await overview_of(w)
+        counts.append(len([r for r in w.sim.requests if not r.path.startswith("/sites/environments/")]))
+    assert counts == [5, 5, 5]
 
 
 async def test_overview_tool_hidden_without_the_sites_toolset() -> None:
