@@ -12,15 +12,16 @@ each bounded in count and time (the run stops by itself), all on 127.0.0.1:
    at a time, against a server allowed `--max-connections`. Measured: `/healthz` and the other's
    call during the flood, how many connections the server closed, and how long the slow ones lived.
 3. Kinsta's budget: the flooder runs `--calls` `list_sites` calls, `--callers` at a time, while
-   the other makes `--other-per-minute` calls a minute (light: Kinsta allows 120, the limiter
-   keeps a tenth of them for principals other than the busiest). The limiter runs on real time with the window
-   compressed `--scale` times (a minute is 60/scale s); figures are also given in Kinsta minutes
+   the other makes `--other-per-minute` calls a minute (30 by default: past the tenth of the
+   window kept for light callers, where issue 20 saw the other's 12th call wait 11-48 s; the
+   limiter paces busy callers so slots free one by one). Its p99 wait is the target: <= 5 s.
+   The limiter runs on real time with the window compressed `--scale` times (a minute is 60/scale s);
+   figures are also given in Kinsta minutes
    (a larger scale also compresses less: the server's own work stays the same). Before this flood
    the limiter's clock is moved on one window (not slept through), so the other's calls in floods
-   1 and 2 have left it. The other principal called a few times before the flood, as an active user would have. With
-   `--same-principal` the other is one more session of the flooder's token instead: it shares
-   its principal's standing (the last tenth of the window is kept for other, light principals),
-   so it is only served in turn with the flooder's sessions.
+   1 and 2 have left it. The other principal called a few times before the flood, as an active
+   user would have. With `--same-principal` the other is one more session of the flooder's token
+   instead: sessions of one principal share its slots the same way, in turn.
 
 Run: python benchmarks/flood.py [--initialize 2000] [--idle 600] [--calls 360] [--scale 4]
 """
@@ -61,6 +62,7 @@ INITIALIZE = {
     "method": "initialize",
     "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "flood", "version": "0"}},
 }
+OTHER_P99_TARGET = 5.0  # issue 20, finding 8: the other principal's calls served within a few seconds
 MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
 
@@ -70,6 +72,11 @@ def _rss_mib() -> float:
     except (OSError, ValueError, IndexError):
         return 0.0  # not Linux: RSS is not reported
     return pages * resource.getpagesize() / 2**20
+
+
+def _p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] if ordered else 0.0
 
 
 def _summary(values: list[float]) -> str:
@@ -178,6 +185,11 @@ class FloodReport:
             ("   other's call during the flood", _summary(self.other_latencies)),
             ("   flooder's wait for a slot (limiter)", _summary(flooder_waits)),
             ("   other's wait for a slot (limiter)", _summary(other_waits)),
+            (
+                "   other's p99 slot wait in Kinsta s",
+                f"{_p99(other_waits) * self.scale:.2f} s (target <= {OTHER_P99_TARGET:g} s: "
+                f"{'met' if _p99(other_waits) * self.scale <= OTHER_P99_TARGET else 'NOT met'})",
+            ),
             (
                 "   other's longest slot wait in Kinsta s",
                 f"{max(other_waits, default=0.0) * self.scale:.1f} s "
@@ -357,7 +369,7 @@ async def run_flood(
     calls: int = 360,
     callers: int = 16,
     scale: float = 4.0,
-    other_per_minute: float = 8.0,
+    other_per_minute: float = 30.0,
     same_principal: bool = False,
     time_limit: float = 300.0,
 ) -> FloodReport:
@@ -401,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=360, help="list_sites calls by the flooder")
     parser.add_argument("--callers", type=int, default=16, help="of those, at a time (one session each)")
     parser.add_argument("--scale", type=float, default=4.0, help="a Kinsta minute lasts 60/scale seconds")
-    parser.add_argument("--other-per-minute", type=float, default=8.0, help="the other's calls a Kinsta minute")
+    parser.add_argument("--other-per-minute", type=float, default=30.0, help="the other's calls a Kinsta minute")
     parser.add_argument(
         "--same-principal", action="store_true", help="flood 3: the other is another session of the flooder's token"
     )

@@ -13,13 +13,20 @@ per-process limit covers every client.
 Fair share: callers are named by two context variables, `current_principal` (the HTTP token's
 label, "local" without one) and `current_session` (a key per MCP session). Waiting calls are
 served round-robin: a freed slot goes to the principal served least recently, then to its
-session served least recently, then first come first served. Once more than one principal (or
-session) has called in the last `recent` seconds, the last tenth of every company window
-(`limit // 10`: 12 of 120, 3 of 35 logs) is kept for light callers, those with fewer than that
-many calls in the window: however many callers flood, together they get at most 108 of 120,
-and a light caller's calls go at once while light callers together have not used the tenth;
-any further call waits only for the next freed slot, which it gets before the flooders. A
-caller alone keeps the whole window.
+session served least recently, then first come first served. So principals that compete for
+the budget each get an equal share of it.
+
+Once more than one principal (or session) has called on a company in the last `recent` seconds,
+a caller with a tenth of the window or more in it (`limit // 10`: 12 of 120, 3 of 35 logs) is
+busy, and busy callers together are held to two rules: they keep out of the window's last
+tenth, which stays for light callers, and their calls are paced evenly over the window
+(window / 108 apart: one every 0.56 s), never a burst. A light caller's calls therefore go at
+once while light callers together have not used the tenth, and any further call waits only
+until the next of the busy callers' slots comes free (within 0.56 s), which it gets ahead of
+them. A flood cannot take the window in one burst, so a slot always frees soon: however many
+calls one principal queues, another's are served within seconds, and once both are busy they
+alternate. Pacing costs a flooder nothing over a minute (108 paced + its first 12). A caller
+alone keeps the whole window, bursts included; a newcomer then waits for the first freed slot.
 """
 
 from __future__ import annotations
@@ -29,9 +36,9 @@ import math
 import re
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from kinsta_mcp.api.clock import Clock, SystemClock
@@ -136,6 +143,51 @@ def _window_wait(log: deque[float], limit: int, now: float, window: float) -> fl
     return 0.0
 
 
+@dataclass
+class BucketState:
+    """Everything the limiter knows about one company (bucket): plain data, so that it can live in
+    this process or, shared by replicas, in Redis (`kinsta_mcp.shared`)."""
+
+    # (window kind,) -> grant times; with a principal, and a session, appended: that caller's share.
+    logs: dict[tuple[str, ...], deque[float]] = field(default_factory=dict)
+    paced: dict[str, float] = field(default_factory=dict)  # window kind -> the last grant to a busy caller
+    held_until: float = 0.0
+    seen_principals: dict[str, float] = field(default_factory=dict)
+    seen_sessions: dict[tuple[str, str], float] = field(default_factory=dict)
+    tick: int = 0  # grants so far: when each principal and session was last served
+    served_principal: dict[str, int] = field(default_factory=dict)
+    served_session: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def log(self, *key: str) -> deque[float]:
+        return self.logs.setdefault(key, deque())
+
+    def rank(self, principal: str, session: str) -> tuple[int, int]:
+        """Served least recently first: the principal, then its session."""
+        return self.served_principal.get(principal, 0), self.served_session.get((principal, session), 0)
+
+    def seen(self, principal: str, session: str, now: float) -> None:
+        self.seen_principals[principal] = now
+        self.seen_sessions[(principal, session)] = now
+
+    def sweep(self, now: float, window: float, recent: float, keep: Collection[tuple[str, str]] = ()) -> None:
+        """Forget callers and windows with nothing left in them, so memory follows current use
+        (`keep`: callers still waiting)."""
+        for key in [key for key, log in self.logs.items() if not log or log[-1] <= now - window]:
+            del self.logs[key]
+        for kind in [kind for kind, at in self.paced.items() if at <= now - window]:
+            del self.paced[kind]
+        horizon = now - max(recent, window)
+        for principal in [p for p, at in self.seen_principals.items() if at <= horizon]:
+            del self.seen_principals[principal]
+        for caller in [c for c, at in self.seen_sessions.items() if at <= horizon]:
+            del self.seen_sessions[caller]
+        waiting = {principal for principal, _ in keep}
+        for principal in [p for p in self.served_principal if p not in self.seen_principals and p not in waiting]:
+            del self.served_principal[principal]
+        for caller in [c for c in self.served_session if c not in self.seen_sessions and c not in keep]:
+            del self.served_session[caller]
+
+
 class RateLimiter:
     """Waits (on the clock) until a call fits every limit that applies to it, serving waiting
     callers fairly (see the module docstring). Safe for many anyio tasks."""
@@ -166,19 +218,15 @@ class RateLimiter:
         self.max_hold = max_hold  # never trust a header to block a bucket for longer than this
         self.recent = recent  # another caller seen this recently means the budget is shared
         self._process_log: deque[float] = deque()
-        # (window kind, bucket) -> grant times; with a principal, and a session, appended: that caller's share.
-        self._logs: dict[tuple[str, ...], deque[float]] = {}
-        self._held_until: dict[str, float] = {}
-        self._seen_principals: dict[str, float] = {}
-        self._seen_sessions: dict[tuple[str, str], float] = {}
+        self._buckets: dict[str, BucketState] = {}
         self._waiting: list[_Waiter] = []
         self._seq = 0
-        self._tick = 0  # grants so far: when each principal and session was last served
-        self._served_principal: dict[str, int] = {}
-        self._served_session: dict[tuple[str, str], int] = {}
+        self._grants = 0
+        self._changes = 0  # waiters added or granted, buckets held: a dispatch at the same time and count finds nothing
+        self._dispatched: tuple[float, int] | None = None
 
-    def _log(self, *key: str) -> deque[float]:
-        return self._logs.setdefault(key, deque())
+    def _state(self, bucket: str) -> BucketState:
+        return self._buckets.setdefault(bucket, BucketState())
 
     def _company_windows(self, rate: RateClass) -> list[tuple[str, int]]:
         windows = [("company", self.per_company)]
@@ -191,28 +239,64 @@ class RateLimiter:
         """Whether a caller other than `own` called within `recent` seconds."""
         return any(key != own and at > now - self.recent for key, at in seen.items())
 
-    def _caller_wait(self, bucket: str, rate: RateClass, principal: str, session: str, now: float) -> float:
-        wait = self._held_until.get(bucket, now) - now
-        wait = max(wait, _window_wait(self._process_log, self.per_process, now, self.window))
-        by_principal = self._shared(self._seen_principals, principal, now)
-        by_session = self._shared(self._seen_sessions, (principal, session), now)
+    def _busy_logs(self, state: BucketState, kind: str, principal: str, session: str, now: float) -> list[deque[float]]:
+        """The window logs by which a caller is judged light or busy: its principal's when other
+        principals are active, its session's when its principal's other sessions are."""
+        logs = []
+        if self._shared(state.seen_principals, principal, now):
+            logs.append(state.log(kind, principal))
+        if self._shared(state.seen_sessions, (principal, session), now):
+            logs.append(state.log(kind, principal, session))
+        return logs
+
+    def _busy(self, state: BucketState, kind: str, limit: int, principal: str, session: str, now: float) -> float:
+        """0 for a light caller (fewer than a tenth of `limit` calls in the window, as a principal when
+        other principals are active, as a session when its principal's other sessions are); for a busy
+        one, the seconds until its own calls age out below that again. Always 0 for a caller alone."""
+        reserve = limit // _RESERVE_DIVISOR
+        if not reserve:
+            return 0.0
+        logs = self._busy_logs(state, kind, principal, session, now)
+        return max((_window_wait(log, reserve, now, self.window) for log in logs), default=0.0)
+
+    def _paced_wait(self, state: BucketState, kind: str, limit: int, now: float) -> float:
+        """When a busy caller may go. Busy callers together leave the window's last tenth to light
+        callers (while any is active), and their calls are spaced at least window / (9 tenths of the
+        limit) apart, or further when the window's room must last until its oldest call leaves: the
+        slots they hold come free one by one, never a window's worth at once, and the window never
+        fills up to stall everyone."""
+        reserve = limit // _RESERVE_DIVISOR
+        spacing = self.window / (limit - reserve)
+        log = state.log(kind)
+        _window_wait(log, limit, now, self.window)  # drops what left the window
+        if self._light_caller_active(state, kind, reserve, now):
+            limit -= reserve
+        room = limit - len(log)
+        if room <= 0:  # until enough of the window's calls leave it
+            return log[-limit] + self.window - now
+        if log:
+            spacing = max(spacing, (log[0] + self.window - now) / room)
+        return state.paced.get(kind, -math.inf) + spacing - now
+
+    def _light_caller_active(self, state: BucketState, kind: str, reserve: int, now: float) -> bool:
+        """Whether a caller seen within `recent` seconds has fewer than `reserve` calls in the window
+        (as a principal; as a session when its principal is the only one active)."""
+        active = [p for p, at in state.seen_principals.items() if at > now - self.recent]
+        if len(active) > 1:
+            return any(_window_wait(state.log(kind, p), reserve, now, self.window) == 0 for p in active)
+        return any(
+            _window_wait(state.log(kind, p, s), reserve, now, self.window) == 0
+            for (p, s), at in state.seen_sessions.items()
+            if at > now - self.recent
+        )
+
+    def _caller_wait(self, state: BucketState, rate: RateClass, principal: str, session: str, now: float) -> float:
+        wait = max(state.held_until - now, _window_wait(self._process_log, self.per_process, now, self.window))
         for kind, limit in self._company_windows(rate):
-            log = self._log(kind, bucket)
-            wait = max(wait, _window_wait(log, limit, now, self.window))
-            reserve = limit // _RESERVE_DIVISOR
-            if not reserve or not (by_principal or by_session):
-                continue
-            # The last `reserve` slots of the window are for light callers (fewer than `reserve` calls in
-            # it, as a principal and as a session): a busy one waits for the window to drop below them,
-            # or for its own calls to age out of the window until it is light again.
-            heavy = 0.0
-            if by_principal:
-                heavy = _window_wait(self._log(kind, bucket, principal), reserve, now, self.window)
-            if by_session:
-                own = self._log(kind, bucket, principal, session)
-                heavy = max(heavy, _window_wait(own, reserve, now, self.window))
-            if heavy > 0:
-                wait = max(wait, min(heavy, _window_wait(log, limit - reserve, now, self.window)))
+            wait = max(wait, _window_wait(state.log(kind), limit, now, self.window))
+            busy = self._busy(state, kind, limit, principal, session, now)
+            if busy > 0:  # until it is light again, or its turn among the busy comes
+                wait = max(wait, min(busy, self._paced_wait(state, kind, limit, now)))
         return max(0.0, wait)
 
     def wait_time(
@@ -226,91 +310,89 @@ class RateLimiter:
         (or the one named), leaving aside callers already waiting."""
         principal = current_principal.get() if principal is None else principal
         session = current_session.get() if session is None else session
-        return self._caller_wait(bucket, rate, principal, session, self.clock.monotonic())
+        return self._caller_wait(self._state(bucket), rate, principal, session, self.clock.monotonic())
 
-    def _take(self, waiter: _Waiter, now: float) -> None:
+    def _take(self, state: BucketState, rate: RateClass, principal: str, session: str, now: float) -> None:
+        """Record a grant (the caller's waits are 0 now)."""
         self._process_log.append(now)
-        for kind, _ in self._company_windows(waiter.rate):
-            self._log(kind, waiter.bucket).append(now)
-            self._log(kind, waiter.bucket, waiter.principal).append(now)
-            self._log(kind, waiter.bucket, waiter.principal, waiter.session).append(now)
-        self._tick += 1
-        self._served_principal[waiter.principal] = self._tick
-        self._served_session[(waiter.principal, waiter.session)] = self._tick
-        waiter.granted = True
-        if self._tick % _SWEEP_EVERY == 0:
-            self._sweep(now)
+        for kind, limit in self._company_windows(rate):
+            if self._busy(state, kind, limit, principal, session, now) > 0:
+                state.paced[kind] = now
+            state.log(kind).append(now)
+            state.log(kind, principal).append(now)
+            state.log(kind, principal, session).append(now)
+        state.tick += 1
+        state.served_principal[principal] = state.tick
+        state.served_session[(principal, session)] = state.tick
 
     def _dispatch(self) -> None:
         """Grant every waiting call that fits now, the fairest first: the principal served least
         recently, then its session served least recently, then the earliest. No await inside, so
         no two tasks ever take the same slot."""
+        if self._dispatched == (self.clock.monotonic(), self._changes):
+            return  # many waiters woken at one instant: the first one's dispatch served every one that fits
         while self._waiting:
             now = self.clock.monotonic()
             fits: dict[tuple[str, RateClass, str, str], bool] = {}
             best: _Waiter | None = None
             best_rank: tuple[int, int, int] | None = None
             for waiter in self._waiting:
+                state = self._state(waiter.bucket)
                 key = (waiter.bucket, waiter.rate, waiter.principal, waiter.session)
                 fit = fits.get(key)
                 if fit is None:
-                    fit = fits[key] = self._caller_wait(*key, now) <= _EPSILON
+                    fit = fits[key] = self._caller_wait(state, *key[1:], now) <= _EPSILON
                 if not fit:
                     continue
-                rank = (
-                    self._served_principal.get(waiter.principal, 0),
-                    self._served_session.get((waiter.principal, waiter.session), 0),
-                    waiter.seq,
-                )
+                rank = (*state.rank(waiter.principal, waiter.session), waiter.seq)
                 if best_rank is None or rank < best_rank:
                     best, best_rank = waiter, rank
             if best is None:
+                self._dispatched = (now, self._changes)
                 return
+            self._changes += 1
             self._waiting.remove(best)
-            self._take(best, now)
+            self._take(self._state(best.bucket), best.rate, best.principal, best.session, now)
+            best.granted = True
+            self._grants += 1
+            if self._grants % _SWEEP_EVERY == 0:
+                self._sweep(now)
 
     async def acquire(self, bucket: str, rate: RateClass = RateClass.STANDARD) -> None:
         """Wait for a slot, then take it (for the caller named by the context variables)."""
         principal, session = current_principal.get(), current_session.get()
-        now = self.clock.monotonic()
-        self._seen_principals[principal] = now
-        self._seen_sessions[(principal, session)] = now
+        state = self._state(bucket)
+        state.seen(principal, session, self.clock.monotonic())
         self._seq += 1
         waiter = _Waiter(bucket, rate, principal, session, self._seq)
         self._waiting.append(waiter)
+        self._changes += 1
         try:
             while True:
                 self._dispatch()
                 if waiter.granted:
                     return
                 # Not before this caller's own limits allow; a fairer waiter may still take the slot then.
-                await self.clock.sleep(self._caller_wait(bucket, rate, principal, session, self.clock.monotonic()))
+                now = self.clock.monotonic()
+                await self.clock.sleep(self._caller_wait(state, rate, principal, session, now))
         finally:
             if not waiter.granted:  # cancelled while waiting
                 self._waiting.remove(waiter)
 
     def _sweep(self, now: float) -> None:
-        """Forget callers and windows with nothing left in them, so memory follows current use."""
-        for key in [key for key, log in self._logs.items() if not log or log[-1] <= now - self.window]:
-            del self._logs[key]
-        horizon = now - max(self.recent, self.window)
-        for principal in [p for p, at in self._seen_principals.items() if at <= horizon]:
-            del self._seen_principals[principal]
-        for caller in [c for c, at in self._seen_sessions.items() if at <= horizon]:
-            del self._seen_sessions[caller]
-        waiting = {w.principal for w in self._waiting}
-        for principal in [p for p in self._served_principal if p not in self._seen_principals and p not in waiting]:
-            del self._served_principal[principal]
-        sessions = {(w.principal, w.session) for w in self._waiting}
-        for caller in [c for c in self._served_session if c not in self._seen_sessions and c not in sessions]:
-            del self._served_session[caller]
+        for bucket, state in list(self._buckets.items()):
+            waiting = {(w.principal, w.session) for w in self._waiting if w.bucket == bucket}
+            state.sweep(now, self.window, self.recent, waiting)
+            if not state.logs and not state.seen_principals and not waiting and state.held_until <= now:
+                del self._buckets[bucket]
 
     def hold(self, bucket: str, seconds: float) -> None:
         """Let no call in `bucket` go for `seconds` (capped at `max_hold`)."""
         if seconds <= 0:
             return
-        until = self.clock.monotonic() + min(seconds, self.max_hold)
-        self._held_until[bucket] = max(self._held_until.get(bucket, until), until)
+        state = self._state(bucket)
+        self._changes += 1
+        state.held_until = max(state.held_until, self.clock.monotonic() + min(seconds, self.max_hold))
 
     def note_headers(self, bucket: str, headers: Mapping[str, str]) -> None:
         """Honour Kinsta's view: Retry-After, and RateLimit-Remaining 0 until RateLimit-Reset."""

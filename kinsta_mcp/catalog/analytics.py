@@ -45,6 +45,7 @@ ANALYTICS = ToolGroup(
         "visits-dispersion (devices), response-codes, top-uas (user agents), top-browsers, "
         "top-referrers, top-hosts, top-asns (networks)"
     ),
+    view="analytics",
 )
 
 USAGE = ToolGroup(

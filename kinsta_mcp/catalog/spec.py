@@ -187,6 +187,9 @@ class ToolGroup:
     # The member chosen when the selector is omitted; only a read may be the default
     # (a call that leaves the selector out never lands on a write by accident).
     default: str | None = None
+    # The MCP Apps view that draws this tool's structured result (a name in `kinsta_mcp.views.VIEWS`),
+    # for clients that show views; the text and structured result stay complete without it.
+    view: str | None = None
 
 
 @dataclass(frozen=True)

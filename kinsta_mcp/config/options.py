@@ -137,6 +137,15 @@ OPTIONS: tuple[Option, ...] = (
         boolean=True,
     ),
     Option(
+        "views",
+        "Offer MCP Apps views (charts and tables drawn by clients that show them) for analytics, the company "
+        "overview and batches; --no-views turns them off. Results are the same either way.",
+        "true",
+        flag="--views",
+        env="KINSTA_MCP_VIEWS",
+        boolean=True,
+    ),
+    Option(
         "toolsets",
         f"Comma-separated toolsets to offer, or all: {', '.join(TOOLSET_CHOICES)}.",
         "all",

@@ -291,6 +291,7 @@ class Settings(BaseModel):
     connect_timeout: Seconds = 10.0
     read_timeout: Seconds = 60.0
     read_only: TextBool = False
+    views: TextBool = True  # MCP Apps views for clients that show them (--no-views turns them off)
     # None: every toolset (`all`); not given: the default profile.
     # None: every toolset, the default (every capability, within the model's tool-list budget that
     # benchmarks/tool_list_size.py measures); a tuple offers only those toolsets.

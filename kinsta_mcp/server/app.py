@@ -49,8 +49,9 @@ from kinsta_mcp.server.reads import Reader, ReadFailure
 from kinsta_mcp.server.report import REPORT_TOOL_NAME, ReportError, report_text, today_of, traffic_report
 from kinsta_mcp.server.report import parse_args as parse_report_args
 from kinsta_mcp.server.resources import Resources, StaticResource, resource_specs
-from kinsta_mcp.server.sdk import KinstaServer
+from kinsta_mcp.server.sdk import KinstaServer, remember_request, views_extension
 from kinsta_mcp.server.tool_index import entries
+from kinsta_mcp.views import VIEWS
 
 if TYPE_CHECKING:
     import httpx
@@ -183,14 +184,18 @@ class App:
                 "report": _report_tool,
             }
         )
-        self._listed: list[Tool] | None = None
+        self._listed: dict[bool, list[Tool]] = {}
 
     # Resources read the catalog's declarations: made on first use, not for the first tools/list.
     @functools.cached_property
     def resources(self) -> Resources:
         visible = set(self.selection.visible)
         resources = Resources(
-            self.backend.reader, self.settings.profile(None), resource_specs(visible=visible), self._bus
+            self.backend.reader,
+            self.settings.profile(None),
+            resource_specs(visible=visible),
+            self._bus,
+            budget=self.settings.result_budget,
         )
         if OVERVIEW_TOOL_NAME in visible:
             resources.extra[OVERVIEW_URI] = StaticResource(
@@ -216,15 +221,17 @@ class App:
             return self.selection.hidden[name]
         return tools_for(self.settings).get(name) if name in self.selection.visible else None
 
-    def listed_tools(self) -> list[Tool]:
-        """From the tool index compiled at build time (tool_index.py): a first list compiles nothing."""
-        if self._listed is None:
+    def listed_tools(self, views: bool = False) -> list[Tool]:
+        """The tools as listed, from the tool index compiled at build time (tool_index.py): a first list compiles
+        nothing; `views`: for a client that shows MCP Apps views (each tool's declared view)."""
+        views = views and self.settings.views
+        if views not in self._listed:
             index = entries(self.settings.read_only)
             hidden = set(index) - set(self.selection.visible)
-            self._listed = []
+            listed = []
             for tool in (index[name] for name in self.selection.visible):
                 description, schema = listed_text(tool, self.settings, hidden)
-                self._listed.append(
+                listed.append(
                     Tool(
                         name=tool.name,
                         title=tool.title,
@@ -232,9 +239,11 @@ class App:
                         input_schema=schema,
                         output_schema=tool.output_schema,
                         annotations=tool.annotations,
+                        _meta={"ui": {"resourceUri": VIEWS[tool.view].uri}} if views and tool.view else None,
                     )
                 )
-        return self._listed
+            self._listed[views] = listed
+        return self._listed[views]
 
     async def call(self, tool: ToolDef, arguments: Mapping[str, Any] | None, call: CallContext) -> Any:
         return await run_call(tool, arguments, call, self.backend)
@@ -358,6 +367,9 @@ def build_server(
         subscriptions=bus,
         token_verifier=token_verifier(settings),  # HTTP only: stdio and in-process clients carry no token
         auth=auth_settings(settings),
+        # MCP Apps: views for clients that negotiate them; no change at all for the others.
+        extensions=[views_extension(VIEWS.values())] if settings.views else None,
+        middleware=[remember_request],
     )
     server.make_app = lambda: App(settings, backend, bus)
     register_completions(server, server.complete)

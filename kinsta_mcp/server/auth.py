@@ -38,6 +38,7 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 MCP_PATH = "/mcp"
 LOCAL_PRINCIPAL = "local"  # who calls when no tokens are configured (loopback only)
+OAUTH_PREFIX = "oauth:"  # an OAuth caller's principal: oauth:<subject>
 # 32 characters of a random token (e.g. `secrets.token_urlsafe(32)` gives 43) cannot be guessed online.
 MIN_TOKEN_LENGTH = 32
 
@@ -51,6 +52,13 @@ class ProfileAccessToken(AccessToken):
     profiles: tuple[str, ...] | None = None  # the profiles it may act for (None: every one)
     toolsets: tuple[str, ...] | None = None  # the role's toolsets (None: the server's)
     read_only: bool = False  # the role allows reads only
+    tools: frozenset[str] | None = None  # the tools the role may use (None: every tool the server shows)
+
+    def identity(self) -> dict[str, str]:
+        """What the audit records of an OAuth caller beside the principal: its client id and role."""
+        if not self.principal.startswith(OAUTH_PREFIX):
+            return {}
+        return {"oauth_client": self.client_id, **({"role": self.role} if self.role else {})}
 
 
 def _digest(token: str) -> bytes:
@@ -161,6 +169,7 @@ class Authenticator:
 
             oauth = OAuthVerifier(settings)
         self.oauth = oauth
+        self._views: dict[str, frozenset[str] | None] = {}  # role name -> its tools, computed once
 
     async def judge(self, token: str) -> Verdict:
         accepted = await self.static.verify_token(token)
@@ -174,7 +183,7 @@ class Authenticator:
             return Verdict(unavailable=str(exc))
         if claims is None:
             return Verdict()
-        principal = f"oauth:{claims.subject or claims.client_id}"
+        principal = OAUTH_PREFIX + (claims.subject or claims.client_id)
         fields = {
             "token": token,
             "client_id": claims.client_id,
@@ -190,16 +199,18 @@ class Authenticator:
         role = first_role(self.settings.roles, claims.subject, claims.groups, claims.scopes)
         if role is None:
             return Verdict(denied="no role of this server's role map applies to this token's subject, groups or scopes")
+        if role.name not in self._views:
+            self._views[role.name] = role_view(self.settings, role.toolsets, role.read_only)
         profiles = role.profiles
-        bound = profiles[0] if profiles is not None and len(profiles) == 1 else None
         return Verdict(
             token=ProfileAccessToken(
                 **fields,
-                profile=bound,
+                profile=profiles[0] if profiles else None,
                 role=role.name,
                 profiles=profiles,
                 toolsets=role.toolsets,
                 read_only=role.read_only,
+                tools=self._views[role.name],
             )
         )
 
@@ -229,6 +240,27 @@ class Authenticator:
         if token is None or judged is None or judged[1] is None or not hmac.compare_digest(judged[0], _digest(token)):
             return None
         return judged[1].principal
+
+
+def role_view(settings: Settings, toolsets: tuple[str, ...] | None, read_only: bool) -> frozenset[str] | None:
+    """The tools a role may use on this server: the server's selection narrowed to the role's toolsets, and
+    for a read-only role to the tools that only read (a group that could write is left out whole, as the
+    server offers it with its writes). None: every tool the server shows."""
+    if toolsets is None and not read_only:
+        return None
+    from kinsta_mcp.catalog.spec import Effect
+    from kinsta_mcp.server.compiled import select_tools, tools_for
+
+    served_sets = settings.toolsets
+    if toolsets is None:
+        wanted = served_sets
+    else:
+        wanted = toolsets if served_sets is None else tuple(t for t in toolsets if t in served_sets)
+    narrowed = select_tools(
+        settings.model_copy(update={"toolsets": wanted, "read_only": settings.read_only or read_only})
+    )
+    served = tools_for(settings)
+    return frozenset(name for name in narrowed.visible if not read_only or served[name].effect is Effect.READ)
 
 
 def token_verifier(settings: Settings) -> Authenticator | None:
@@ -267,6 +299,12 @@ def principal_name() -> str:
     if isinstance(token, ProfileAccessToken) and token.principal:
         return token.principal
     return token.client_id if token is not None else LOCAL_PRINCIPAL
+
+
+def current_token() -> ProfileAccessToken | None:
+    """The current HTTP request's accepted token (its role's profiles, tools and identity), if any."""
+    token = get_access_token()
+    return token if isinstance(token, ProfileAccessToken) else None
 
 
 def bound_profile_name() -> str | None:

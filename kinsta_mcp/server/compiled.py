@@ -90,6 +90,8 @@ class ToolDef:
     named: Mapping[str, Named] = field(default_factory=dict)
     # Which calls ask the human first ("" for none): listed after the description unless confirmation is off.
     asks: str = ""
+    # The MCP Apps view drawing its structured result (kinsta_mcp.views.VIEWS), or None.
+    view: str | None = None
 
     @property
     def toolsets(self) -> frozenset[str]:
@@ -257,6 +259,7 @@ def compile_group(members: list[Operation]) -> ToolDef:
         options=options,
         named=_named(members),
         asks=_asks(spec.selector, dict(zip(values, members, strict=True))),
+        view=spec.view,
     )
 
 
@@ -301,6 +304,7 @@ def _special_tools() -> list[ToolDef]:
         output_schema=_shallow(_output_schema(CompanyOverview, nulls=True)),
         annotations=tool_annotations(Effect.READ, True),
         special="overview",
+        view="overview",
     )
     find = ToolDef(
         name=FIND_TOOL_NAME,

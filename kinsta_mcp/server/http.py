@@ -160,9 +160,9 @@ class HttpFront:
             await JSONResponse(body, status_code=503, headers={"Retry-After": "10"})(scope, receive, send)
             return False
         if verdict.denied is not None:
+            # Not insufficient_scope: signing in again with more scopes would not help (and a client would try).
             body = {"error": "access_denied", "error_description": verdict.denied}
-            challenge = f'Bearer error="insufficient_scope", error_description="{verdict.denied}"'
-            await JSONResponse(body, status_code=403, headers={"WWW-Authenticate": challenge})(scope, receive, send)
+            await JSONResponse(body, status_code=403)(scope, receive, send)
             return False
         return True
 

@@ -26,6 +26,7 @@ from kinsta_mcp.catalog import OPERATIONS
 from kinsta_mcp.catalog.responses import dig, display_name, environments_of, sites_of
 from kinsta_mcp.catalog.spec import Effect, Operation
 from kinsta_mcp.config import Profile
+from kinsta_mcp.server.budget import Cut, fit
 from kinsta_mcp.server.reads import Reader, ReadFailure, expand, template_variables
 from kinsta_mcp.untrusted import clean_text, fence_untrusted
 
@@ -201,6 +202,23 @@ def render(op: Operation, data: Any, mime_type: str) -> str:
     return json.dumps(data, indent=2)
 
 
+def bounded(op: Operation, data: Any, mime_type: str, budget: int) -> str:
+    """`render`, with a JSON resource's lists cut to `budget` bytes (a whole company's sites can take
+    megabytes); what was cut is recorded under `_truncated`, with the tool that pages through the rest."""
+    text = render(op, data, mime_type)
+    if mime_type != JSON or len(text.encode()) <= budget:
+        return text
+    structured = data if isinstance(data, dict) else {"result": data}
+
+    def compose(candidate: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        return render(op, candidate, mime_type), {}
+
+    def hint(cut: Cut, kept: Any, parent: Any) -> str:
+        return f"the first {cut.kept} of {cut.total} fit this resource; the tool {tool_of(op)} pages through the rest"
+
+    return fit(structured, compose, budget, False, hint).text
+
+
 @dataclass(frozen=True)
 class StaticResource:
     """A resource served by a function rather than one operation (the company overview)."""
@@ -224,6 +242,7 @@ class Resources:
     bus: SubscriptionBus
     extra: dict[str, StaticResource] = field(default_factory=dict)  # by URI
     _read_by: dict[str, set[str]] = field(default_factory=dict)  # connection -> URIs it has read
+    budget: int = 24_000  # bytes of one resource's text (settings.result_budget), as for a tool's result
 
     def templates(self) -> list[dict[str, Any]]:
         return [spec.entry() for spec in self.specs if spec.variables]
@@ -241,7 +260,7 @@ class Resources:
                 data = await self.reader.read(op, args, profile or self.profile)
             except ReadFailure as exc:
                 raise ValueError(f"{uri}: reading from Kinsta failed: {exc}") from None
-            return render(op, data, spec.mime_type), spec.mime_type
+            return bounded(op, data, spec.mime_type, self.budget), spec.mime_type
         raise LookupError(f"Unknown resource: {uri}")
 
     async def sites(self, profile: Profile | None = None) -> list[dict[str, Any]]:

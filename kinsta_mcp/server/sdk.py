@@ -7,7 +7,11 @@ Everything the rest of the server needs from the SDK passes through here:
   installed version and fails, naming it, if that changes);
 - `McpCall`, one call's MCP side as the pipeline's `CallContext`: who is calling, whether
   the client can show a confirmation form, the 2026-07-28 answer rounds, progress, and
-  resource-change notices for 2025-11-25 sessions.
+  resource-change notices for 2025-11-25 sessions;
+- MCP Apps views through the SDK's Apps extension (`views_extension`): the `ui://` HTML
+  resources and the advertised capability; tools/list stamps `_meta.ui.resourceUri` and
+  resources/list adds the views only for a client that negotiated the extension
+  (`client_shows_views`, told by a middleware that remembers the request being answered).
 
 SDK internals touched, only here: `ServerSession._connection` (a stable identity for a
 non-HTTP connection, to bind approvals to it).
@@ -19,11 +23,15 @@ import contextlib
 import uuid
 import weakref
 from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
+from mcp.server.apps import APP_MIME_TYPE, Apps, client_supports_apps
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
+from mcp.server.mcpserver.resources import FunctionResource
 from mcp.shared.exceptions import MCPError
 from mcp_types import (
     INVALID_PARAMS,
@@ -44,6 +52,7 @@ from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from kinsta_mcp.server.auth import bound_profile_name, principal_name
 from kinsta_mcp.server.guard import Ask, HumanAnswer, answer_from
 from kinsta_mcp.server.pipeline import Outcome
+from kinsta_mcp.views import URI_PREFIX, View
 
 if TYPE_CHECKING:
     from kinsta_mcp.server.app import App
@@ -125,6 +134,46 @@ class McpCall:
             return
 
 
+# -- MCP Apps views -------------------------------------------------------------------------
+
+_request: ContextVar[ServerRequestContext[Any, Any] | None] = ContextVar("kinsta_mcp_request", default=None)
+
+
+async def remember_request(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+    """Middleware: the request being answered, for MCPServer's public methods that get no context
+    (`list_tools`, `list_resources`) to ask whether this client shows views."""
+    token = _request.set(ctx)
+    try:
+        return await call_next(ctx)
+    finally:
+        _request.reset(token)
+
+
+def client_shows_views() -> bool:
+    """The client answered now negotiated MCP Apps (the extension, with its HTML MIME type)."""
+    ctx = _request.get()
+    return ctx is not None and client_supports_apps(ctx)
+
+
+def views_extension(views: Iterable[View]) -> Apps:
+    """The SDK's MCP Apps extension serving `views` (HTML read from the package on first read)."""
+    apps = Apps()
+    for view in views:
+        apps.add_resource(
+            FunctionResource(
+                uri=view.uri,
+                name=f"view_{view.name}",
+                title=view.title,
+                description=view.description,
+                mime_type=APP_MIME_TYPE,
+                # No `csp`: the host's most restrictive default applies; a view requests nothing outside.
+                meta={"ui": {"prefersBorder": True}},
+                fn=view.html,
+            )
+        )
+    return apps
+
+
 def to_call_result(answer: Outcome | Ask) -> CallToolResult | InputRequiredResult:
     if isinstance(answer, Ask):
         request = ElicitRequest(params=ElicitRequestFormParams(message=answer.message, requested_schema=answer.schema))
@@ -157,7 +206,7 @@ class KinstaServer(MCPServer[Any]):
         return await self.app.completer.complete(ref, argument, context)
 
     async def list_tools(self) -> list[Tool]:
-        return self.app.listed_tools()
+        return self.app.listed_tools(views=client_shows_views())
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
@@ -172,7 +221,10 @@ class KinstaServer(MCPServer[Any]):
         return to_call_result(await self.app.call(tool, arguments, McpCall(context, self.app)))
 
     async def list_resources(self) -> list[Resource]:
-        return [Resource.model_validate(entry) for entry in await self.app.resources.listing()]
+        listed = [Resource.model_validate(entry) for entry in await self.app.resources.listing()]
+        if client_shows_views():  # the views' ui:// resources, served by the Apps extension
+            listed += await super().list_resources()
+        return listed
 
     async def list_resource_templates(self) -> list[ResourceTemplate]:
         return [ResourceTemplate.model_validate(entry) for entry in self.app.resources.templates()]
@@ -181,6 +233,8 @@ class KinstaServer(MCPServer[Any]):
         self, uri: Any, context: Context[Any, Any] | None = None
     ) -> Iterable[ReadResourceContents] | InputRequiredResult:
         uri = str(uri)
+        if uri.startswith(URI_PREFIX):  # a view: served by the Apps extension's resources
+            return await super().read_resource(uri, context)
         if context is not None:
             self.app.resources.note_read(_connection_key(context), uri)
         try:

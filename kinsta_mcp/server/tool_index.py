@@ -43,6 +43,7 @@ class ToolEntry:
     asks: str
     batchable: bool
     mentions: frozenset[str]  # the other tools its description and schema name
+    view: str | None  # the MCP Apps view drawing its result (kinsta_mcp.views.VIEWS), or None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ToolEntry:
@@ -62,6 +63,7 @@ class ToolEntry:
             asks=data["asks"],
             batchable=data["batchable"],
             mentions=frozenset(data["mentions"]),
+            view=data["view"],
         )
 
 
@@ -85,6 +87,7 @@ def _entry(tool: Any) -> dict[str, Any]:
         "asks": tool.asks,
         "batchable": batchable(tool),
         "mentions": sorted(mentions(tool.name)),
+        "view": tool.view,
     }
 
 

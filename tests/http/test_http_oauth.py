@@ -103,6 +103,29 @@ async def post_initialize(s: Served, token: str | None) -> httpx2.Response:
         return await http.post(s.url, json=INITIALIZE, headers=headers)
 
 
+async def open_session(s: Served, token: str) -> str:
+    """A 2025-11-25 session opened (initialize, initialized) with `token`; its id."""
+    response = await post_initialize(s, token)
+    assert response.status_code == 200, response.text
+    session = response.headers["mcp-session-id"]
+    headers = {**MCP_HEADERS, "Authorization": f"Bearer {token}", "Mcp-Session-Id": session}
+    headers["Mcp-Protocol-Version"] = "2025-11-25"
+    async with httpx2.AsyncClient() as http:
+        sent = await http.post(s.url, json={"jsonrpc": "2.0", "method": "notifications/initialized"}, headers=headers)
+    assert sent.status_code == 202
+    return session
+
+
+async def call_list_sites(s: Served, token: str, session: str) -> httpx2.Response:
+    headers = {**MCP_HEADERS, "Authorization": f"Bearer {token}", "Mcp-Session-Id": session}
+    headers["Mcp-Protocol-Version"] = "2025-11-25"
+    call = {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "list_sites", "arguments": {}}}
+    async with httpx2.AsyncClient(timeout=30) as http:
+        response = await http.post(s.url, json=call, headers=headers)
+        await response.aread()
+        return response
+
+
 # ---------------------------------------------------------------------------- end to end
 
 
@@ -158,6 +181,8 @@ async def test_tokens_this_server_must_not_accept_are_refused_and_nothing_is_sen
         "garbage": lambda: "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl",
         "no scope": lambda: issuer.mint("minting-client", s.url, scope="other"),
     }[case]()
+    good = issuer.mint("minting-client", s.url)
+    session = await open_session(s, good)
     since = len(s.sim.requests)
     response = await post_initialize(s, token)
     assert response.status_code == status, response.text
@@ -165,10 +190,11 @@ async def test_tokens_this_server_must_not_accept_are_refused_and_nothing_is_sen
     assert challenge.startswith("Bearer ") and "resource_metadata=" in challenge
     if status == 403:
         assert 'error="insufficient_scope"' in challenge
-    # Nor can such a token call a tool on a session opened by a good one.
-    good = issuer.mint("minting-client", s.url)
-    assert (await post_initialize(s, good)).status_code == 200
+    # Nor can it call a tool on a session a good token opened; the same call with the good token is sent.
+    assert (await call_list_sites(s, token, session)).status_code == status
     assert s.sim.requests[since:] == []
+    assert (await call_list_sites(s, good, session)).status_code == 200
+    assert [r.path for r in s.sim.requests[since:]] == ["/sites"]
 
 
 async def test_a_minted_token_for_this_server_is_accepted_and_static_tokens_still_are(

@@ -226,3 +226,18 @@ async def test_a_small_budget_still_holds_in_both_channels() -> None:
     async with world(sim_options={"extra_sites": 20}, result_budget=2000) as w, client(w.server, "auto") as c:
         pages = await all_pages(w, c)
     assert sum(len(p["sites"]) for p in pages) == len(w.sim.state.sites)
+
+
+async def test_whole_company_resources_are_cut_to_the_budget_saying_where_the_rest_is() -> None:
+    """kinsta://sites at 103 sites is 300 KB from Kinsta: the resource keeps what fits and says so."""
+    async with world(sim_options={"extra_sites": 100}) as w, client(w.server, "auto") as c:
+        small = await c.read_resource("kinsta://dns-domains")
+        result = await c.read_resource("kinsta://sites")
+    text = getattr(result.contents[0], "text", "")
+    assert len(text.encode()) <= w.settings.result_budget
+    data = json.loads(text)
+    kept = data["company"]["sites"]
+    assert 0 < len(kept) < len(w.sim.state.sites)
+    cut = data["_truncated"][0]
+    assert (cut["kept"], cut["of"]) == (len(kept), len(w.sim.state.sites)) and "list_sites" in cut["hint"]
+    assert "_truncated" not in json.loads(getattr(small.contents[0], "text", ""))

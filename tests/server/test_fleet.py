@@ -435,3 +435,18 @@ def test_any_arguments_give_a_result_or_a_short_error() -> None:
             assert all(".." not in r.raw_path for r in w.sim.requests[before:])
 
         run()
+
+
+async def test_a_staging_named_like_the_live_environment_does_not_pass_its_plugins_off_as_lives() -> None:
+    """Acme's staging is renamed "Live": only the live environment is a target, yet the company list's two
+    ("Acme Shop", "Live") installs cannot say which is whose, so the live one is read directly."""
+    async with world() as w:
+        w.sim.state.environments[ids.ACME_STAGING_ENV_ID].display_name = "Live"
+        async with client(w.server, "auto") as c:
+            preview = await c.call_tool(
+                "run_batch", {"preset": "update_plugin", "plugin": "woocommerce", "environments": "live"}
+            )
+    # Live runs WooCommerce 9.4.2 (outdated), the renamed staging 9.5.1 (current).
+    assert [row["id"] for row in preview.structured_content["rows"]] == [ids.ACME_LIVE_ENV_ID]
+    assert "woocommerce 9.4.2 -> 9.5.1" in text_of(preview)
+    assert plugin_reads(w) == (1, 1)

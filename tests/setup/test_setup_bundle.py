@@ -39,6 +39,7 @@ pytestmark = pytest.mark.slow
 
 MAX_BUNDLE_BYTES = 2_000_000  # "a few MB at most"; the package alone is about 0.2 MB
 NEEDED = {"manifest.json", "pyproject.toml", "README.md", "LICENSE", "kinsta_mcp/__main__.py", "kinsta_mcp/cli.py"}
+NEEDED |= {f"kinsta_mcp/views/{name}.html" for name in ("analytics", "overview", "batch")}  # the MCP Apps views
 NEVER = (".venv", ".hypothesis", "build/", "dist/", "tests/", "benchmarks/", ".git", ".ci/", "__pycache__", ".mypy")
 INITIALIZE = {
     "jsonrpc": "2.0",

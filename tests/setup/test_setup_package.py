@@ -109,8 +109,9 @@ def test_sdist_holds_the_package_license_readme_and_example_config(built: Built)
     names = set(_sdist_names(built))
     assert {"LICENSE", "README.md", "config.example.json", "pyproject.toml", "PKG-INFO"} <= names
     source = {p.relative_to(ROOT).as_posix() for p in (ROOT / "kinsta_mcp").rglob("*.py")}
+    source |= {p.relative_to(ROOT).as_posix() for p in (ROOT / "kinsta_mcp" / "views").glob("*.html")}
     assert source <= names, sorted(source - names)
-    assert not [n for n in names if n.startswith(("tests/", "benchmarks/", ".ci/")) or "__pycache__" in n]
+    assert not [n for n in names if n.startswith(("tests/", "benchmarks/", ".ci/", "views/")) or "__pycache__" in n]
 
 
 def test_license_is_an_spdx_expression_with_its_file(built: Built) -> None:
@@ -173,6 +174,9 @@ def test_wheel_holds_the_package_and_nothing_else(wheel: Path) -> None:
     assert tops == {"kinsta_mcp", f"kinsta_mcp-{__version__}.dist-info"}
     assert not [n for n in names if "/tests/" in n or n.startswith(("tests/", "benchmarks/")) or "__pycache__" in n]
     assert "kinsta_mcp/simulator/seed.py" in names  # --demo needs the simulator
+    # The MCP Apps views, built from views/ and committed: the wheel carries them (no Node needed).
+    views = {p.relative_to(ROOT).as_posix() for p in (ROOT / "kinsta_mcp" / "views").glob("*.html")}
+    assert views and views <= set(names), sorted(views - set(names))
     entry_points = zipfile.ZipFile(wheel).read(f"kinsta_mcp-{__version__}.dist-info/entry_points.txt").decode()
     assert "kinsta-mcp = kinsta_mcp.cli:main" in entry_points
 

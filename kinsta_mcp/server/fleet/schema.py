@@ -102,4 +102,5 @@ def batch_tool() -> ToolDef:
         annotations=tool_annotations(Effect.IRREVERSIBLE, idempotent=False),
         options=(OPTION_WAIT, OPTION_TOKEN),
         special="batch",
+        view="batch",
     )

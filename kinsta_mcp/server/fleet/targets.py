@@ -20,6 +20,7 @@ from kinsta_mcp.catalog import BY_NAME
 from kinsta_mcp.catalog.responses import dig, display_name, environments_of, sites_of
 from kinsta_mcp.config import Profile
 from kinsta_mcp.server.fleet.schema import Level
+from kinsta_mcp.server.inventory import environment_index, read_company_list
 from kinsta_mcp.server.reads import Reader, ReadFailure
 from kinsta_mcp.untrusted import one_line
 
@@ -141,12 +142,12 @@ class EnvironmentPlugins:
 
 
 class CompanyPlugins:
-    """One company-wide read (`list_company_plugins`, searched by slug) for every environment at once.
+    """One company-wide read (`list_company_plugins`, searched by slug, paged) for every environment at once.
 
     Kinsta names the environments that run a plugin by site and environment display name, not
-    by id: an environment whose names are not unique in the site list, or any answer this
-    cannot use (an older API without the list, a page that does not hold the plugin), is
-    asked per environment instead.
+    by id: an environment whose names are shared with any other in the company's site list (a
+    target or not), or any answer this cannot use (an older API without the list), is asked
+    per environment instead.
     """
 
     def __init__(self, reader: Reader, profile: Profile, fallback: PluginSource) -> None:
@@ -156,25 +157,31 @@ class CompanyPlugins:
 
     async def plugins(self, targets: Sequence[Target], slug: str) -> Mapping[str, list[dict[str, Any]] | str]:
         try:
-            body = await self._reader.read(BY_NAME["list_company_plugins"], {"search": slug}, self._profile)
+            listing = await read_company_list(self._reader, self._profile, "plugin", search=slug)
         except ReadFailure:
             return await self._fallback.plugins(targets, slug)
-        page = dig(body, "company", "plugins")
-        items = [i for i in dig(page, "items") or [] if isinstance(i, dict)]
-        item = next((i for i in items if str(i.get("name", "")).lower() == slug.lower()), None)
-        if item is None and (dig(page, "total") or 0) > len(items):
+        item = next((i for i in listing.items if str(i.get("name", "")).lower() == slug.lower()), None)
+        if item is None and not listing.complete:
             return await self._fallback.plugins(targets, slug)
+        # Shared names are judged over every environment of the company, not only the targets: a
+        # staging named like a live environment would otherwise pass its plugins off as the live one's.
+        everywhere = environment_index(await self._reader.site_list(self._profile))
         named: dict[tuple[str, str], list[Target]] = {}
         for target in targets:
             named.setdefault(_names(target.site_display, target.env_display), []).append(target)
         found: dict[str, list[dict[str, Any]] | str] = {t.id: [] for t in targets}
+        ambiguous: list[Target] = []
+        for key, group in named.items():
+            if len(group) > 1 or len(everywhere.get(key, group)) > 1:
+                ambiguous += group
+        unique = {key: group[0] for key, group in named.items() if group[0] not in ambiguous}
         for install in (item or {}).get("environments") or []:
             if not isinstance(install, dict):
                 continue
-            matches = named.get(_names(install.get("site_display_name"), install.get("display_name")), [])
-            if len(matches) == 1:
+            owner = unique.get(_names(install.get("site_display_name"), install.get("display_name")))
+            if owner is not None:
                 outdated = install.get("plugin_update") == "available"
-                found[matches[0].id] = [
+                found[owner.id] = [
                     {
                         "name": slug,
                         "version": install.get("plugin_version"),
@@ -182,14 +189,13 @@ class CompanyPlugins:
                         "update_version": (item or {}).get("latest_version") if outdated else None,
                     }
                 ]
-        ambiguous = [t for group in named.values() if len(group) > 1 for t in group]
         if ambiguous:
             found.update(await self._fallback.plugins(ambiguous, slug))
         return found
 
 
 def _names(site: Any, env: Any) -> tuple[str, str]:
-    return (str(site or "").strip().lower(), str(env or "").strip().lower())
+    return (str(site or "").strip().casefold(), str(env or "").strip().casefold())
 
 
 def _bare(text: str) -> str:
