@@ -179,3 +179,16 @@ async def test_analytics_numbers_are_numbers_with_their_unit_and_dates(mode: str
     assert values and all(isinstance(v, int) for v in values) and response["unit"] == "bytes"
     assert structured["_period"]["from"] <= structured["_period"]["to"] == "2026-01-15"
     assert "unit: bytes" in text_of(result) and "_period" in text_of(result)
+
+
+async def test_the_tool_list_says_what_temporary_sftp_access_gets() -> None:
+    """Temporary access for a freelancer: an additional account gets files only (no SSH) and never expires;
+    password_expiration (hours_24 for a day) is the primary user's password, not the account's."""
+    async with world() as w, client(w.server, "auto") as c:
+        tools = {t.name: t for t in (await c.list_tools()).tools}
+    add = tools["add_sftp_account"].description or ""
+    assert "file access only" in add and "SSH is the primary user's" in add and "no expiry" in add
+    setting = tools["set_sftp"]
+    assert "password_expiration (the primary SFTP/SSH user's password, e.g. hours_24" in (setting.description or "")
+    expiration = setting.input_schema["properties"]["exp_interval"]
+    assert "hours_24" in expiration["enum"]
