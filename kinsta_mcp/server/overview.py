@@ -429,7 +429,7 @@ def overview_text(overview: CompanyOverview) -> str:
             )
             domain = one_line(env.primary_domain, 80) if env.primary_domain else "no primary domain"
             lines.append(
-                f"  - {env_label} (id {env.id}): PHP {env.php_version or '?'}, WordPress "
+                f"  - {env_label} (id {env.id}): PHP {(env.php_version or '?').removeprefix('php')}, WordPress "
                 f"{env.wordpress_version or '?'}, {domain}; {counts}"
             )
             where = f"{site.name or site.id} / {env.name or env.id}"

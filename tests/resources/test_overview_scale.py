@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from harness import MODES, World, client, text_of, world
+from openapi import contract
 
 from kinsta_mcp.server.budget import json_size
 from kinsta_mcp.server.compiled import OVERVIEW_TOOL_NAME
@@ -104,6 +105,18 @@ async def test_at_500_sites_with_kinstas_limits_the_overview_costs_at_most_10_re
     text = text_of(result)
     assert f"{want['plugin_updates']} plugin and {want['theme_updates']} theme updates pending" in text
     assert "offset=" in text and data["next_offset"] == len(data["sites"])
+
+
+async def test_every_request_is_one_kinstas_documents_allow() -> None:
+    """The company lists paged (offset, limit, column, search) and the direct reads, judged by base + additions."""
+    async with world(sim_options={"extra_sites": 20}) as w, client(w.server, "auto") as c:
+        await c.call_tool(TOOL, {})
+        await c.call_tool(TOOL, {"plugin": "akismet", "below": "5.3.5"})
+    paths = {r.path.split("/")[-1] for r in w.sim.requests}
+    assert {"sites", "wp-plugins", "wp-themes", "plugins", "themes"} <= paths
+    assert any(("search", "akismet") in r.query for r in w.sim.requests)
+    for request in w.sim.requests:
+        assert contract().check_request(request.method, request.path, request.query, request.body)[1] == []
 
 
 @pytest.mark.parametrize("mode", MODES)
