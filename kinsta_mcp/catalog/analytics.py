@@ -129,7 +129,7 @@ class GetCdnUsageOut(Output):
 
 class DataPoint(Output):
     key: str | None = Field(None, description="Time of the point")
-    value: float | None = None  # Kinsta sends a string ("1168"); the result carries the number
+    value: float | str | None = None  # Kinsta sends a string ("1168"); analytics results carry the number
 
 
 class Series(Output):
