@@ -234,6 +234,18 @@ def consequences_markdown(_listed: Listing) -> str:
             effect = "refused, nobody asked" if rule.refuse else f"asked: {_RISK_WORDS.get(rule.risk.value)}"
             reads = f"`{rule.reads}`" if rule.reads else "no"
             lines.append(f"| {_tool_call(op)} | `{rule.name}` | {_cell(rule.when)} | {effect} | {reads} |")
+    from kinsta_mcp.catalog.tools import WP_CLI_READ_FLAGS, WP_CLI_READS
+
+    lines += [
+        "",
+        "Arguments that make a guarded call a read (`reads_only=`), sent without asking: "
+        + ", ".join(f"`{op.name}`" for op in OPERATIONS if op.reads_only)
+        + " with `wp "
+        + "`, `wp ".join(sorted(WP_CLI_READS))
+        + "`; flags only "
+        + ", ".join(f"`--{f}`" for f in sorted(WP_CLI_READ_FLAGS))
+        + "; values plain words, no field or option name that looks secret. Anything else is asked.",
+    ]
     return "\n".join(lines) + "\n"
 
 

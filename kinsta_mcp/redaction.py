@@ -24,6 +24,8 @@ _SECRET_NAME_PARTS = (
     "private_key",
     "ssl_key",
     "custom_ssl",
+    "download_link",  # a backup's link: the whole site and database, for whoever holds it
+    "login_link",  # logs whoever opens it in
 )
 
 

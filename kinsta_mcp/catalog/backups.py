@@ -96,8 +96,9 @@ class ListDownloadableBackupsOut(Output):
 LIST_BACKUPS = ToolGroup(
     name="list_backups",
     title="List backups",
-    description="An environment's backups: restorable (manual, scheduled, system), downloadable (with links), "
-    "or next_download (when the next downloadable backup may be requested, as Kinsta sends it).",
+    description="An environment's backups: restorable (manual, scheduled, system), downloadable (links hidden), "
+    "download_links (the links: asks the human first), or next_download (when the next downloadable backup may "
+    "be requested, as Kinsta sends it).",
     selector="kind",
     selector_description="Which backups",
     default="restorable",
@@ -123,7 +124,7 @@ OPERATIONS = [
     Operation(
         name="list_downloadable_backups",
         title="List downloadable backups",
-        description="Downloadable backups of an environment, with links.",
+        description="Downloadable backups of an environment (links hidden: kind=download_links shows them).",
         method="GET",
         path="/sites/environments/{env_id}/downloadable-backups",
         input=EnvIdIn,
@@ -132,6 +133,24 @@ OPERATIONS = [
         toolset=Toolset.BACKUPS,
         resource="kinsta://environments/{env_id}/downloadable-backups",
         member=Member(LIST_BACKUPS, "downloadable"),
+    ),
+    Operation(
+        name="get_backup_download_links",
+        risk=Risk.REVEALS_SECRET,
+        risk_reason="a download link hands the whole site and its database to whoever holds it",
+        title="Get backup download links",
+        description="Downloadable backups of an environment with their download links (the human confirms first).",
+        method="GET",
+        path="/sites/environments/{env_id}/downloadable-backups",
+        input=EnvIdIn,
+        output=ListDownloadableBackupsOut,
+        effect=Effect.READ,
+        toolset=Toolset.BACKUPS,
+        member=Member(LIST_BACKUPS, "download_links"),
+        consequence=(
+            "Show the download links of the downloadable backups of {env_id}: whoever holds a link can download "
+            "the whole site, its database included."
+        ),
     ),
     Operation(
         name="restore_backup",

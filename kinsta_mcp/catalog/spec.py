@@ -282,6 +282,9 @@ class Operation:
     # Consequences that depend on the arguments (and the current state): a deny-all IP rule, a
     # downgrade, a push over live. Applied by the guard to every call and batch item.
     rules: tuple[Rule, ...] = ()
+    # Arguments that make a guarded operation a plain read (WP-CLI's read-only allowlist): such a
+    # call is sent without asking. Anything the predicate does not vouch for stays guarded.
+    reads_only: Callable[[Mapping[str, Any]], bool] | None = None
     # Free-form extras for generic layers; keep it small.
     extras: dict[str, Any] = field(default_factory=dict)
 

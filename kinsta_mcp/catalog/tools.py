@@ -10,7 +10,10 @@ the guard acts per member, so only mode=replace asks the human.
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+import shlex
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -81,7 +84,7 @@ class RunWpCliIn(Input):
         Field(
             description="One wp command",
             max_length=5000,
-            pattern=r"^wp[ \t]+[a-zA-Z0-9_\-./:=@' \t]+$",
+            pattern=r"^wp[ \t]+[a-zA-Z0-9_\-./:=@'\", \t]+$",
             examples=["wp core version"],
         ),
     ]
@@ -92,6 +95,70 @@ class SearchReplaceIn(Input):
     search: Annotated[str, body(), Field(description="Text to find", min_length=1, examples=["http://old.example.com"])]
     replace: Annotated[str, body(), Field(description="Replacement", examples=["https://new.example.com"])]
     is_clear_cache: Annotated[bool | None, body(), Field(description="Clear site cache after")] = None
+
+
+# -- WP-CLI commands that only read ---------------------------------------------------
+# Run without the human's yes. Anything else stays guarded: another command, a flag not listed (the
+# global --exec and --require run PHP), a field or option whose name looks secret, a value that is
+# not a plain word.
+
+WP_CLI_READS = frozenset(
+    {
+        "core version",
+        "core is-installed",
+        "core check-update",
+        "plugin list",
+        "plugin get",
+        "plugin status",
+        "plugin is-installed",
+        "plugin is-active",
+        "theme list",
+        "theme get",
+        "theme status",
+        "theme is-installed",
+        "theme is-active",
+        "user list",
+        "option get",
+        "cron event list",
+        "cron schedule list",
+        "db size",
+        "db tables",
+        "post list",
+        "site list",
+        "cache type",
+        "rewrite list",
+        "role list",
+        "maintenance-mode status",
+    }
+)
+WP_CLI_READ_FLAGS = frozenset(
+    {"format", "fields", "field", "status", "role", "number", "post_type", "orderby", "order", "update", "extra"}
+    | {"skip-plugins", "skip-themes", "human-readable", "size_format", "all-tables", "network"}
+)
+_SECRETISH = re.compile(r"pass|secret|key|token|salt|auth|nonce|activation|hash|credential|licen[cs]e|api", re.I)
+_PLAIN = re.compile(r"^[A-Za-z0-9_.:-]+$")
+
+
+def wp_cli_reads_only(args: Mapping[str, Any]) -> bool:
+    """True when `wp_command` is on the read-only allowlist, with only listed flags and no secret names."""
+    try:
+        words = shlex.split(str(args.get("wp_command", "")))
+    except ValueError:
+        return False
+    if len(words) < 3 or words[0] != "wp":
+        return False
+    length = next((n for n in (3, 2) if " ".join(words[1 : 1 + n]) in WP_CLI_READS), 0)
+    if not length:
+        return False
+    for word in words[1 + length :]:
+        if word.startswith("--"):
+            name, _, value = word[2:].partition("=")
+            values = value.split(",") if value else []
+            if name not in WP_CLI_READ_FLAGS or not all(_PLAIN.match(v) and not _SECRETISH.search(v) for v in values):
+                return False
+        elif not _PLAIN.match(word) or _SECRETISH.search(word):
+            return False
+    return True
 
 
 # -- outputs -------------------------------------------------------------------------
@@ -283,6 +350,7 @@ OPERATIONS = [
         untrusted=True,
         is_async=True,
         consequence="Run `{wp_command}` on {env_id}; it can change or delete anything there.",
+        reads_only=wp_cli_reads_only,
     ),
     Operation(
         name="get_phpmyadmin_link",

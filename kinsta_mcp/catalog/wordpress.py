@@ -8,7 +8,8 @@ These operations come from the reconstructed additions document (docs/kinsta-api
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -19,6 +20,7 @@ from kinsta_mcp.catalog.spec import (
     Operation,
     Output,
     Risk,
+    Rule,
     Toolset,
     body,
     path,
@@ -65,6 +67,19 @@ class WpAdminLoginLink(Output):
     login_link: str | None = Field(None, description="One-time wp-admin login link: treat it like a password")
 
 
+# -- rules -------------------------------------------------------------------------------
+
+
+def _no_such_administrator(args: Mapping[str, Any], state: Any) -> str | None:
+    """A login link only works for an administrator Kinsta knows: say so before the human is asked."""
+    if not isinstance(state, dict) or state.get("has_wp_admin_user") is not False:
+        return None  # it exists, or the check could not be read (Kinsta then says)
+    return (
+        f"no WordPress administrator with the email {args.get('email')} is known on {args.get('env_id')}; a login "
+        "link works only for one (check_wp_admin_user checks an email; create_wp_admin_user adds an administrator)"
+    )
+
+
 # -- declarations ------------------------------------------------------------------------
 
 OPERATIONS = [
@@ -104,12 +119,24 @@ OPERATIONS = [
             "Create a one-time link that logs whoever opens it in to wp-admin of {env_id} as the administrator {email}."
         ),
         title="Get WordPress admin login link",
-        description="One-time wp-admin login link for an administrator (check_wp_admin_user first).",
+        description=(
+            "One-time wp-admin login link. Works only for the email of a WordPress administrator Kinsta knows for "
+            "that environment (check_wp_admin_user says; create_wp_admin_user adds one); checked before asking."
+        ),
         method="POST",
         path="/sites/environments/{env_id}/wpa-login-url",
         input=WpAdminLoginLinkIn,
         output=WpAdminLoginLink,
         effect=Effect.WRITE,
         toolset=Toolset.TOOLS,
+        rules=(
+            Rule(
+                name="no-such-administrator",
+                when="Kinsta knows no WordPress administrator with this email there (read first)",
+                check=_no_such_administrator,
+                reads="check_wp_admin_user",
+                refuse=True,
+            ),
+        ),
     ),
 ]

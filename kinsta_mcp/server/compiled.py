@@ -110,6 +110,11 @@ class ToolDef:
     def mentions(self) -> frozenset[str]:
         return mentions(self.name)
 
+    @property
+    def reveals_only(self) -> bool:
+        """Every operation reveals a secret (read-only mode hides it: a secret is not a harmless read)."""
+        return _reveals_only(self)
+
     def operation(self, selected: str | None) -> Operation:
         if self.selector and selected is None:
             selected = self.selector_default
@@ -361,13 +366,18 @@ def compiled_tools() -> dict[str, ToolDef]:
 @functools.cache
 def _read_only_tools() -> dict[str, ToolDef]:
     """Read-only mode's tools: a group with reads among its members offers just those (the search and
-    replace keeps its preview); every other tool as compiled."""
+    replace keeps its preview); a read that reveals a secret (a password, a backup's download link) is a
+    write's equal here and goes too; every other tool as compiled."""
     tools = dict(compiled_tools())
     for name, tool in tools.items():
-        reads = [op for op in tool.operations.values() if op.effect is Effect.READ]
-        if tool.selector and tool.effect is not Effect.READ and reads:
+        reads = [op for op in tool.operations.values() if op.effect is Effect.READ and not op.reveals_secret]
+        if tool.selector and len(reads) < len(tool.operations) and reads:
             tools[name] = compile_group(reads)
     return tools
+
+
+def _reveals_only(tool: ToolDef) -> bool:
+    return bool(tool.operations) and all(op.reveals_secret for op in tool.operations.values())
 
 
 def tools_for(settings: Settings) -> dict[str, ToolDef]:
@@ -413,7 +423,7 @@ def select_tools(settings: Settings) -> Selection:
     for tool in tools.values():
         if tool.special is not None:
             continue
-        if settings.read_only and tool.effect is not Effect.READ:
+        if settings.read_only and (tool.effect is not Effect.READ or tool.reveals_only):
             hidden[tool.name] = "the server runs in read-only mode"
         elif wanted is not None and not tool.toolsets & wanted:
             hidden[tool.name] = f"its toolset '{tool.toolset.value}' is not enabled ({_ENABLE})"

@@ -34,6 +34,7 @@ class Judged:
 
     op: Operation
     findings: tuple[Finding, ...] = ()
+    reads_only: bool = False  # the arguments make it a read (Operation.reads_only): not asked
 
     @property
     def name(self) -> str:
@@ -45,12 +46,13 @@ class Judged:
 
     @property
     def guarded(self) -> bool:
-        return self.op.guarded or bool(self.findings)
+        return (self.op.guarded and not self.reads_only) or bool(self.findings)
 
     @property
     def risks(self) -> list[Risk]:
         """The declared risk (when guarded) and every risk a finding raises, in order, once each."""
-        risks: list[Risk] = [self.op.risk or Risk.NONE, *(f.rule.risk for f in self.findings)]
+        declared = Risk.NONE if self.reads_only else self.op.risk or Risk.NONE
+        risks: list[Risk] = [declared, *(f.rule.risk for f in self.findings)]
         return [risk for risk in dict.fromkeys(risks) if risk is not Risk.NONE]
 
     @property
@@ -84,7 +86,7 @@ def apply(op: Operation, args: Mapping[str, Any], states: Mapping[str, Any]) -> 
         if rule.refuse:
             return f"{op.title}: {text}. Nothing was sent to Kinsta and the human was not asked."
         findings.append(Finding(rule, text, _fill(rule.safer, args)))
-    return Judged(op, tuple(findings))
+    return Judged(op, tuple(findings), reads_only=bool(op.reads_only and op.reads_only(args)))
 
 
 async def judge(

@@ -26,6 +26,7 @@ from kinsta_mcp.catalog import OPERATIONS
 from kinsta_mcp.catalog.responses import dig, display_name, environments_of, sites_of
 from kinsta_mcp.catalog.spec import Effect, Operation
 from kinsta_mcp.config import Profile
+from kinsta_mcp.redaction import redact
 from kinsta_mcp.server.budget import Cut, fit
 from kinsta_mcp.server.reads import Reader, ReadFailure, expand, template_variables
 from kinsta_mcp.untrusted import clean_text, fence_untrusted
@@ -197,6 +198,7 @@ def render(op: Operation, data: Any, mime_type: str) -> str:
     if mime_type == TEXT:
         text = dig(data, *(text_path(op.output) or ()))
         return fence_untrusted(op.name, text if isinstance(text, str) else "")
+    data = redact(data, only_strings=True)  # a secret (a backup's download link) is never served as a resource
     if op.untrusted:
         return json.dumps({"untrusted_notice": UNTRUSTED_NOTICE, "data": clean_strings(data)}, indent=2)
     return json.dumps(data, indent=2)

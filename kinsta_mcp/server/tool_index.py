@@ -44,6 +44,7 @@ class ToolEntry:
     batchable: bool
     mentions: frozenset[str]  # the other tools its description and schema name
     view: str | None  # the MCP Apps view drawing its result (kinsta_mcp.views.VIEWS), or None
+    reveals_only: bool  # every operation reveals a secret (hidden in read-only mode)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ToolEntry:
@@ -64,6 +65,7 @@ class ToolEntry:
             batchable=data["batchable"],
             mentions=frozenset(data["mentions"]),
             view=data["view"],
+            reveals_only=data["reveals_only"],
         )
 
 
@@ -88,6 +90,7 @@ def _entry(tool: Any) -> dict[str, Any]:
         "batchable": batchable(tool),
         "mentions": sorted(mentions(tool.name)),
         "view": tool.view,
+        "reveals_only": tool.reveals_only,
     }
 
 

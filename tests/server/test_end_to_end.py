@@ -25,7 +25,7 @@ SPECIFIC: dict[str, dict[str, Any]] = {
     "update_theme": {"name": "storefront", "update_version": "4.6.1"},
     "bulk_update_plugins": {"plugins": [{"name": "woocommerce"}, {"name": "wordpress-seo"}]},
     "bulk_update_themes": {"themes": [{"name": "storefront"}]},
-    "run_wp_cli": {"wp_command": "wp plugin list"},
+    "run_wp_cli": {"wp_command": "wp cache flush"},  # a write: "wp plugin list" is on the read-only allowlist
     # adds to live's list: a list that drops its entries asks the human (tests/server/test_consequences.py)
     "set_denied_ips": {"ip_list": ["203.0.113.66", "198.51.100.0/24", "203.0.113.7"]},
     "delete_dns_record": {"type": "TXT", "name": "acme-shop.com"},

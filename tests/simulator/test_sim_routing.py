@@ -54,6 +54,10 @@ def test_two_tools_on_one_kinsta_operation_are_served_by_one_route() -> None:
     shared = [r for r in build_routes(HANDLERS) if len(r.declarations) > 1]
     assert sorted((r.key, sorted(op.name for op in r.declarations)) for r in shared) == [
         (
+            "GET /sites/environments/{env_id}/downloadable-backups",
+            ["get_backup_download_links", "list_downloadable_backups"],
+        ),
+        (
             "POST /sites/environments/{env_id}/redirect-rules",
             ["delete_redirect_rules", "update_redirect_rules"],
         ),

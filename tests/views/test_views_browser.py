@@ -72,8 +72,8 @@ class Session:
 
 
 @asynccontextmanager
-async def session(mode: str) -> AsyncIterator[Session]:
-    async with world() as w, Client(w.server, mode=mode, extensions=[APPS]) as client:  # type: ignore[arg-type]
+async def session(mode: str, **overrides: Any) -> AsyncIterator[Session]:
+    async with world(**overrides) as w, Client(w.server, mode=mode, extensions=[APPS]) as client:  # type: ignore[arg-type]
         yield Session(w, client)
 
 
@@ -209,6 +209,10 @@ async def test_overview_lists_every_site_sorts_filters_and_opens_an_environment(
     sites = result.structured_content["sites"]
     shown_sites = {row.split("\t")[0].split("\n")[0] for row in await frame.locator("tbody tr").all_inner_texts()}
     assert shown_sites == {s["name"] for s in sites}
+    # The company-wide vulnerable plugins, each by name; nothing drawn as an object's placeholder.
+    vulnerable = await frame.inner_text(".vulnerable")
+    assert all(v["name"] in vulnerable for v in result.structured_content["vulnerable"])
+    assert "[object" not in await frame.inner_text("main")
     environments = [(s["name"], e) for s in sites for e in s["environments"]]
     assert await frame.locator("tbody tr").count() == len(environments)
     # Sorting by PHP, both ways.
@@ -235,6 +239,28 @@ async def test_overview_lists_every_site_sorts_filters_and_opens_an_environment(
     await frame.wait_for_selector("#fetched dl")
     assert [name for name, _ in apps_session.relayed] == ["list_environments"]
     no_outside(host)
+
+
+async def test_overview_of_a_large_company_lists_every_site_page_by_page(browser: Any) -> None:
+    async with session("auto", sim_options={"extra_sites": 40}, result_budget=8000) as big:
+        every = await big.call("list_sites", {})
+        sites = {s["id"] for s in every.structured_content["company"]["sites"]}
+        host, first = await big.show(browser, "get_company_overview", {})
+        frame = host.frame
+        await frame.wait_for_selector("tbody tr")
+        assert first.structured_content["next_offset"] is not None  # the budget cut the first answer short
+        assert f"{len(sites)} sites" in await frame.inner_text(".summary")  # the totals are the whole company's
+        pages = 1
+        while await frame.locator("#more-sites").count():
+            before = await frame.locator("tbody tr").count()
+            await frame.click("#more-sites")
+            await frame.locator(f"tbody tr >> nth={before}").wait_for()  # the next page's first row
+            pages += 1
+        rows = frame.locator("tbody tr")
+        shown = [await rows.nth(i).get_attribute("data-site") for i in range(await rows.count())]
+        assert set(shown) == sites and pages > 1
+        assert [c["arguments"].get("offset") for c in await host.tool_calls()] == [c[1]["offset"] for c in big.relayed]
+        no_outside(host)
 
 
 async def test_overview_shows_a_hostile_site_name_as_text(browser: Any, apps_session: Session) -> None:

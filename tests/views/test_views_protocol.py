@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from harness import MODES, world
 from mcp.client import Client
@@ -116,12 +117,20 @@ async def test_views_off_with_the_config_key_and_the_flag(tmp_path: Path) -> Non
             await client.read_resource(VIEWS["analytics"].uri)
 
 
-@pytest.mark.parametrize("flag", [(), ("--no-views",)])
-async def test_the_demo_over_stdio_offers_views_unless_told_not_to(flag: tuple[str, ...]) -> None:
+async def test_the_demo_over_stdio_offers_views_unless_told_not_to() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KINSTA")}
     env["KINSTA_MCP_AUDIT_LOG"] = "off"
-    server = StdioServerParameters(command=sys.executable, args=["-m", "kinsta_mcp", "--demo", *flag], env=env)
-    async with Client(server, mode="legacy", extensions=[APPS]) as client:  # type: ignore[arg-type]
-        bound = {t.name: t.meta["ui"]["resourceUri"] for t in (await client.list_tools()).tools if t.meta}
+    bound: dict[tuple[str, ...], dict[str, str]] = {}
+
+    async def serve(*flag: str) -> None:  # both servers at once: each start is most of the time
+        server = StdioServerParameters(command=sys.executable, args=["-m", "kinsta_mcp", "--demo", *flag], env=env)
+        async with Client(server, mode="legacy", extensions=[APPS]) as client:  # type: ignore[arg-type]
+            tools = (await client.list_tools()).tools
+            bound[flag] = {t.name: t.meta["ui"]["resourceUri"] for t in tools if t.meta}
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(serve)
+        group.start_soon(serve, "--no-views")
     # The default demo offers every toolset: the three tools carry their views, unless told not to.
-    assert bound == ({} if flag else {name: VIEWS[view].uri for name, view in BOUND.items()})
+    assert bound[()] == {name: VIEWS[view].uri for name, view in BOUND.items()}
+    assert bound[("--no-views",)] == {}

@@ -7,6 +7,7 @@ import { callTool, el, formatNumber, replace, resultText, startView, status } fr
 const root = document.getElementById("app");
 let app = null;
 let overview = null;
+let input = {}; // the call's arguments: a page further is the same call with the answer's next_offset
 let rows = [];
 let sort = { key: "site", dir: 1 };
 let selected = null;
@@ -192,28 +193,89 @@ async function askAbout(row) {
   }
 }
 
+function count(n, one, many) {
+  return `${formatNumber(n)} ${n === 1 ? one : many}`;
+}
+
+// What the whole company looks like, from the answer's totals (the older shape: from its sites).
+function summary(data) {
+  const sites = data.sites_total ?? (Array.isArray(data.sites) ? data.sites.length : 0);
+  const environments = data.environments_total ?? rows.filter((r) => r.envId).length;
+  const parts = [count(sites, "site", "sites"), count(environments, "environment", "environments")];
+  if (data.pending_plugin_updates !== undefined) parts.push(count(data.pending_plugin_updates, "plugin update", "plugin updates") + " pending");
+  if (data.pending_theme_updates !== undefined) parts.push(count(data.pending_theme_updates, "theme update", "theme updates") + " pending");
+  if (data.vulnerable_installs) parts.push(count(data.vulnerable_installs, "vulnerable install", "vulnerable installs"));
+  if (data.sites_with_errors) parts.push(`${count(data.sites_with_errors, "site", "sites")} partly unreadable`);
+  return parts.join(" · ");
+}
+
+function vulnerableList(data) {
+  const items = Array.isArray(data.vulnerable) ? data.vulnerable.filter((v) => v && typeof v === "object") : [];
+  if (!items.length) return null;
+  return el("div", { class: "vulnerable" },
+    el("strong", {}, "Vulnerable anywhere: "),
+    items.map((v, i) => [
+      i ? ", " : "",
+      el("span", { class: "vuln" }, text(v.name)),
+      el("span", { class: "muted" }, ` (${text(v.kind) || "plugin"}, ${count(v.environments ?? 0, "environment", "environments")}${
+        v.latest_vulnerable ? ", no fixed version yet" : v.latest_version ? `, fixed in ${text(v.latest_version)}` : ""})`),
+    ]));
+}
+
+function notes(data) {
+  const out = [];
+  for (const error of Array.isArray(data.errors) ? data.errors : []) out.push(el("p", { class: "errors" }, `Could not read: ${text(error)}`));
+  for (const [key, v] of Object.entries(data)) {
+    if (typeof v === "string" && v && /note|left_out|notice|truncat/i.test(key)) out.push(el("p", { class: "sub note" }, v));
+  }
+  return out;
+}
+
+function pager() {
+  const box = document.getElementById("more");
+  const next = overview?.next_offset;
+  if (next === null || next === undefined) {
+    replace(box);
+    return;
+  }
+  const total = overview.matching ?? overview.sites_total;
+  const shown = new Set(rows.map((r) => r.siteId)).size;
+  replace(box,
+    el("p", { class: "sub note" }, total ? `${formatNumber(shown)} of ${formatNumber(total)} sites shown.` : text(overview.more)),
+    el("button", { type: "button", id: "more-sites", on: { click: () => more(next) } }, "Show more sites"));
+}
+
+// The next page, when the person asks for it: the same call with the answer's next_offset, through the host.
+async function more(offset) {
+  status("Loading more sites…");
+  for (const button of document.querySelectorAll("#more button")) button.disabled = true;
+  try {
+    const result = await callTool(app, "get_company_overview", { ...input, offset });
+    const page = result.structuredContent || {};
+    const seen = new Set(rows.map((r) => r.siteId));
+    rows = rows.concat(rowsOf(page).filter((r) => !seen.has(r.siteId)));
+    overview = { ...overview, next_offset: page.next_offset ?? null, more: page.more };
+    status("");
+  } catch (error) {
+    status(error.message || String(error), "error");
+  }
+  render();
+  pager();
+}
+
 function show(data) {
   overview = data;
   rows = rowsOf(data);
   selected = null;
-  const sites = Array.isArray(data?.sites) ? data.sites.length : 0;
-  const plugins = data?.pending_plugin_updates;
-  const themes = data?.pending_theme_updates;
-  const notes = Object.entries(data || {})
-    .filter(([key, v]) => typeof v === "string" && v && /note|left_out|notice|truncat|more/i.test(key))
-    .map(([, v]) => v);
   replace(
     document.getElementById("head"),
     el("h1", {}, "Company overview"),
-    el("p", { class: "sub summary" },
-      `${formatNumber(sites)} sites, ${formatNumber(rows.filter((r) => r.envId).length)} environments`,
-      plugins !== undefined ? ` · ${formatNumber(plugins)} plugin updates` : "",
-      themes !== undefined ? ` · ${formatNumber(themes)} theme updates` : "",
-      plugins !== undefined || themes !== undefined ? " pending" : "",
-      data?.sites_with_errors ? ` · ${formatNumber(data.sites_with_errors)} sites partly unreadable` : ""),
-    notes.map((n) => el("p", { class: "sub note" }, n)),
+    el("p", { class: "sub summary" }, summary(data)),
+    vulnerableList(data),
+    notes(data),
   );
   render();
+  pager();
 }
 
 replace(
@@ -225,10 +287,15 @@ replace(
     el("label", {}, el("input", { id: "pending", type: "checkbox", on: { change: () => render() } }), "Pending updates only"),
     el("span", { id: "shown", class: "muted" })),
   el("div", { id: "table" }),
+  el("div", { id: "more" }),
   el("section", { id: "details", class: "details", hidden: true, "aria-live": "polite" }),
 );
 
 app = startView("overview", {
+  onInput(args) {
+    input = { ...args };
+    delete input.offset;
+  },
   onResult(result) {
     if (result?.isError) {
       status(resultText(result) || "The overview failed.", "error");

@@ -106,7 +106,13 @@ class Plan:
 
     @property
     def writes(self) -> bool:
-        return any(step.op.effect is not Effect.READ for step in self.steps)
+        """Any call that changes something (a WP-CLI command on the read-only allowlist does not)."""
+        if not self.items:
+            return any(step.op.effect is not Effect.READ for step in self.steps)
+        return any(
+            item.step.op.effect is not Effect.READ and not (item.judged and item.judged.reads_only)
+            for item in self.items
+        )
 
     @property
     def live_targets(self) -> list[Target]:
