@@ -106,9 +106,9 @@ class TimedLimiter(RateLimiter):
 
     waits: dict[tuple[str, str], list[float]]  # (principal, session) -> seconds in acquire()
 
-    async def acquire(self, bucket: str, rate: RateClass = RateClass.STANDARD) -> None:
+    async def acquire(self, bucket: str, rate: RateClass = RateClass.STANDARD, *, write: bool = False) -> None:
         started = time.perf_counter()
-        await super().acquire(bucket, rate)
+        await super().acquire(bucket, rate, write=write)
         caller = (current_principal.get(), current_session.get())
         self.waits.setdefault(caller, []).append(time.perf_counter() - started)
 

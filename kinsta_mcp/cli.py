@@ -257,6 +257,7 @@ _HTTP_ONLY = (
     "oauth_issuer",
     "oauth_audience",
     "oauth_scopes",
+    "redis_url",
 )
 
 

@@ -219,7 +219,7 @@ class KinstaClient:
         safe = method in SAFE_METHODS
         retry = 0
         while True:
-            await self.limiter.acquire(bucket, rate)
+            await self.limiter.acquire(bucket, rate, write=not safe)
             try:
                 response = await self._attempt(request, method, retry)
             except _Failure as failure:

@@ -358,8 +358,9 @@ class RateLimiter:
             if self._grants % _SWEEP_EVERY == 0:
                 self._sweep(now)
 
-    async def acquire(self, bucket: str, rate: RateClass = RateClass.STANDARD) -> None:
-        """Wait for a slot, then take it (for the caller named by the context variables)."""
+    async def acquire(self, bucket: str, rate: RateClass = RateClass.STANDARD, *, write: bool = False) -> None:
+        """Wait for a slot, then take it (for the caller named by the context variables). `write`: the
+        request changes something (a limiter shared by replicas refuses those when it cannot coordinate)."""
         principal, session = current_principal.get(), current_session.get()
         state = self._state(bucket)
         state.seen(principal, session, self.clock.monotonic())

@@ -252,8 +252,10 @@ OPERATIONS = [
     ),
     Operation(
         name="generate_sftp_password",
-        risk=Risk.REVEALS_SECRET,
-        risk_reason="a new SFTP/SSH password is returned (the old one stops working)",
+        # It returns no secret (Kinsta answers with nothing; get_sftp_password reads the new one): what it
+        # does is lock out whoever uses the current password.
+        risk=Risk.GRANTS_ACCESS,
+        risk_reason="the current SFTP/SSH password stops working: whoever uses it is locked out",
         title="Generate SFTP/SSH password",
         description="New SFTP/SSH password (read it with get_sftp_password); the old one stops working.",
         method="POST",
@@ -262,7 +264,11 @@ OPERATIONS = [
         output=NullResult,
         effect=Effect.IRREVERSIBLE,
         toolset=Toolset.SFTP,
-        consequence="Replace the SFTP/SSH password of {env_id}; the current password stops working.",
+        consequence=(
+            "Replace the SFTP/SSH password of {env_id}: the current password stops working at once, and everyone "
+            "and everything using it (people, deploy scripts, backups over SFTP) is locked out until given the "
+            "new one. The new password is not shown here; get_sftp_password reads it."
+        ),
     ),
     Operation(
         name="get_sftp_allowed_ips",

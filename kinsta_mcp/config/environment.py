@@ -27,13 +27,17 @@ _ENV_MODEL: type[BaseSettings] = create_model(  # type: ignore[call-overload]
 )
 
 
+_BLANK_REFUSED = frozenset(o.env for o in OPTIONS if o.key == "http_tokens" and o.env)
+
+
 class _Environment(EnvSettingsSource):
     """pydantic-settings' environment source over the mapping given to `load_settings` (tests pass their own)."""
 
     def __init__(self, environ: Mapping[str, str]) -> None:
         super().__init__(_ENV_MODEL, case_sensitive=True, env_ignore_empty=True)
-        # Blank counts as unset, like empty: `KINSTA_MCP_PORT=" "` must not override the file.
-        self.env_vars = {name: value for name, value in environ.items() if value.strip()}
+        # Blank counts as unset, like empty: `KINSTA_MCP_PORT=" "` must not override the file. Not for the
+        # bearer tokens: 32 spaces there is a mistake that would otherwise start HTTP with no token required.
+        self.env_vars = {name: value for name, value in environ.items() if value.strip() or name in _BLANK_REFUSED}
 
 
 def read_environment(environ: Mapping[str, str]) -> dict[str, str]:

@@ -278,6 +278,19 @@ OPTIONS: tuple[Option, ...] = (
         allowed="use a whole number from {} to {}".format(*HTTP_SESSIONS_PER_PRINCIPAL_RANGE),
     ),
     Option(
+        "redis_url",
+        "Redis shared by several replicas of the HTTP server: single-use approvals, Kinsta's rate budget per "
+        "company and the request-state key live there (redis://, rediss:// for TLS, or unix://). Without it "
+        "the server keeps that state in its own process. See deployment.md.",
+        "none (one process)",
+        flag="--redis-url",
+        env="KINSTA_MCP_REDIS_URL",
+        metavar="URL",
+        invalid="is not a Redis URL",
+        allowed="give e.g. redis://:PASSWORD@redis.internal:6379/0, rediss://... or unix:///run/redis.sock",
+        secret=True,
+    ),
+    Option(
         "oauth_issuer",
         "OAuth 2.1 authorization server whose access tokens the HTTP transport accepts (its metadata is "
         "discovered per RFC 8414 / OpenID discovery); static tokens stay accepted beside them. See deployment.md.",

@@ -187,23 +187,60 @@ def _host(value: Any) -> Any:
     return host
 
 
+def _token_problem(position: int, token: str) -> str | None:
+    """Why a bearer token cannot be used (never showing it), or None. Length is checked with the transport."""
+    if not token.strip():
+        return f"token {position} is blank"
+    if any(c.isspace() for c in token.strip()):
+        return f"token {position} contains whitespace"
+    if len(token.strip()) > 1 and len(set(token.strip())) == 1:  # one character alone is refused as too short
+        return f"token {position} is one character repeated"
+    return None
+
+
 def _http_tokens(value: Any) -> Any:
-    """`{"token": "profile" | null}` in the file; `token[=profile],...` in the environment. Tokens never shown."""
+    """`{"token": "profile" | null}` in the file; `token[=profile],...` in the environment. Tokens never shown.
+
+    A blank entry, whitespace-only or inside a token, or one character repeated is refused: a value of 32
+    spaces must not start the server with no token required, nor "a" * 32 be accepted as a secret."""
     fix = 'write {"<token>": "<profile>" or null} in the file, or "token=profile,token2" in the environment'
-    tokens: dict[str, str | None] = {}
+    make = "make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+    entries: list[tuple[str, str | None]] = []
     if isinstance(value, str):
+        if not value:
+            return {}  # set but empty: no tokens, as if unset
         for part in value.split(","):
-            token, _, profile = part.strip().partition("=")
-            if token.strip():
-                tokens[token.strip()] = profile.strip() or None
-        return tokens
-    if not isinstance(value, dict):
+            token, _, name = part.strip().partition("=")
+            entries.append((token.strip(), name.strip() or None))
+    elif isinstance(value, dict):
+        for key, bound in value.items():
+            if not (bound is None or isinstance(bound, str)):
+                raise problem(f"each entry must map a non-empty token to a profile name or null; {fix}")
+            entries.append((str(key), bound.strip() if isinstance(bound, str) and bound.strip() else None))
+    else:
         raise problem(f"is not a token map; {fix}")
-    for token, profile in value.items():
-        if not str(token).strip() or not (profile is None or isinstance(profile, str)):
-            raise problem(f"each entry must map a non-empty token to a profile name or null; {fix}")
-        tokens[str(token).strip()] = profile.strip() if isinstance(profile, str) and profile.strip() else None
+    tokens: dict[str, str | None] = {}
+    for position, (token, profile) in enumerate(entries, 1):
+        found = _token_problem(position, token)
+        if found is not None:
+            raise problem(f"{found}; {make}")
+        tokens[token.strip()] = profile
     return tokens
+
+
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+def _redis_url(value: Any) -> Any:
+    """A Redis URL (it may carry a password: never quoted)."""
+    if value is None or isinstance(value, SecretStr):
+        return value
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        return None
+    if not text.lower().startswith(REDIS_SCHEMES) or len(text) <= len(text.split("://", 1)[0]) + 3:
+        raise problem(f"the value is not a Redis URL; it must start with {', '.join(REDIS_SCHEMES)}")
+    return SecretStr(text)
 
 
 def _oauth_url(value: Any, info: ValidationInfo) -> Any:
@@ -328,6 +365,8 @@ class Settings(BaseModel):
     oauth_client_id: str | None = None
     oauth_client_secret: SecretStr | None = Field(default=None, repr=False)
     roles: Annotated[tuple[Role, ...], BeforeValidator(roles_value)] = ()
+    # Shared state for several replicas (kinsta_mcp/shared); None: this process keeps it.
+    redis_url: Annotated[SecretStr | None, BeforeValidator(_redis_url)] = Field(default=None, repr=False)
     demo: TextBool = False
     demo_sites: Annotated[int, BeforeValidator(_number), Field(ge=DEMO_SITES_RANGE[0], le=DEMO_SITES_RANGE[1])] = 0
 
@@ -394,4 +433,5 @@ class Settings(BaseModel):
         """Every secret value held here (API keys, HTTP tokens): what log redaction must hide."""
         keys = [p.api_key.get_secret_value() for p in self.profiles.values()]
         client = [self.oauth_client_secret.get_secret_value()] if self.oauth_client_secret else []
-        return tuple(s for s in (*keys, *self.http_tokens, *client) if s)
+        redis = [self.redis_url.get_secret_value()] if self.redis_url else []
+        return tuple(s for s in (*keys, *self.http_tokens, *client, *redis) if s)

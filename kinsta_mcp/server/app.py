@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any
 
+from mcp.server.request_state import RequestStateSecurity
 from mcp.server.subscriptions import InMemorySubscriptionBus
 from mcp_types import Tool
 
@@ -23,9 +24,9 @@ from kinsta_mcp.api.client import KinstaClient
 from kinsta_mcp.api.clock import Clock, SystemClock
 from kinsta_mcp.api.ratelimit import RateLimiter
 from kinsta_mcp.catalog.spec import Operation, Toolset
-from kinsta_mcp.config import Confirmation, Profile, Settings
+from kinsta_mcp.config import ConfigError, Confirmation, Profile, Settings
 from kinsta_mcp.demo import DEMO_BASE_URL
-from kinsta_mcp.server.approvals import Approvals
+from kinsta_mcp.server.approvals import Approvals, ApprovalStore
 from kinsta_mcp.server.audit import AuditLog
 from kinsta_mcp.server.auth import auth_settings, check_http_settings, token_verifier
 from kinsta_mcp.server.compiled import (
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
     import httpx
 
     from kinsta_mcp.server.arguments import Parsed
+    from kinsta_mcp.shared import SharedState
 
 log = logging.getLogger("kinsta_mcp.server")
 
@@ -314,10 +316,12 @@ def make_clients(
     settings: Settings,
     clock: Clock | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    limiter: RateLimiter | None = None,
 ) -> dict[str, KinstaClient]:
-    """One client per company profile, sharing one rate limiter (the per-process limit spans them)."""
+    """One client per company profile, sharing one rate limiter (the per-process limit spans them;
+    replicas pass one shared through Redis)."""
     clock = clock or SystemClock()
-    limiter = RateLimiter(clock)
+    limiter = limiter or RateLimiter(clock)
     return {
         name: KinstaClient(
             api_key=profile.api_key,
@@ -343,17 +347,24 @@ def build_server(
     *,
     clock: Clock | None = None,
     audit: AuditLog | None = None,
+    shared: SharedState | None = None,
 ) -> KinstaServer:
-    """The MCP server for `settings`: tools chosen by toolsets, exclusions and read-only mode."""
+    """The MCP server for `settings`: tools chosen by toolsets, exclusions and read-only mode.
+    `shared` (replicas): approvals and the request-state key come from Redis."""
     clock = clock or SystemClock()
     audit = audit if audit is not None else AuditLog(settings.audit_log)
     audit.remember_secrets(_known_secrets(settings))
+    approvals: ApprovalStore = Approvals(clock)
+    if shared is not None:  # imported only then: `redis` is an optional extra
+        from kinsta_mcp.shared.approvals import RedisApprovals
+
+        approvals = RedisApprovals(shared)
     backend = Backend(
         settings=settings,
         clients=clients,
         clock=clock,
         audit=audit,
-        approvals=Approvals(clock),
+        approvals=approvals,
         reader=Reader(clients, clock, settings.resource_ttl),
     )
     bus = InMemorySubscriptionBus()  # resource change events for 2026-07-28 listeners
@@ -367,6 +378,8 @@ def build_server(
         subscriptions=bus,
         token_verifier=token_verifier(settings),  # HTTP only: stdio and in-process clients carry no token
         auth=auth_settings(settings),
+        # Replicas seal 2026-07-28 request state with one key, so any of them can take the next round.
+        request_state_security=RequestStateSecurity(keys=[shared.request_state_key]) if shared else None,
         # MCP Apps: views for clients that negotiate them; no change at all for the others.
         extensions=[views_extension(VIEWS.values())] if settings.views else None,
         middleware=[remember_request],
@@ -388,16 +401,42 @@ async def serve(settings: Settings) -> None:
                 "kinsta-mcp: DEMO mode, serving the built-in Kinsta simulator (no account, no network). "
                 "Data is made up and lives only in this process.\n"
             )
-        clients = make_clients(settings, transport=transport)
+        shared = await start_shared(settings)
+        limiter = None
+        if shared is not None:
+            stack.push_async_callback(shared.aclose)
+            from kinsta_mcp.shared.limiter import SharedRateLimiter
+
+            limiter = SharedRateLimiter(shared)
+        clients = make_clients(settings, transport=transport, limiter=limiter)
         for client in clients.values():
             stack.push_async_callback(client.aclose)
-        server = build_server(settings, clients)
+        server = build_server(settings, clients, shared=shared)
         if settings.transport == "http":
             from kinsta_mcp.server.http import serve_http
 
-            await serve_http(server, settings)
+            await serve_http(server, settings, shared=shared)
         else:
             await server.run_stdio_async()
+
+
+async def start_shared(settings: Settings) -> SharedState | None:
+    """The replicas' shared state when `redis_url` is set (Redis must answer at start-up), else None."""
+    if settings.redis_url is None:
+        return None
+    from kinsta_mcp.shared import SharedState, SharedStateUnavailable
+
+    shared = SharedState(settings.redis_url.get_secret_value())
+    try:
+        await shared.start()
+    except SharedStateUnavailable:
+        await shared.aclose()
+        raise ConfigError(
+            f"redis_url: Redis at {shared.where} does not answer; start it, or unset KINSTA_MCP_REDIS_URL "
+            "to serve as one process"
+        ) from None
+    sys.stderr.write(f"kinsta-mcp: shared state in Redis at {shared.where} (replicas)\n")
+    return shared
 
 
 def run(settings: Settings) -> None:

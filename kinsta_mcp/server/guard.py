@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from kinsta_mcp.config import Confirmation
-from kinsta_mcp.server.approvals import Approvals, Binding
+from kinsta_mcp.server.approvals import ApprovalStore, Binding
 
 CONFIRM_FIELD = "confirm"
 COUNT_FIELD = "count"
@@ -184,7 +184,7 @@ async def decide(
     binding: Binding,
     policy: Confirmation,
     confirmer: Confirmer,
-    approvals: Approvals,
+    approvals: ApprovalStore,
     token: str | None,
     preview: Any,
 ) -> Decision:
@@ -196,6 +196,9 @@ async def decide(
         return Proceed("not-required")
     if policy is Confirmation.OFF:
         return Proceed("policy-off")
+    down = await approvals.unavailable()  # replicas: without the shared store no yes can be kept once
+    if down is not None:
+        return Refuse(down)
     if confirmer.can_elicit:
         if confirmer.asks_in_rounds:
             return await _decide_in_rounds(op, binding, confirmer, approvals, preview)
@@ -208,13 +211,13 @@ async def decide(
         return _no_prompt(op)
     # The opt-in token mode trusts the model to ask the human in the chat: by design the model can
     # confirm by itself here (the operator chose this; the instructions and docs say so).
-    problem = approvals.redeem(token, binding) if token else None
+    problem = await approvals.redeem(token, binding) if token else None
     if token and problem is None:
         return Proceed("model-token")
     shown = await preview()
     if shown.missing:
         return _not_found(op, shown)
-    new_token = approvals.issue(binding)
+    new_token = await approvals.issue(binding)
     why = f"\n(The token given was not accepted: {problem}.)" if problem else ""
     return Refuse(
         f"Not done yet: this needs the human's yes. Nothing was sent to Kinsta.{why}\n\n{shown.text}\n\n"
@@ -230,19 +233,19 @@ def _question(op: Guarded, shown: Preview) -> str:
 
 
 async def _decide_in_rounds(
-    op: Guarded, binding: Binding, confirmer: Confirmer, approvals: Approvals, preview: Any
+    op: Guarded, binding: Binding, confirmer: Confirmer, approvals: ApprovalStore, preview: Any
 ) -> Decision:
     state, answer = confirmer.round_answer()
     if state is not None and answer is not None:
         nonce = _nonce_of(state)
-        problem = approvals.redeem(nonce, binding) if nonce else "the request state is not this server's"
+        problem = await approvals.redeem(nonce, binding) if nonce else "the request state is not this server's"
         if problem is not None:
             return Refuse(f"{op.title}: this answer cannot be used: {problem}. Nothing was sent to Kinsta.")
         return Proceed("elicitation") if answer.agrees(op.typed_count) else _not_agreed(op, answer)
     shown = await preview()
     if shown.missing:
         return _not_found(op, shown)
-    nonce = approvals.issue(binding)
+    nonce = await approvals.issue(binding)
     return Ask(_question(op, shown), json.dumps({"approval": nonce}), schema_for(op.typed_count))
 
 

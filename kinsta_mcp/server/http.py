@@ -10,7 +10,9 @@ and limits that keep one abusive client from starving the others.
   required (`auth.check_http_settings`). The protected-resource metadata (RFC 9728) is served at the
   well-known path for /mcp and at the root. With OAuth, the audience's host is accepted as Host (the
   public name a TLS proxy forwards).
-- `GET /healthz` answers without auth and reveals only the version.
+- `GET /healthz` answers without auth and reveals only the version: the process is alive.
+  `GET /readyz` says whether it can serve: with replicas (`redis_url`), 503 while Redis does not
+  answer (a load balancer then sends requests elsewhere).
 - Sessions are stateful (each client its own; elicitation works on 2025-11-25 too), capped per
   principal and ended when idle (`http_sessions`); connections are bounded below the
   file-descriptor limit and must deliver a request in time (`http_connections`).
@@ -26,7 +28,7 @@ import socket
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 import anyio
@@ -51,7 +53,11 @@ from kinsta_mcp.server.auth import (
 from kinsta_mcp.server.http_connections import ConnectionGuard, connection_limit, scope_key
 from kinsta_mcp.server.http_sessions import SessionGuard, has_body
 
+if TYPE_CHECKING:
+    from kinsta_mcp.shared import SharedState
+
 HEALTH_PATH = "/healthz"
+READY_PATH = "/readyz"
 METADATA_PATH = "/.well-known/oauth-protected-resource"  # RFC 9728; the SDK serves it for /mcp at METADATA_PATH + /mcp
 _LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 # Headers of a request, a name, an address and a port: far more than any MCP client sends.
@@ -99,8 +105,10 @@ class HttpFront:
         security: TransportSecuritySettings,
         authenticator: Authenticator | None = None,
         metadata_path: str | None = None,
+        shared: SharedState | None = None,
     ) -> None:
         self.sdk_app = sdk_app
+        self.shared = shared  # replicas: readiness includes Redis
         self.authenticator = authenticator
         self._metadata_path = metadata_path  # where the SDK serves this resource's metadata
         self.sessions = sessions
@@ -143,12 +151,23 @@ class HttpFront:
             body_read()
             # For process managers: nothing about profiles, tokens or sessions.
             await JSONResponse({"status": "ok", "version": __version__})(scope, receive, send)
+        elif path == READY_PATH and scope["method"] in ("GET", "HEAD"):
+            body_read()
+            await (await self._readiness())(scope, receive, send)
         elif path == METADATA_PATH and self._metadata_path is not None:
             body_read()  # the root copy of the metadata (RFC 9728 §3 for a resource at the root)
             await self.sdk_app({**scope, "path": self._metadata_path, "raw_path": None}, receive, send)
         else:
             body_read()
             await self.sdk_app(scope, receive, send)
+
+    async def _readiness(self) -> JSONResponse:
+        """200 when this replica can serve every call, 503 (with what is missing) when it cannot."""
+        problem = await self.shared.ready() if self.shared is not None else None
+        checks = {"redis": "ok" if problem is None else "unreachable"} if self.shared is not None else {}
+        if problem is not None:
+            return JSONResponse({"status": "not ready", "checks": checks}, status_code=503)
+        return JSONResponse({"status": "ready", "checks": checks})
 
     async def _authenticated(self, scope: Scope, headers: Headers, receive: Receive, send: Send) -> bool:
         """Judge the bearer token once (the SDK and the session guard read the verdict); answer 503
@@ -167,7 +186,9 @@ class HttpFront:
         return True
 
 
-def build_http_app(server: MCPServer[Any], settings: Settings, max_connections: int | None = None) -> HttpFront:
+def build_http_app(
+    server: MCPServer[Any], settings: Settings, max_connections: int | None = None, shared: SharedState | None = None
+) -> HttpFront:
     """The ASGI app: /mcp (stateful Streamable HTTP, auth when tokens are set) and /healthz."""
     check_http_settings(settings.model_copy(update={"transport": "http"}))
     security = security_for(settings.host, settings.port, settings.oauth_audience)
@@ -194,7 +215,7 @@ def build_http_app(server: MCPServer[Any], settings: Settings, max_connections: 
     connections = ConnectionGuard(max_connections if max_connections is not None else connection_limit())
     resource = settings.oauth_audience or (public_origin(settings) + MCP_PATH)
     metadata_path = METADATA_PATH + urlsplit(resource).path if authenticator is not None else None
-    return HttpFront(sdk_app, sessions, connections, security, authenticator, metadata_path)
+    return HttpFront(sdk_app, sessions, connections, security, authenticator, metadata_path, shared)
 
 
 def uvicorn_config(app: HttpFront, settings: Settings) -> Any:
@@ -222,11 +243,16 @@ def uvicorn_config(app: HttpFront, settings: Settings) -> Any:
     )
 
 
-async def serve_http(server: MCPServer[Any], settings: Settings, sockets: list[socket.socket] | None = None) -> None:
+async def serve_http(
+    server: MCPServer[Any],
+    settings: Settings,
+    sockets: list[socket.socket] | None = None,
+    shared: SharedState | None = None,
+) -> None:
     """Serve until the process is stopped; `sockets` are already bound listening sockets (tests)."""
     import uvicorn
 
-    app = build_http_app(server, settings)
+    app = build_http_app(server, settings, shared=shared)
     if settings.oauth_issuer:
         auth = f"OAuth access tokens from {settings.oauth_issuer} for {settings.oauth_audience}"
         auth += " (and static bearer tokens)" if settings.http_tokens else ""
@@ -246,14 +272,18 @@ def loopback_socket() -> socket.socket:
 
 @asynccontextmanager
 async def running(
-    server: MCPServer[Any], settings: Settings, sock: socket.socket, max_connections: int | None = None
+    server: MCPServer[Any],
+    settings: Settings,
+    sock: socket.socket,
+    max_connections: int | None = None,
+    shared: SharedState | None = None,
 ) -> AsyncIterator[HttpFront]:
     """Serve on `sock` in the current event loop while the block runs (tests, benchmarks), then stop."""
     import uvicorn
 
     if not is_loopback(sock.getsockname()[0]):
         raise ValueError("tests and benchmarks serve on loopback only")
-    app = build_http_app(server, settings, max_connections)
+    app = build_http_app(server, settings, max_connections, shared)
     uv = uvicorn.Server(uvicorn_config(app, settings))
     async with anyio.create_task_group() as tg:
         tg.start_soon(uv.serve, [sock])

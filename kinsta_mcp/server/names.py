@@ -7,7 +7,8 @@ resources and the overview), so what is validated, bound by the guard, previewed
 sent to Kinsta is the id.
 
 For each value, in this order:
-1. shaped like a Kinsta id (a UUID): taken as the id, nothing is read (the common path is free);
+1. shaped like a Kinsta id (a UUID): taken as the id, in lower case as Kinsta writes its ids (an
+   uppercase UUID names the same site), nothing is read (the common path is free);
 2. the id of a site (for an environment argument: of an environment) in the list: that id;
 3. a name, compared case-insensitively with whitespace normalised: a site's display name or
    name; an environment as "site/environment", each part a display name or a name. One match
@@ -184,8 +185,11 @@ async def resolve_names(
     problems: list[str] = []
     for name, kind in tool.named.items():
         value = given.get(name)
-        if not isinstance(value, str) or looks_like_uuid(value):
-            continue  # the common path; a wrong type is reported by validation
+        if isinstance(value, str) and looks_like_uuid(value):
+            given[name] = value.lower()  # UUIDs compare case-insensitively; Kinsta's are lower case
+            continue  # the common path
+        if not isinstance(value, str):
+            continue  # a wrong type is reported by validation
         if value.strip() and len(value) <= NAME_MAX_LENGTH:
             pending[name] = (kind, value)
         else:

@@ -43,7 +43,7 @@ from kinsta_mcp.catalog import BY_NAME
 from kinsta_mcp.catalog.responses import find_environment
 from kinsta_mcp.catalog.spec import LATEST, Effect, Operation
 from kinsta_mcp.config import ConfigError, Confirmation, Profile, Settings
-from kinsta_mcp.server.approvals import Approvals, Binding
+from kinsta_mcp.server.approvals import ApprovalStore, Binding
 from kinsta_mcp.server.arguments import ArgumentError, Parsed, describe_validation, parse
 from kinsta_mcp.server.audit import AuditLog
 from kinsta_mcp.server.compiled import OPTION_COMPANY, ToolDef
@@ -115,7 +115,7 @@ class Backend:
     clients: Mapping[str, KinstaClient]  # one per company profile
     clock: Clock
     audit: AuditLog
-    approvals: Approvals
+    approvals: ApprovalStore
     reader: Reader
     write_listeners: list[WriteListener] = field(default_factory=list)
     specials: dict[str, Special] = field(default_factory=dict)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import email.utils
-import heapq
 import itertools
 import time
 
 import anyio
-import anyio.lowlevel
 import pytest
+from virtual_time import OrderedClock
 
 from kinsta_mcp.api.clock import FakeClock, SystemClock
 from kinsta_mcp.api.ratelimit import RateLimiter, current_principal, current_session, retry_delay
@@ -173,38 +172,6 @@ async def test_a_light_principal_does_not_wait_while_another_floods(clock: FakeC
     assert min(gaps) == pytest.approx(PACE)  # then one every 0.56 s at most
     assert most_in_a_window(flood) <= 120 and most_in_a_window([t for _, t in granted]) <= 120
     assert len([t for t in flood if t < 60.0]) + 12 >= 108  # together they got the nine tenths (and light its tenth)
-
-
-class OrderedClock:
-    """Virtual time in which sleepers wake in the order of their wake times, as in real time.
-
-    (FakeClock moves time on at each sleep: a flooder's long sleep there jumps past another task's
-    short ones, which would hide how long that task waits.) `drive` advances time to the earliest
-    wake-up once every other task has reached its next sleep; tests still never sleep.
-    """
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self._sleepers: list[tuple[float, int, anyio.Event]] = []
-        self._count = 0
-
-    def monotonic(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self._count += 1
-        woken = anyio.Event()
-        heapq.heappush(self._sleepers, (self.now + max(0.0, seconds), self._count, woken))
-        await woken.wait()
-
-    async def drive(self, until: anyio.Event) -> None:
-        while not until.is_set():
-            for _ in range(10):  # every task runs on to its next sleep (a handful of steps)
-                await anyio.lowlevel.checkpoint()
-            if self._sleepers:
-                self.now = max(self.now, self._sleepers[0][0])
-                while self._sleepers and self._sleepers[0][0] <= self.now:
-                    heapq.heappop(self._sleepers)[2].set()
 
 
 async def test_a_second_principals_12th_call_and_later_ones_are_served_promptly_during_a_flood() -> None:

@@ -23,6 +23,8 @@ from kinsta_mcp.config import Profile, Settings
 from kinsta_mcp.server.app import build_server, make_clients
 from kinsta_mcp.server.audit import AuditLog
 from kinsta_mcp.server.http import HttpFront, loopback_socket, running
+from kinsta_mcp.shared import SharedState
+from kinsta_mcp.shared.limiter import SharedRateLimiter
 from kinsta_mcp.simulator import DEMO_API_KEY, DEMO_COMPANY_ID, KeyInfo, Simulator
 from kinsta_mcp.simulator.clock import SimClock
 
@@ -90,20 +92,30 @@ async def served(
     max_connections: int | None = None,
     sock: socket.socket | None = None,
     audit: AuditLog | None = None,
+    redis_url: str | None = None,
 ) -> AsyncIterator[Served]:
-    """Serve `settings` over HTTP on 127.0.0.1 (its port replaced by a free one, or `sock`'s) until the block ends."""
+    """Serve `settings` over HTTP on 127.0.0.1 (its port replaced by a free one, or `sock`'s) until the block ends.
+    With `redis_url`, as one replica: approvals and the rate budget shared through that Redis."""
     clock = sim.clock if sim is not None else SimClock()
     sim = sim if sim is not None else two_company_simulator(clock)
     linked = LinkedClock(clock)
     sock = sock if sock is not None else loopback_socket()
     port = sock.getsockname()[1]
     settings = settings.model_copy(update={"port": port, "api_base_url": sim.base_url, "log_level": log_level})
-    clients = make_clients(settings, clock=linked, transport=sim.transport())
-    server = build_server(settings, clients, clock=linked, audit=audit if audit is not None else AuditLog(None))
+    shared, limiter = None, None
+    if redis_url is not None:
+        shared = SharedState(redis_url)
+        await shared.start()
+        limiter = SharedRateLimiter(shared, clock=linked)
+    clients = make_clients(settings, clock=linked, transport=sim.transport(), limiter=limiter)
+    audit = audit if audit is not None else AuditLog(None)
+    server = build_server(settings, clients, clock=linked, audit=audit, shared=shared)
     try:
-        async with running(server, settings, sock, max_connections) as front:
+        async with running(server, settings, sock, max_connections, shared) as front:
             yield Served(f"http://127.0.0.1:{port}/mcp", f"http://127.0.0.1:{port}", sim, settings, front)
     finally:
         sock.close()
         for client in clients.values():
             await client.aclose()
+        if shared is not None:
+            await shared.aclose()

@@ -324,7 +324,7 @@ def test_a_short_token_is_refused_at_start_up(token: str) -> None:
     message = str(refused.value)
     assert f"token 2 (KINSTA_MCP_HTTP_TOKENS or http_tokens) has {len(token)} characters" in message
     assert "at least 32" in message and token not in message.replace("characters", "")
-    check_http_settings(two_company_settings(http_tokens={"x" * 32: None}))  # 32 is enough
+    check_http_settings(two_company_settings(http_tokens={"Zk3v9QyT1mW8pL2nR5sX7cB4dF6gH0jA": None}))  # 32 is enough
 
 
 def test_the_command_line_refuses_a_short_token_with_exit_2(

@@ -7,14 +7,16 @@ import pytest
 from kinsta_mcp.api.clock import FakeClock
 from kinsta_mcp.server.approvals import APPROVAL_SECONDS, Approvals, Binding
 
+pytestmark = pytest.mark.anyio
+
 CALL = Binding("delete_site", {"site_id": "s1"}, "owner", "token-1", "conn-a")
 
 
-def test_an_approval_is_redeemed_once() -> None:
+async def test_an_approval_is_redeemed_once() -> None:
     approvals = Approvals(FakeClock())
-    secret = approvals.issue(CALL)
-    assert approvals.redeem(secret, CALL) is None
-    assert "already used" in (approvals.redeem(secret, CALL) or "")
+    secret = await approvals.issue(CALL)
+    assert await approvals.redeem(secret, CALL) is None
+    assert "already used" in (await approvals.redeem(secret, CALL) or "")
 
 
 @pytest.mark.parametrize(
@@ -28,22 +30,22 @@ def test_an_approval_is_redeemed_once() -> None:
         Binding("delete_site", {"site_id": "s1", "extra": 1}, "owner", "token-1", "conn-a"),  # an added argument
     ],
 )
-def test_an_approval_is_void_for_any_other_call(other: Binding) -> None:
+async def test_an_approval_is_void_for_any_other_call(other: Binding) -> None:
     approvals = Approvals(FakeClock())
-    secret = approvals.issue(CALL)
-    assert "different call" in (approvals.redeem(secret, other) or "")
-    assert approvals.redeem(secret, CALL) is None  # a refused attempt does not use it up
+    secret = await approvals.issue(CALL)
+    assert "different call" in (await approvals.redeem(secret, other) or "")
+    assert await approvals.redeem(secret, CALL) is None  # a refused attempt does not use it up
 
 
-def test_an_approval_expires() -> None:
+async def test_an_approval_expires() -> None:
     clock = FakeClock()
     approvals = Approvals(clock)
-    secret = approvals.issue(CALL)
+    secret = await approvals.issue(CALL)
     clock.advance(APPROVAL_SECONDS + 1)
-    assert "expired" in (approvals.redeem(secret, CALL) or "")
+    assert "expired" in (await approvals.redeem(secret, CALL) or "")
 
 
-def test_a_forged_approval_is_unknown() -> None:
+async def test_a_forged_approval_is_unknown() -> None:
     approvals = Approvals(FakeClock())
-    approvals.issue(CALL)
-    assert "unknown" in (approvals.redeem("forged-0000000000000000", CALL) or "")
+    await approvals.issue(CALL)
+    assert "unknown" in (await approvals.redeem("forged-0000000000000000", CALL) or "")

@@ -1,0 +1,21 @@
+"""State that several replicas of the HTTP server share through Redis (`redis_url`).
+
+One process keeps everything in memory (the default). Replicas behind a load balancer must agree
+on three things, so they keep them in one Redis:
+
+- approvals (`approvals.py`): a human's yes, or a confirmation token, is spent once across all
+  replicas;
+- Kinsta's rate budget per company (`limiter.py`): one limiter over all replicas, fair per
+  principal, as `api/ratelimit.py` is within one process;
+- the key that seals 2026-07-28 request state (`store.py`), so an elicitation round started on
+  one replica can be answered on another.
+
+If Redis goes away, a replica refuses guarded and write calls with a clear message rather than
+fall back to state of its own (`SharedStateUnavailable`); reads continue on the replica's own
+share of the budget. `/readyz` reports Redis. The read cache stays per replica: a short TTL
+(docs/deployment.md).
+"""
+
+from kinsta_mcp.shared.store import SharedState, SharedStateUnavailable
+
+__all__ = ["SharedState", "SharedStateUnavailable"]
