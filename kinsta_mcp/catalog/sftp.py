@@ -196,9 +196,8 @@ GET_SFTP = ToolGroup(
 SET_SFTP = ToolGroup(
     name="set_sftp",
     title="Change SFTP/SSH settings",
-    description="Change an environment's SFTP/SSH: access or password_login (is_enabled), allowed_ips (the whole "
-    "allowlist; a wrong one locks you out), password_expiration (the primary SFTP/SSH user's password, e.g. "
-    "hours_24; not additional accounts'), or additional_accounts (is_enabled).",
+    description="Change an environment's SFTP/SSH: access or password_login (is_enabled), allowed_ips, "
+    "password_expiration (the primary user's password, e.g. hours_24), or additional_accounts (is_enabled).",
     selector="setting",
     selector_description="What to change",
 )

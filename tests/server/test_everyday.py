@@ -189,6 +189,6 @@ async def test_the_tool_list_says_what_temporary_sftp_access_gets() -> None:
     add = tools["add_sftp_account"].description or ""
     assert "file access only" in add and "SSH is the primary user's" in add and "no expiry" in add
     setting = tools["set_sftp"]
-    assert "password_expiration (the primary SFTP/SSH user's password, e.g. hours_24" in (setting.description or "")
+    assert "password_expiration (the primary user's password, e.g. hours_24)" in (setting.description or "")
     expiration = setting.input_schema["properties"]["exp_interval"]
     assert "hours_24" in expiration["enum"]
