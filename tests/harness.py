@@ -42,6 +42,10 @@ class LinkedClock:
         """Wake a task when virtual time reaches `at` (api.clock.Alarms): a call waiting on its job."""
         return self._bell.add(at, self.sim.time())
 
+    def time(self) -> float:
+        """Wall time: the simulator's, so 'today' on both sides is the same day."""
+        return self.sim.time()
+
     async def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         await self._bell.held()  # time does not move while a woken task has not acted yet

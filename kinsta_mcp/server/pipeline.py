@@ -70,6 +70,7 @@ from kinsta_mcp.server.compiled import OPTION_COMPANY, ToolDef
 from kinsta_mcp.server.consequences import Judged, judge
 from kinsta_mcp.server.guard import Ask, Confirmer, Decision, Guarded, Preview, Proceed, Refuse, decide
 from kinsta_mcp.server.latest import resolve_latest
+from kinsta_mcp.server.listedit import apply_edit
 from kinsta_mcp.server.names import Resolution, resolve_names
 from kinsta_mcp.server.previews import Previewer
 from kinsta_mcp.server.reads import Reader
@@ -82,10 +83,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("kinsta_mcp.pipeline")
 
-OPERATION_STATUS = BY_NAME["get_operation"]
 CANCELLED = "cancelled"  # the audit outcome of a request sent, whose call was cancelled: outcome unknown
 SETTLE_SECONDS = 10.0  # at most this long for a cancelled call's bookkeeping (shielded from the cancellation)
 NOT_SENT = "not_sent"  # the audit outcome of a request its call was cancelled before sending
+
+
+def operation_status() -> Operation:
+    """The operation status read (looked up when first needed: the catalog loads on first use)."""
+    return BY_NAME["get_operation"]
 
 
 @dataclass(frozen=True)
@@ -206,6 +211,10 @@ async def _run_with_ids(tool: ToolDef, arguments: Mapping[str, Any], core: Core,
         no_update = await resolve_latest(op, parsed.args, reader, profile)
         if no_update:
             return Outcome(no_update, is_error=True)
+    if op.edits:  # add/remove against the current list: the resulting list is what is judged and sent
+        not_applied = await apply_edit(op, parsed.args, reader, profile)
+        if not_applied:
+            return Outcome(not_applied, is_error=True)
     action = Action(op, parsed.args, profile, tool.name, parsed.given)
     result = await core.execute(action, token=parsed.token, wait=parsed.wait, full=parsed.full)  # 3-9
     if isinstance(result, Outcome) and op.latest_from and parsed.given.get("update_version") == LATEST:
@@ -486,11 +495,11 @@ class Kinsta:
     async def poll(self, operation_id: str, by: float = math.inf) -> PollAnswer:
         """One poll; not asked (UNKNOWN) when no rate slot comes before `by`."""
         limiter, clock = self.client.limiter, self.backend.clock
-        if clock.monotonic() + limiter.wait_time(self.profile.company_id or "", OPERATION_STATUS.rate) > by:
+        if clock.monotonic() + limiter.wait_time(self.profile.company_id or "", operation_status().rate) > by:
             return PollAnswer(PollStatus.UNKNOWN, "no rate slot before the call's deadline")
         try:
             response = await self.client.call(
-                OPERATION_STATUS,
+                operation_status(),
                 {"operation_id": operation_id},
                 company_id=self.profile.company_id,
                 retry_server_errors=False,  # a 500 with Kinsta's body is an answer, not a reason to retry
@@ -543,7 +552,7 @@ def unfollowed(title: str, body: Any, exc: KinstaError) -> Outcome:
 async def wait_tool(core: Core, parsed: Parsed, profile: Profile) -> Outcome:
     """wait_for_operation: resume waiting on a long operation by its id, within the call's deadline."""
     try:  # the same id rule as get_operation's, and the same message for a bad one
-        operation_id = str(OPERATION_STATUS.input.model_validate(parsed.args).operation_id)  # type: ignore[attr-defined]
+        operation_id = str(operation_status().input.model_validate(parsed.args).operation_id)  # type: ignore[attr-defined]
     except ValidationError as exc:
         return Outcome(describe_validation("wait_for_operation", exc), is_error=True)
     kinsta = Kinsta(core.backend, profile)

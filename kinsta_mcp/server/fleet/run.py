@@ -36,7 +36,6 @@ from kinsta_mcp.server.fleet.plan import Item
 from kinsta_mcp.server.fleet.schema import BatchRow
 from kinsta_mcp.server.guard import Proceed
 from kinsta_mcp.server.pipeline import (
-    OPERATION_STATUS,
     SETTLE_SECONDS,
     Action,
     Core,
@@ -44,6 +43,7 @@ from kinsta_mcp.server.pipeline import (
     Outcome,
     Sent,
     accepted,
+    operation_status,
 )
 from kinsta_mcp.server.waiting import OperationOutcome, PollAnswer, PollStatus, WaitPolicy, Watch
 
@@ -240,7 +240,7 @@ class Runner:
 
             async def ask(p: Pending, finished: list[Pending] = finished) -> None:
                 async with limit:
-                    if not await self._slot(OPERATION_STATUS, deadline):
+                    if not await self._slot(operation_status(), deadline):
                         return  # no rate slot before the deadline: it stays running
                     answer = await self._poll(p.watch.operation_id)
                 p.last_polled = self.clock.monotonic()
