@@ -271,9 +271,8 @@ def still_running(job: Job) -> Outcome:
         f"{job.title}: still running as job {job.id}{count}: {job.message}. It goes on in the background; "
         f'wait_for_operation(job_id="{job.id}") returns the result when it is done. Do not start it again.'
     )
-    structured: dict[str, Any] = {"job": job.summary()}
-    if so_far is not None and so_far.structured is not None:
-        structured["so_far"] = so_far.structured
+    # What is done keeps its tool's own shape (a batch's rows, totals and `resume`), with the job beside it.
+    structured: dict[str, Any] = {**((so_far.structured or {}) if so_far is not None else {}), "job": job.summary()}
     text = head + (f"\nSo far:\n{so_far.text}" if so_far is not None else "")
     return Outcome(text, structured)
 

@@ -128,7 +128,7 @@ async def test_a_long_batch_answers_by_the_deadline_sends_progress_and_finishes_
             done = await job_result(c, first)
     job = first.structured_content["job"]
     assert job["state"] == "running" and job["total"] == 33
-    assert first.structured_content["so_far"]["totals"] == {"running": 33}  # what is done: all started
+    assert first.structured_content["totals"] == {"running": 33}  # what is done: all started
     assert all(took <= DEADLINE for took in answered), answered
     assert_progress_kept_coming(sent, got, began, ended)
     assert done.structured_content["totals"] == {"done": 33}, text_of(done)

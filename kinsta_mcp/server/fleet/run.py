@@ -62,6 +62,7 @@ class Remembered:
     sent: Sent
     target: str  # the target's label
     batch: str  # the batch's job id
+    ended: BatchRow | None = None  # its row once it ended (a later resume shows it, asks nothing)
 
 
 class Memory:
@@ -189,10 +190,14 @@ class Runner:
 
     # -- resuming ------------------------------------------------------------------------------
 
-    async def resume(self, operation_ids: Sequence[str], follow_for: float) -> list[BatchRow]:
+    async def resume(
+        self, operation_ids: Sequence[str], follow_for: float, rows: list[BatchRow] | None = None
+    ) -> list[BatchRow]:
+        """Follow operations by id; `rows` (filled in as it goes) shows where they stand meanwhile."""
         start = self.clock.monotonic()
         self._total = len(operation_ids)
-        rows, pending = [], []
+        rows = rows if rows is not None else []
+        pending = []
         for operation_id in dict.fromkeys(operation_ids):
             known = self.memory.get(self.core.scope.owner, operation_id)
             if known is None:
@@ -204,6 +209,9 @@ class Runner:
                     operation_id=operation_id,
                 )
                 pending.append(Pending(row, Watch(operation_id, start), None))
+            elif known.ended is not None:  # it ended already: its row, nothing asked again
+                rows.append(known.ended.model_copy())
+                continue
             else:
                 action = known.sent.action
                 row = BatchRow(
@@ -273,11 +281,14 @@ class Runner:
         row = p.row
         row.outcome = "done" if outcome.state == "succeeded" else "failed"
         row.message = outcome.message if outcome.state != "not_found" else f"{outcome.message} ({outcome.basis})"
-        self.memory.forget(p.watch.operation_id)
         if p.sent is not None:
             await self.core.settle(p.sent, outcome)  # 7-9
             if outcome.state == "succeeded":
                 row.created = await self._created(p.sent.action.op, p.sent.action.args, outcome.data)
+            known = self.memory.get(self.core.scope.owner, p.watch.operation_id)
+            if known is not None:
+                ended = Remembered(known.owner, known.sent, known.target, known.batch, row.model_copy())
+                self.memory.remember(p.watch.operation_id, ended)
         await self._finished(row)
 
     def _left_running(self, pending: list[Pending]) -> None:

@@ -57,7 +57,9 @@ class Fleet:
 
             async def resume(job: Job, job_core: Core) -> Outcome:
                 runner = Runner(job_core, profile, self.memory, job.id, job.report)
-                rows = await runner.resume(operation_ids, FOLLOW_FOR)
+                rows: list[BatchRow] = []
+                job.partial = lambda: report.result("Resumed batch operations", rows, budget, dry_run=False)
+                await runner.resume(operation_ids, FOLLOW_FOR, rows)
                 return report.result("Resumed batch operations", rows, budget, dry_run=False)
 
             return await self._jobs(core).run(core, "batch", "Resumed batch operations", resume)
