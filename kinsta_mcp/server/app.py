@@ -48,6 +48,7 @@ from kinsta_mcp.server.prompts import PROMPT_CHOICES, Prompts
 from kinsta_mcp.server.reads import Reader, ReadFailure
 from kinsta_mcp.server.resources import Resources, StaticResource, resource_specs
 from kinsta_mcp.server.sdk import KinstaServer, remember_request, views_extension
+from kinsta_mcp.server.shaping import mark_untrusted
 from kinsta_mcp.views import VIEWS
 
 if TYPE_CHECKING:
@@ -244,7 +245,7 @@ async def _find_tool(backend: Backend, parsed: Parsed, profile: Profile, call: C
         found = await find(backend.reader, profile, query, kind)
     except FindError as exc:
         return Outcome(str(exc), is_error=True)
-    return Outcome(found_text(found), found.model_dump(mode="json", exclude_none=True))
+    return Outcome(found_text(found), mark_untrusted(found.model_dump(mode="json", exclude_none=True)))
 
 
 class DemoTransport:
