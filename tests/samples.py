@@ -22,6 +22,8 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     "add_site_domain": {"is_wildcardless": False},
     # a push must push something: the database here
     "push_environment": {"push_db": True, "push_files": False},
+    # the whole list (add/remove instead are applied by the server against the current one)
+    "set_denied_ips": {"add": None, "remove": None},
 }
 
 

@@ -96,9 +96,8 @@ class ListDownloadableBackupsOut(Output):
 LIST_BACKUPS = ToolGroup(
     name="list_backups",
     title="List backups",
-    description="An environment's backups: restorable (manual, scheduled, system), downloadable (links hidden), "
-    "download_links (the links: asks the human first), or next_download (when the next downloadable backup may "
-    "be requested, as Kinsta sends it).",
+    description="An environment's backups: restorable, downloadable (links hidden), download_links or next_download "
+    "(when the next may be requested).",
     selector="kind",
     selector_description="Which backups",
     default="restorable",

@@ -196,8 +196,8 @@ GET_SFTP = ToolGroup(
 SET_SFTP = ToolGroup(
     name="set_sftp",
     title="Change SFTP/SSH settings",
-    description="Change an environment's SFTP/SSH: access or password_login (is_enabled), allowed_ips (the whole "
-    "allowlist; a wrong one locks you out), password_expiration, or additional_accounts (is_enabled).",
+    description="Change an environment's SFTP/SSH: access or password_login (is_enabled), allowed_ips, "
+    "password_expiration, or additional_accounts (is_enabled).",
     selector="setting",
     selector_description="What to change",
 )

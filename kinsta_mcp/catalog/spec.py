@@ -223,6 +223,23 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class ListEdit:
+    """A write that replaces a whole list, offered as add/remove against the current one.
+
+    When the call gives `add` and/or `remove` instead of `field`, the server reads the current list
+    (`reads`, the list under `key` in its answer), applies the edit and sends the resulting list;
+    entries to remove that are not in it are refused before anything is sent. Giving `field`
+    replaces the whole list (the operation's rules say what that removes).
+    """
+
+    field: str
+    reads: str
+    key: str
+    add: str = "add"
+    remove: str = "remove"
+
+
+@dataclass(frozen=True)
 class Operation:
     """One Kinsta API operation, declared once.
 
@@ -282,6 +299,8 @@ class Operation:
     # Consequences that depend on the arguments (and the current state): a deny-all IP rule, a
     # downgrade, a push over live. Applied by the guard to every call and batch item.
     rules: tuple[Rule, ...] = ()
+    # A whole-list write offered as add/remove against the current list (server/listedit.py).
+    edits: ListEdit | None = None
     # Arguments that make a guarded operation a plain read (WP-CLI's read-only allowlist): such a
     # call is sent without asking. Anything the predicate does not vouch for stays guarded.
     reads_only: Callable[[Mapping[str, Any]], bool] | None = None

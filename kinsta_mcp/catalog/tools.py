@@ -15,7 +15,7 @@ import shlex
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from kinsta_mcp.catalog import rules
 from kinsta_mcp.catalog.environments import EnvIdIn
@@ -23,6 +23,7 @@ from kinsta_mcp.catalog.spec import (
     Effect,
     EnvId,
     Input,
+    ListEdit,
     Member,
     Operation,
     OperationStarted,
@@ -68,11 +69,24 @@ class GetDeniedIpsIn(Input):
     env_id: Annotated[EnvId, query("environment_id")]
 
 
+IpEntry = Annotated[str, Field(examples=["203.0.113.7"])]
+
+
 class SetDeniedIpsIn(Input):
     env_id: Annotated[EnvId, body("environment_id")]
+    add: Annotated[list[str] | None, Field(description="IPs to block")] = None
+    remove: Annotated[list[str] | None, Field(description="IPs to unblock")] = None
     ip_list: Annotated[
-        list[Annotated[str, Field(examples=["203.0.113.7"])]], body(), Field(description="The whole list; [] clears it")
-    ]
+        list[IpEntry] | None,
+        body(),
+        Field(description="Or the whole list"),
+    ] = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> SetDeniedIpsIn:
+        if (self.ip_list is None) == (self.add is None and self.remove is None):
+            raise ValueError("give add and/or remove (against the current list), or ip_list (the whole list)")
+        return self
 
 
 class RunWpCliIn(Input):
@@ -177,6 +191,10 @@ class NullResult(Output):
     """Kinsta's `{result: null}` answer to a finished synchronous write."""
 
     result: None = None
+
+
+def _with_resulting_list(answer: Any, args: Mapping[str, Any]) -> Any:
+    return {**(answer if isinstance(answer, dict) else {}), "ip_list": list(args.get("ip_list") or [])}
 
 
 class PhpMyAdminLink(Output):
@@ -310,11 +328,13 @@ OPERATIONS = [
         risk=Risk.NONE,
         risk_reason="only blocks visitors; can be changed back",
         title="Set denied IPs",
-        description="Replace the IP addresses blocked from an environment.",
+        description=("Block (add) or unblock (remove) IPs; answers the list now denied."),
         method="PUT",
         path="/sites/tools/denied-ips",
         input=SetDeniedIpsIn,
-        output=NullResult,
+        output=NullResult,  # Kinsta's {result: null}; `post` adds ip_list, the list now denied
+        edits=ListEdit(field="ip_list", reads="get_denied_ips", key="ip_list"),
+        post=_with_resulting_list,
         effect=Effect.WRITE,
         toolset=Toolset.TOOLS,
         idempotent=True,

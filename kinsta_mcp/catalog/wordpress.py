@@ -119,10 +119,7 @@ OPERATIONS = [
             "Create a one-time link that logs whoever opens it in to wp-admin of {env_id} as the administrator {email}."
         ),
         title="Get WordPress admin login link",
-        description=(
-            "One-time wp-admin login link. Works only for the email of a WordPress administrator Kinsta knows for "
-            "that environment (check_wp_admin_user says; create_wp_admin_user adds one); checked before asking."
-        ),
+        description="One-time wp-admin login link for an administrator's email (checked first: check_wp_admin_user).",
         method="POST",
         path="/sites/environments/{env_id}/wpa-login-url",
         input=WpAdminLoginLinkIn,

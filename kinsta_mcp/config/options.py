@@ -280,8 +280,8 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "redis_url",
         "Redis shared by several replicas of the HTTP server: single-use approvals, Kinsta's rate budget per "
-        "company and the request-state key live there (redis://, rediss:// for TLS, or unix://). Without it "
-        "the server keeps that state in its own process. See deployment.md.",
+        "company, the request-state key and cache invalidations go through it (redis://, rediss:// for TLS, "
+        "or unix://). Without it the server keeps that state in its own process. See deployment.md.",
         "none (one process)",
         flag="--redis-url",
         env="KINSTA_MCP_REDIS_URL",

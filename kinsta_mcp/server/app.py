@@ -22,7 +22,7 @@ from kinsta_mcp import __version__
 from kinsta_mcp.api.client import KinstaClient
 from kinsta_mcp.api.clock import Clock, SystemClock
 from kinsta_mcp.api.ratelimit import RateLimiter
-from kinsta_mcp.catalog.spec import Toolset
+from kinsta_mcp.catalog.spec import Operation, Toolset
 from kinsta_mcp.config import ConfigError, Confirmation, Profile, Settings
 from kinsta_mcp.demo import DEMO_BASE_URL
 from kinsta_mcp.server.approvals import Approvals, ApprovalStore
@@ -324,6 +324,13 @@ def build_server(
         approvals=approvals,
         reader=Reader(clients, clock, settings.resource_ttl),
     )
+    if shared is not None:  # a write here drops the other replicas' cached reads too
+        shared.on_invalidate(backend.reader.cache.invalidate)
+
+        async def tell_replicas(op: Operation, args: Mapping[str, Any], profile: str, call: CallContext) -> None:
+            await shared.publish_invalidation(profile, backend.reader.related_ids(args))
+
+        backend.write_listeners.append(tell_replicas)
     bus = InMemorySubscriptionBus()  # resource change events for 2026-07-28 listeners
     server = KinstaServer(
         "kinsta",
@@ -369,12 +376,18 @@ async def serve(settings: Settings) -> None:
         for client in clients.values():
             stack.push_async_callback(client.aclose)
         server = build_server(settings, clients, shared=shared)
-        if settings.transport == "http":
-            from kinsta_mcp.server.http import serve_http
+        import anyio
 
-            await serve_http(server, settings, shared=shared)
-        else:
-            await server.run_stdio_async()
+        async with anyio.create_task_group() as background:
+            if shared is not None:
+                background.start_soon(shared.listen)
+            if settings.transport == "http":
+                from kinsta_mcp.server.http import serve_http
+
+                await serve_http(server, settings, shared=shared)
+            else:
+                await server.run_stdio_async()
+            background.cancel_scope.cancel()
 
 
 async def start_shared(settings: Settings) -> SharedState | None:

@@ -50,6 +50,7 @@ from kinsta_mcp.server.compiled import OPTION_COMPANY, ToolDef
 from kinsta_mcp.server.consequences import judge
 from kinsta_mcp.server.guard import Ask, Confirmer, Proceed, Refuse, decide
 from kinsta_mcp.server.latest import resolve_latest
+from kinsta_mcp.server.listedit import apply_edit
 from kinsta_mcp.server.names import Resolution, resolve_names
 from kinsta_mcp.server.previews import Previewer
 from kinsta_mcp.server.reads import Reader
@@ -202,6 +203,10 @@ async def _run_with_ids(
         no_update = await resolve_latest(op, parsed.args, backend.reader, profile)
         if no_update:
             return Outcome(no_update, is_error=True)
+    if op.edits:  # add/remove against the current list: the resulting list is what is judged and sent
+        not_applied = await apply_edit(op, parsed.args, backend.reader, profile)
+        if not_applied:
+            return Outcome(not_applied, is_error=True)
 
     asks = settings.confirmation is not Confirmation.OFF
     judged = await judge(op, parsed.args, backend.reader, profile, asks=asks)  # 3: what these arguments make it

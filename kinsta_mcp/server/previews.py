@@ -14,7 +14,6 @@ command can make the prompt say something else or hide part of itself.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -62,8 +61,10 @@ class Previewer:
         for name in _ENV_ARGS:
             if args.get(name):
                 facts[name] = self._environment_text(sites_body, str(args[name]))
-        if args.get("site_id"):
+        if args.get("site_id") and not facts:  # an environment's line already names its site
             facts["site_id"] = await self._site_text(str(args["site_id"]), sites_body)
+        elif args.get("site_id"):
+            facts["site_id"] = ""  # said by the environment's line
         if args.get("backup_id") is not None:
             facts["backup_id"] = await self._backup_text(args, sites_body)
         if args.get("domain_ids") and args.get("env_id"):
@@ -162,9 +163,9 @@ def plain(value: Any) -> str:
     if isinstance(value, list | tuple):
         text = ", ".join(plain(v) for v in value) or "(none)"
     elif isinstance(value, BaseModel):
-        text = json.dumps(value.model_dump(mode="json", exclude_none=True))
+        text = _mapping_text(value.model_dump(mode="json", exclude_none=True, by_alias=True))
     elif isinstance(value, dict):
-        text = json.dumps(value, default=str)
+        text = _mapping_text(value)
     elif isinstance(value, bool):
         text = "yes" if value else "no"
     elif value is None:
@@ -173,6 +174,14 @@ def plain(value: Any) -> str:
         text = str(value)
     text = collapse_whitespace(text)
     return text if len(text) <= _SHOWN_LIMIT else text[: _SHOWN_LIMIT - 1] + "…"
+
+
+def _mapping_text(value: Mapping[str, Any]) -> str:
+    """A rule or record in words: "from /a to /b (redirect 301, domain x)" rather than its JSON."""
+    if "from" in value and "to" in value:
+        rest = ", ".join(f"{k} {v}" for k, v in value.items() if k not in ("from", "to") and v not in (None, ""))
+        return f"from {value['from']} to {value['to']}" + (f" ({rest})" if rest else "")
+    return ", ".join(f"{k}: {v}" for k, v in value.items() if v is not None) or "(nothing)"
 
 
 def render(
@@ -190,7 +199,7 @@ def render(
     lines = [f"{op.title}: {filled}"]
     lines += [f"Watch out: {finding.text}." for finding in findings]
     lines += [f"Look twice: {warning}." for warning in looks or ()]
-    lines += [f"- {fact}" for key, fact in facts.items() if key not in shown]
+    lines += [f"- {fact}" for key, fact in facts.items() if key not in shown and fact]
     lines += [
         f"- {name}: {'(hidden)' if is_secret_name(name) else plain(value)}"
         for name, value in args.items()

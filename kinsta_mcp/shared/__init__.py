@@ -8,12 +8,13 @@ on three things, so they keep them in one Redis:
 - Kinsta's rate budget per company (`limiter.py`): one limiter over all replicas, fair per
   principal, as `api/ratelimit.py` is within one process;
 - the key that seals 2026-07-28 request state (`store.py`), so an elicitation round started on
-  one replica can be answered on another.
+  one replica can be answered on another;
+- which cached reads a write changed (`store.py`, a pub/sub channel): each replica keeps its own
+  read cache and drops from it what another replica's write may have changed.
 
 If Redis goes away, a replica refuses guarded and write calls with a clear message rather than
 fall back to state of its own (`SharedStateUnavailable`); reads continue on the replica's own
-share of the budget. `/readyz` reports Redis. The read cache stays per replica: a short TTL
-(docs/deployment.md).
+share of the budget. `/readyz` reports Redis (docs/deployment.md).
 """
 
 from kinsta_mcp.shared.store import SharedState, SharedStateUnavailable

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
+import anyio
 import redis.asyncio
 import redis.exceptions
 
@@ -19,6 +21,10 @@ PREFIX = "kinsta-mcp:"
 # A dead Redis must fail a call in about a second, not hang it.
 TIMEOUT_SECONDS = 1.0
 REQUEST_STATE_KEY = "request-state-key"
+INVALIDATIONS = "invalidations"  # the channel on which a replica says which cached reads a write changed
+RECONNECT_SECONDS = 1.0
+
+Invalidate = Callable[[str, Iterable[str]], object]  # (profile, ids): `ReadCache.invalidate`
 
 
 class SharedStateUnavailable(KinstaError):
@@ -44,6 +50,8 @@ class SharedState:
             url, socket_timeout=timeout, socket_connect_timeout=timeout, decode_responses=True
         )
         self.request_state_key = ""  # set by start(): seals 2026-07-28 request state on every replica alike
+        self.replica = secrets.token_hex(8)  # this replica's name on the invalidation channel
+        self._invalidate: list[Invalidate] = []
 
     def key(self, *parts: str) -> str:
         return PREFIX + ":".join(parts)
@@ -71,6 +79,40 @@ class SharedState:
             key = self.key(REQUEST_STATE_KEY)
             await self.redis.set(key, secrets.token_hex(32), nx=True)
             self.request_state_key = str(await self.redis.get(key))
+
+    def on_invalidate(self, drop: Invalidate) -> None:
+        """Call `drop(profile, ids)` when another replica's write changed those reads."""
+        self._invalidate.append(drop)
+
+    async def publish_invalidation(self, profile: str, ids: Iterable[str]) -> None:
+        """Tell the other replicas a write here may have changed the profile's reads about `ids`."""
+        message = json.dumps({"replica": self.replica, "profile": profile, "ids": sorted(ids)})
+        with self.reaching("telling the other replicas about a write"):
+            await self.redis.publish(self.key(INVALIDATIONS), message)
+
+    async def listen(self) -> None:
+        """Drop what other replicas' writes changed, until cancelled; resubscribes after Redis comes back
+        (while it is away, reads are cached for `resource_ttl` at most, as always)."""
+        while True:
+            try:
+                async with self.redis.pubsub(ignore_subscribe_messages=True) as pubsub:
+                    await pubsub.subscribe(self.key(INVALIDATIONS))
+                    async for message in pubsub.listen():
+                        self._received(message.get("data"))
+            except (redis.exceptions.RedisError, OSError) as exc:
+                log.warning("redis at %s: invalidations paused: %s", self.where, type(exc).__name__)
+            await anyio.sleep(RECONNECT_SECONDS)
+
+    def _received(self, data: object) -> None:
+        try:
+            message = json.loads(str(data))
+            replica, profile, ids = message["replica"], str(message["profile"]), [str(i) for i in message["ids"]]
+        except (ValueError, KeyError, TypeError):
+            return  # not ours
+        if replica == self.replica:
+            return  # this replica dropped them when it wrote
+        for drop in self._invalidate:
+            drop(profile, ids)
 
     async def ready(self) -> str | None:
         """None when Redis answers; otherwise why not (for /readyz)."""

@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
 import httpx2
 from harness import LinkedClock
 from mcp.client import Client
@@ -111,8 +112,12 @@ async def served(
     audit = audit if audit is not None else AuditLog(None)
     server = build_server(settings, clients, clock=linked, audit=audit, shared=shared)
     try:
-        async with running(server, settings, sock, max_connections, shared) as front:
-            yield Served(f"http://127.0.0.1:{port}/mcp", f"http://127.0.0.1:{port}", sim, settings, front)
+        async with anyio.create_task_group() as background:
+            if shared is not None:
+                background.start_soon(shared.listen)  # other replicas' writes drop this one's cached reads
+            async with running(server, settings, sock, max_connections, shared) as front:
+                yield Served(f"http://127.0.0.1:{port}/mcp", f"http://127.0.0.1:{port}", sim, settings, front)
+            background.cancel_scope.cancel()
     finally:
         sock.close()
         for client in clients.values():

@@ -139,6 +139,30 @@ async def test_an_elicitation_round_asked_by_one_replica_is_answered_on_another(
         assert len(rounds) == 2 and rounds[0] != rounds[1], proxy.log  # asked on one, answered on the other
 
 
+async def test_a_write_through_one_replica_drops_the_cached_reads_of_the_others(redis: RedisServer) -> None:
+    """The read cache stays per replica, but a write through A tells B (Redis pub/sub) to drop what it
+    may have changed: B's next read of the company's sites goes to Kinsta instead of its cache."""
+    async with replicas(redis, resource_ttl=600) as (a, b):
+
+        def site_lists() -> int:
+            return sum(1 for r in a.sim.requests if r.path == "/sites")
+
+        async with b.client("auto", ANY_TOKEN) as on_b:
+            await on_b.read_resource("kinsta://sites")
+            before = site_lists()
+            await on_b.read_resource("kinsta://sites")
+            assert site_lists() == before  # cached on B
+            async with a.client("auto", ANY_TOKEN) as on_a:
+                cleared = await on_a.call_tool("clear_cache", {"cache": "site", "env_id": ids.ACME_LIVE_ENV_ID})
+            assert not cleared.is_error, text_of(cleared)
+            after_write = site_lists()  # A may have listed sites itself for the write
+            with anyio.fail_after(5):  # the message crosses Redis: real time, a moment
+                while site_lists() == after_write:
+                    await on_b.read_resource("kinsta://sites")  # from B's cache until the message lands
+                    await anyio.sleep(0.05)
+        assert site_lists() == after_write + 1
+
+
 async def test_two_replicas_together_never_exceed_kinsta_limit_and_share_it_fairly(redis: RedisServer) -> None:
     """Two replicas (each its own limiter on one Redis), three principals on one company, against the
     simulator with Kinsta's limits on (a 429 if exceeded), in virtual time: at most 120 requests in any

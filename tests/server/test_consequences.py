@@ -189,3 +189,33 @@ def test_every_rule_is_declared_with_its_condition_and_a_check() -> None:
     assert {("push_environment", "push-over-live"), ("restore_backup", "restore-over-live")} <= names
     for _, rule in rules:
         assert rule.when and callable(rule.check)
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_site_name_that_mixes_scripts_or_mimics_another_is_flagged(mode: str) -> None:
+    from fleet_seed import add_sites
+
+    callback, prompts = answering("decline")
+    async with world() as w:
+        site_id = add_sites(w.sim, 1)[0]
+        w.sim.state.sites[site_id].display_name = "Acme Sh\u043ep"  # a Cyrillic o: looks like "Acme Shop"
+        async with client(w.server, mode, callback) as c:
+            await c.call_tool("delete_site", {"site_id": site_id})
+            await c.call_tool("delete_site", {"site_id": ids.ACME_SITE_ID})
+    fake, real = prompts
+    assert "Look twice:" in fake and "mixes scripts (CYRILLIC, LATIN)" in fake and 'looks like "Acme Shop"' in fake
+    assert "Look twice:" in real and "looks the same but is spelt differently" in real
+    assert w.writes() == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_confirmation_reads_as_words_and_shows_only_what_was_given(mode: str) -> None:
+    callback, prompts = answering("decline")
+    rule = {"from": "/sale", "to": "/shop/sale/", "type": "redirect", "domain": "acme-shop.com"}
+    async with world() as w, client(w.server, mode, callback) as c:
+        await c.call_tool("update_redirect_rules", {"env_id": LIVE, "action_type": "NEW", "new_value": rule})
+        await c.call_tool("add_site_domain", {"env_id": LIVE, "domain_name": "shop.example.com"})
+    redirect, domain = prompts
+    assert "from /sale to /shop/sale/" in redirect and "{" not in redirect
+    assert "custom_ssl" not in domain and "(hidden)" not in domain and "(default)" not in domain
+    assert domain.splitlines()[0].count("Acme Shop") == 1  # one sentence naming the site once

@@ -309,6 +309,33 @@ async def test_batch_shows_every_target_outcome_and_created_id(browser: Any, leg
     no_outside(host)
 
 
+async def test_batch_outcomes_still_running_arrive_when_the_person_checks_again(browser: Any) -> None:
+    # A server that does not wait for long operations: the batch answers with them still running.
+    async with session("auto", operation_wait=1) as s:
+        arguments = {"operation": "create_backup", "environments": "live", "dry_run": False}
+        host, result = await s.show(browser, "run_batch", arguments)
+        frame = host.frame
+        await frame.wait_for_selector("tbody tr")
+        running = result.structured_content["resume"]
+        assert running and await frame.locator("tbody tr[data-outcome=running]").count() == len(running)
+        checks = 0
+        while still := await frame.locator("tbody tr[data-outcome=running]").count():
+            assert checks < len(running), "an operation never finished"
+            await s.world.clock.sleep(10)  # Kinsta gets on with them meanwhile (the simulator's clock)
+            await frame.click(f"text=Check the {still} still running")
+            await frame.locator("tbody tr[data-outcome=running]").nth(still - 1).wait_for(state="detached")
+            checks += 1
+        # Each check asked for what was still running, and nothing else.
+        assert s.relayed[0] == ("run_batch", {"resume": running})
+        assert all(name == "run_batch" and set(args) == {"resume"} for name, args in s.relayed)
+        assert [len(args["resume"]) for _, args in s.relayed] == sorted(
+            (len(a["resume"]) for _, a in s.relayed), reverse=True
+        )
+        for row in await frame.locator("tbody tr").all_inner_texts():
+            assert "done" in row and "backup_id" in row
+        no_outside(host)
+
+
 # ---------------------------------------------------------------------------------------------- the guard
 
 

@@ -33,6 +33,7 @@ from kinsta_mcp.server.fleet.targets import (
     Target,
     resolve,
 )
+from kinsta_mcp.server.listedit import apply_edit
 from kinsta_mcp.server.reads import Reader, ReadFailure
 
 MAX_IDS = 1000
@@ -299,6 +300,13 @@ async def _judge_items(plan: Plan, reader: Reader, profile: Profile) -> None:
     afford = len(keys) <= MAX_RULE_READS
     kept = []
     for item in plan.items:
+        if item.step.op.edits:  # add/remove against this target's own list
+            args = dict(item.args)
+            not_applied = await apply_edit(item.step.op, args, reader, profile)
+            if not_applied:
+                plan.skipped.append((item.target.label, item.target.id, not_applied))
+                continue
+            item = Item(item.step, item.target, args, item.note)
         states = {}
         for rule in item.step.op.rules:
             if rule.reads and rule.reads not in states:

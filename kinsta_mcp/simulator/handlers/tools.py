@@ -116,6 +116,7 @@ def get_denied_ips(ctx: Ctx) -> Reply:
 @handlers.add(
     "PUT /sites/tools/denied-ips",
     activity="updateDeniedIps",
+    also_required=("ip_list",),  # the tool may give add/remove instead; the server always sends the list
 )
 def update_denied_ips(ctx: Ctx) -> Reply:
     env = env_of(ctx, ctx.body["environment_id"])

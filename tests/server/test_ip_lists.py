@@ -1,0 +1,72 @@
+"""Denied IPs by add/remove against the current list, answered with the resulting list (both protocol versions)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from harness import MODES, answering, client, text_of, world
+
+from kinsta_mcp.simulator import seed as ids
+
+pytestmark = pytest.mark.anyio
+LIVE = ids.ACME_LIVE_ENV_ID
+BEFORE = ["203.0.113.66", "198.51.100.0/24"]
+
+
+def denied(w: Any, env_id: str = LIVE) -> list[str]:
+    return list(w.sim.state.environments[env_id].denied_ips)
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_adding_keeps_the_list_asks_nothing_and_answers_with_the_resulting_list(mode: str) -> None:
+    callback, prompts = answering("decline")
+    async with world() as w, client(w.server, mode, callback) as c:
+        result = await c.call_tool("set_denied_ips", {"env_id": LIVE, "add": ["192.0.2.9"]})
+    assert not result.is_error and prompts == [], text_of(result)
+    assert denied(w) == [*BEFORE, "192.0.2.9"]
+    assert result.structured_content["ip_list"] == [*BEFORE, "192.0.2.9"] and "192.0.2.9" in text_of(result)
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_removing_asks_and_a_declining_human_keeps_the_list(mode: str) -> None:
+    declining, asked = answering("decline")
+    agreeing, _ = answering("accept")
+    async with world() as w:
+        async with client(w.server, mode, declining) as c:
+            refused = await c.call_tool("set_denied_ips", {"env_id": LIVE, "remove": ["203.0.113.66"]})
+        assert refused.is_error and denied(w) == BEFORE and w.writes() == []
+        async with client(w.server, mode, agreeing) as c:
+            done = await c.call_tool("set_denied_ips", {"env_id": LIVE, "remove": ["203.0.113.66"]})
+    assert "removes 1 existing entry (203.0.113.66)" in asked[0] and "- remove: 203.0.113.66" in asked[0]
+    assert (
+        not done.is_error
+        and denied(w) == ["198.51.100.0/24"]
+        and done.structured_content["ip_list"] == ["198.51.100.0/24"]
+    )
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_bad_edits_are_refused_before_anything_is_sent_or_asked(mode: str) -> None:
+    callback, prompts = answering("accept")
+    async with world() as w, client(w.server, mode, callback) as c:
+        absent = await c.call_tool("set_denied_ips", {"env_id": LIVE, "remove": ["10.9.9.9"]})
+        both = await c.call_tool("set_denied_ips", {"env_id": LIVE, "add": ["10.9.9.9"], "ip_list": []})
+        neither = await c.call_tool("set_denied_ips", {"env_id": LIVE})
+    assert (
+        absent.is_error and "not in the current list: 10.9.9.9" in text_of(absent) and "203.0.113.66" in text_of(absent)
+    )
+    assert both.is_error and neither.is_error and "add and/or remove" in text_of(both) + text_of(neither)
+    assert prompts == [] and w.writes() == []
+
+
+async def test_a_batch_adds_to_each_target_own_list() -> None:
+    callback, prompts = answering("decline")
+    async with world() as w, client(w.server, "auto", callback) as c:
+        before = {e.id: list(e.denied_ips) for e in w.sim.state.environments.values() if e.is_live}
+        batch = {"operation": "set_denied_ips", "arguments": {"add": ["192.0.2.9"]}, "environments": "live"}
+        result = await c.call_tool("run_batch", {**batch, "dry_run": False})
+    assert not result.is_error and prompts == [], text_of(result)
+    assert {env_id: denied(w, env_id) for env_id in before} == {
+        env_id: [*entries, "192.0.2.9"] for env_id, entries in before.items()
+    }
