@@ -261,3 +261,12 @@ async def test_without_redis_writes_and_guarded_calls_are_refused_reads_continue
             async with replica.client("auto", ANY_TOKEN) as client:
                 listed = await client.call_tool("list_sites", {})
             assert not listed.is_error and "Acme Shop" in text_of(listed), text_of(listed)
+
+
+async def test_one_process_without_redis_is_ready_and_unchanged() -> None:
+    """The default (no redis_url): /readyz is 200 with nothing to check, approvals stay in the process."""
+    async with served(two_company_settings(http_tokens={ANY_TOKEN: None})) as one:
+        async with httpx2.AsyncClient(timeout=10.0) as http:
+            ready = await http.get(f"{one.origin}/readyz")
+        assert ready.status_code == 200 and ready.json() == {"status": "ready", "checks": {}}
+        assert one.front.shared is None
