@@ -367,6 +367,15 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"no docs directory at {args.docs}: run this in a checkout of kinsta-mcp, or pass --docs\n")
         return 2
     stale = stale_pages(args.docs, write=not args.check)
+    from kinsta_mcp.server import tool_index  # the build-time tool list is generated with the docs
+
+    index_text = tool_index.text(tool_index.build())
+    if tool_index.INDEX_PATH.read_text(encoding="utf-8") != index_text:
+        if not args.check:
+            tool_index.INDEX_PATH.write_text(index_text, encoding="utf-8")
+        sys.stderr.write(f"{'stale' if args.check else 'updated'}: {tool_index.INDEX_PATH}\n")
+        if args.check:
+            return 1
     for page in stale:
         sys.stderr.write(f"{'stale' if args.check else 'updated'}: {args.docs / page}\n")
     return 1 if stale and args.check else 0

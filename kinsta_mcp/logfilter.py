@@ -244,8 +244,78 @@ def reach_note(report: Mapping[str, Any], flt: LogFilter, lines_asked: int | Non
     )
 
 
+# -- diagnosis: repeated entries collapsed, the plugin or theme a PHP error's path names -------------
+
+# The file a PHP error happened in names its plugin or theme: .../wp-content/plugins/<slug>/...
+_SOURCE = re.compile(r"wp-content/(plugins|mu-plugins|themes)/([A-Za-z0-9._-]{1,80})/")
+_PHP_MESSAGE = re.compile(r'PHP message: (.*?)(?:" while reading|"?$)')
+_VARIABLE = re.compile(r"\d+")
+_KINDS = {"plugins": "plugin", "mu-plugins": "must-use plugin", "themes": "theme"}
+
+
+def source_of(lines: list[str]) -> tuple[str, str] | None:
+    """(plugin|theme|must-use plugin, slug) where the entry's own text puts the error, or None."""
+    for line in lines:
+        message = _PHP_MESSAGE.search(line)
+        if m := _SOURCE.search(message.group(1) if message else line):
+            return _KINDS[m.group(1)], m.group(2)
+    return None
+
+
+def _key(entry: Entry) -> str:
+    """What makes two entries the same error: the PHP message when nginx relays one (its request, client and
+    worker ids differ each time), else the line without its time; numbers count as one."""
+    first = entry.lines[0]
+    message = _PHP_MESSAGE.search(first)
+    text = message.group(1) if message else _NGINX_TIME.sub("", _PHP_TIME.sub("", first))
+    return _VARIABLE.sub("#", text) + "\n".join(entry.lines[1:])
+
+
+def collapse(text: str) -> tuple[str, dict[str, Any]]:
+    """Each repeated error once, at its newest occurrence, marked with how often and when first and last;
+    and which plugins and themes the errors come from (worst first)."""
+    found = entries(text)
+    groups: dict[str, list[Entry]] = {}
+    for entry in found:
+        groups.setdefault(_key(entry), []).append(entry)
+    last_of = {id(group[-1]): group for group in groups.values()}
+    out: list[str] = []
+    for entry in found:
+        group = last_of.get(id(entry))
+        if group is None:
+            continue
+        if len(group) > 1:
+            times = [e.time for e in group if e.time is not None]
+            span = f" from {iso(min(times))} to {iso(max(times))}" if times else ""
+            out.append(f"[repeated {len(group)} times{span}]")
+        out.extend(entry.lines)
+    sources: dict[tuple[str, str], dict[str, Any]] = {}
+    for group in groups.values():
+        where = source_of(group[0].lines)
+        if where is None:
+            continue
+        row = sources.setdefault(where, {"kind": where[0], "name": where[1], "entries": 0, "worst": None})
+        row["entries"] += len(group)
+        severity = group[0].severity
+        if severity is not None and (
+            row["worst"] is None or SEVERITIES.index(severity) > SEVERITIES.index(row["worst"])
+        ):
+            row["worst"] = severity
+    ranked = sorted(
+        sources.values(), key=lambda r: (-(SEVERITIES.index(r["worst"]) if r["worst"] else -1), -r["entries"])
+    )
+    report = {
+        "entries": len(found),
+        "distinct": len(groups),
+        "sources": [{k: v for k, v in row.items() if v is not None} for row in ranked],
+    }
+    return "\n".join(out), report
+
+
 def logs_post(data: Any, args: Mapping[str, Any]) -> Any:
-    """get_logs' post-processing: filter the log text, and report what was read and kept under `_filter`."""
+    """get_logs' post-processing: filter the log text, and report what was read and kept under `_filter`;
+    for the error log (unless collapse=false) repeated errors once each with their count, and the plugins and
+    themes the errors' paths name under `_diagnosis`."""
     container = data.get("environment", {}).get("container_info") if isinstance(data, Mapping) else None
     if not isinstance(container, Mapping) or not isinstance(container.get("logs"), str):
         return data
@@ -254,5 +324,8 @@ def logs_post(data: Any, args: Mapping[str, Any]) -> Any:
     note = reach_note(report, flt, args.get("lines"), 20_000)
     if note:
         report["note"] = note
+    extra: dict[str, Any] = {}
+    if args.get("file_name") == "error" and args.get("collapse", True) and text:
+        text, extra["_diagnosis"] = collapse(text)
     environment = {**data["environment"], "container_info": {**container, "logs": text}}
-    return {**data, "environment": environment, "_filter": report}
+    return {**data, "environment": environment, "_filter": report, **extra}

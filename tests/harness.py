@@ -36,6 +36,10 @@ class LinkedClock:
     def monotonic(self) -> float:
         return self.sim.time()
 
+    def time(self) -> float:
+        """Wall time: the simulator's, so 'today' on both sides is the same day."""
+        return self.sim.time()
+
     async def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         await self.sim.sleep(max(0.0, seconds))

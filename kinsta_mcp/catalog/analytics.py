@@ -9,7 +9,9 @@ bandwidth). A member's value is its path segment, the same word the resources us
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import math
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -127,7 +129,7 @@ class GetCdnUsageOut(Output):
 
 class DataPoint(Output):
     key: str | None = Field(None, description="Time of the point")
-    value: str | None = None
+    value: float | str | None = None  # Kinsta sends a string ("1168"); analytics results carry the number
 
 
 class Series(Output):
@@ -139,6 +141,7 @@ class Series(Output):
 class AnalyticsResponse(Output):
     key: str | None = None
     data: list[Series] | None = None
+    unit: str | None = None  # added by this server: visits or bytes
 
 
 class Analytics(Output):
@@ -147,6 +150,61 @@ class Analytics(Output):
 
 class AnalyticsOut(Output):
     analytics: Analytics | None = None
+
+
+# -- post-processing: numbers as numbers, the period the data covers ------------------------------
+
+UNITS = {"uniqueip": "visits", "bandwidth": "bytes", "cdn-bandwidth": "bytes", "diskSpaceUsage": "bytes"}
+
+
+def number(value: Any) -> float | None:
+    """Kinsta's numbers arrive as numbers or as strings ("1168"); None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, str):
+        try:
+            parsed = float(value.strip())
+        except ValueError:
+            return None
+        return parsed if math.isfinite(parsed) else None
+    return None
+
+
+def _plain(value: float) -> int | float:
+    return int(value) if value.is_integer() else value
+
+
+def analytics_post(data: Any, args: Mapping[str, Any]) -> Any:
+    """An analytics answer with its values as numbers (Kinsta sends "1168"), the unit, and `_period`: the
+    first and last day its data points cover, so the period can be stated as dates."""
+    response = data.get("analytics", {}).get("analytics_response") if isinstance(data, Mapping) else None
+    if not isinstance(response, Mapping) or not isinstance(response.get("data"), list):
+        return data
+    series_out = []
+    days: list[str] = []
+    for series in response["data"]:
+        if not isinstance(series, Mapping):
+            series_out.append(series)
+            continue
+        points = []
+        for point in series.get("dataset") or []:
+            if isinstance(point, Mapping):
+                value = number(point.get("value"))
+                points.append({**point, "value": _plain(value)} if value is not None else dict(point))
+                if isinstance(point.get("key"), str):
+                    days.append(point["key"][:10])
+        total = number(series.get("total"))
+        updated = {**series, "dataset": points} if "dataset" in series else dict(series)
+        series_out.append({**updated, "total": _plain(total)} if total is not None else updated)
+    key = response.get("key")
+    extra: dict[str, Any] = {"unit": UNITS[key]} if key in UNITS else {}
+    analytics = {**data["analytics"], "analytics_response": {**response, "data": series_out, **extra}}
+    period = {"from": min(days), "to": max(days)} if days else {}
+    if args.get("time_span"):
+        period["time_span"] = args["time_span"]
+    return {**data, "analytics": analytics, **({"_period": period} if period else {})}
 
 
 # -- declarations ------------------------------------------------------------------------
@@ -205,6 +263,7 @@ OPERATIONS = [
         toolset=Toolset.ANALYTICS,
         resource="kinsta://environments/{env_id}/analytics/visits/{time_span}",
         company=query("company_id"),
+        post=analytics_post,
     ),
     Operation(
         name="get_bandwidth",
@@ -219,6 +278,7 @@ OPERATIONS = [
         toolset=Toolset.ANALYTICS,
         resource="kinsta://environments/{env_id}/analytics/bandwidth/{time_span}",
         company=query("company_id"),
+        post=analytics_post,
     ),
     Operation(
         name="get_cdn_bandwidth",
@@ -233,6 +293,7 @@ OPERATIONS = [
         toolset=Toolset.ANALYTICS,
         resource="kinsta://environments/{env_id}/analytics/cdn-bandwidth/{time_span}",
         company=query("company_id"),
+        post=analytics_post,
     ),
     Operation(
         name="get_disk_space",
@@ -246,5 +307,6 @@ OPERATIONS = [
         toolset=Toolset.ANALYTICS,
         resource="kinsta://environments/{env_id}/analytics/diskspace/{time_span}",
         company=query("company_id"),
+        post=analytics_post,
     ),
 ]

@@ -89,6 +89,7 @@ class GetLogsIn(Input):
             examples=["(?i)fatal|warning"],
         ),
     ] = None
+    collapse: Annotated[bool, Field(description="Repeats once (error log)")] = True
 
     @model_validator(mode="after")
     def _severity_needs_the_error_log(self) -> Self:
@@ -121,7 +122,10 @@ OPERATIONS = [
     Operation(
         name="get_logs",
         title="Get logs",
-        description="Newest lines of an error, access or cache log; filter by time, level, text or regex.",
+        description=(
+            "Newest lines of an error, access or cache log; filter by time, level, text or regex. Error log: "
+            "repeats shown once, counted; names the plugin or theme at fault."
+        ),
         method="GET",
         path="/sites/environments/{env_id}/logs",
         input=GetLogsIn,

@@ -197,7 +197,7 @@ SET_SFTP = ToolGroup(
     name="set_sftp",
     title="Change SFTP/SSH settings",
     description="Change an environment's SFTP/SSH: access or password_login (is_enabled), allowed_ips, "
-    "password_expiration, or additional_accounts (is_enabled).",
+    "password_expiration (the primary user's password, e.g. hours_24), or additional_accounts (is_enabled).",
     selector="setting",
     selector_description="What to change",
 )
@@ -324,7 +324,7 @@ OPERATIONS = [
         risk_reason="decides how long a (possibly leaked) password keeps working",
         consequence="Make SFTP/SSH passwords of {env_id} expire: {exp_interval}.",
         title="Set SFTP/SSH password expiration",
-        description="How long an SFTP/SSH password stays valid.",
+        description="How long the primary SFTP/SSH user's password stays valid (additional accounts' do not expire).",
         method="POST",
         path="/sites/environments/{env_id}/ssh/change-expiration-interval",
         input=SetPasswordExpirationIn,
@@ -371,7 +371,10 @@ OPERATIONS = [
         risk_reason="a new login to the environment's files, with a password the caller chose",
         consequence="Add an SFTP login '{username}' with {permission} access to {root_directory} of {env_id}.",
         title="Add SFTP account",
-        description="Add an additional SFTP account to an environment.",
+        description=(
+            "Add an additional SFTP account to an environment: file access only (SSH is the primary user's), with "
+            "no expiry: remove it when the access should end."
+        ),
         method="POST",
         path="/sites/environments/{env_id}/additional-sftp-accounts",
         input=AddSftpAccountIn,

@@ -87,9 +87,9 @@ def default_audit_log() -> Path:
 
 def known_tool_names() -> frozenset[str]:
     """Tool names `exclude_tools` may name: every tool the compiled catalog offers."""
-    from kinsta_mcp.server.compiled import compiled_tools  # imported late: the server imports config
+    from kinsta_mcp.server.tool_index import entries  # imported late: the server imports config
 
-    return frozenset(compiled_tools())
+    return frozenset(entries())
 
 
 # ---------------------------------------------------------------------------- coercion shared by several fields

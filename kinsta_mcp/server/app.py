@@ -7,6 +7,7 @@ derives resources, prompts and completions from the same selection: scope applie
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sys
@@ -46,9 +47,12 @@ from kinsta_mcp.server.overview import parse_args as overview_args
 from kinsta_mcp.server.pipeline import Backend, CallContext, Outcome, run_call, wait_tool
 from kinsta_mcp.server.prompts import PROMPT_CHOICES, Prompts
 from kinsta_mcp.server.reads import Reader, ReadFailure
+from kinsta_mcp.server.report import REPORT_TOOL_NAME, ReportError, report_text, today_of, traffic_report
+from kinsta_mcp.server.report import parse_args as parse_report_args
 from kinsta_mcp.server.resources import Resources, StaticResource, resource_specs
 from kinsta_mcp.server.sdk import KinstaServer, remember_request, views_extension
 from kinsta_mcp.server.shaping import mark_untrusted
+from kinsta_mcp.server.tool_index import entries
 from kinsta_mcp.views import VIEWS
 
 if TYPE_CHECKING:
@@ -84,6 +88,11 @@ _INSTRUCTION_LINES: tuple[tuple[tuple[str, ...], str], ...] = (
         "instructions.",
     ),
     ((FIND_TOOL_NAME,), "find searches sites, environments, domains and DNS zones by part of a name."),
+    (
+        (REPORT_TOOL_NAME,),
+        "get_traffic_report gives company-wide traffic totals and the top sites for a period by name or dates. "
+        "Time-based results state their period as dates and today's date: repeat those, never guess dates.",
+    ),
 )
 # What each toolset offers, in the words a user would ask for it (the instructions name what is off).
 CAPABILITIES = {
@@ -149,7 +158,7 @@ def off_lines(settings: Settings, selection: Selection) -> list[str]:
             "Read-only mode (--read-only): nothing that creates, changes or deletes is offered; tell the user to "
             "restart the server without --read-only to allow changes."
         )
-    tools = tools_for(settings)
+    tools = entries()
     excluded = [tools[name].title for name in settings.exclude_tools if name in tools]
     if excluded:
         lines.append(
@@ -166,40 +175,64 @@ class App:
         self.settings = settings
         self.backend = backend
         self.selection = select_tools(settings)
-        self._tools = tools_for(settings)
+        self._bus = bus
+        self.prompts = Prompts(set(self.selection.visible))
+        backend.write_listeners.append(self._written)
+        backend.specials.update(
+            {
+                "wait": wait_tool,
+                "overview": _overview_tool,
+                "find": _find_tool,
+                "batch": Fleet(self.selection.visible),
+                "report": _report_tool,
+            }
+        )
+        self._listed: dict[bool, list[Tool]] = {}
+
+    # Resources read the catalog's declarations: made on first use, not for the first tools/list.
+    @functools.cached_property
+    def resources(self) -> Resources:
         visible = set(self.selection.visible)
-        self.resources = Resources(
-            backend.reader, settings.profile(None), resource_specs(visible=visible), bus, budget=settings.result_budget
+        resources = Resources(
+            self.backend.reader,
+            self.settings.profile(None),
+            resource_specs(visible=visible),
+            self._bus,
+            budget=self.settings.result_budget,
         )
         if OVERVIEW_TOOL_NAME in visible:
-            self.resources.extra[OVERVIEW_URI] = StaticResource(
+            resources.extra[OVERVIEW_URI] = StaticResource(
                 self._overview_json,
                 name="company_overview",
                 title="Company overview",
                 description="The first page of get_company_overview: totals, vulnerable plugins, sites needing "
                 "attention first.",
             )
-        self.prompts = Prompts(visible)
-        self.completer = Completer(self.resources, PROMPT_CHOICES, self.prompts.names)
-        backend.write_listeners.append(self.resources.written)
-        backend.specials.update(
-            {"wait": wait_tool, "overview": _overview_tool, "find": _find_tool, "batch": Fleet(self.selection.visible)}
-        )
-        self._listed: dict[bool, list[Tool]] = {}
+        return resources
+
+    @functools.cached_property
+    def completer(self) -> Completer:
+        return Completer(self.resources, PROMPT_CHOICES, self.prompts.names)
+
+    async def _written(self, op: Operation, args: Mapping[str, Any], profile_name: str, call: Any) -> None:
+        await self.resources.written(op, args, profile_name, call)
 
     def tool(self, name: str) -> ToolDef | str | None:
-        """The visible tool; for a hidden one, why it is hidden; None for no such tool."""
+        """The visible tool (compiled on the first call, not to list); for a hidden one, why it is hidden;
+        None for no such tool."""
         if name in self.selection.hidden:
             return self.selection.hidden[name]
-        return self._tools.get(name) if name in self.selection.visible else None
+        return tools_for(self.settings).get(name) if name in self.selection.visible else None
 
     def listed_tools(self, views: bool = False) -> list[Tool]:
-        """The tools as listed; `views`: for a client that shows MCP Apps views (each tool's declared view)."""
+        """The tools as listed, from the tool index compiled at build time (tool_index.py): a first list compiles
+        nothing; `views`: for a client that shows MCP Apps views (each tool's declared view)."""
         views = views and self.settings.views
         if views not in self._listed:
-            hidden = set(self._tools) - set(self.selection.visible)
+            index = entries(self.settings.read_only)
+            hidden = set(index) - set(self.selection.visible)
             listed = []
-            for tool in (self._tools[name] for name in self.selection.visible):
+            for tool in (index[name] for name in self.selection.visible):
                 description, schema = listed_text(tool, self.settings, hidden)
                 listed.append(
                     Tool(
@@ -237,6 +270,17 @@ async def _overview_tool(backend: Backend, parsed: Parsed, profile: Profile, cal
     except ReadFailure as exc:
         return Outcome(f"Company overview failed: could not list sites: {exc}", is_error=True)
     return Outcome(*overview_page(overview, args.offset, backend.settings.result_budget))
+
+
+async def _report_tool(backend: Backend, parsed: Parsed, profile: Profile, call: CallContext) -> Outcome:
+    try:
+        args = parse_report_args(parsed.args)
+        report = await traffic_report(backend.reader, profile, args, today_of(backend.clock))
+    except ReportError as exc:
+        return Outcome(str(exc), is_error=True)
+    except ReadFailure as exc:
+        return Outcome(f"Traffic report failed: could not list sites: {exc}", is_error=True)
+    return Outcome(report_text(report), report)
 
 
 async def _find_tool(backend: Backend, parsed: Parsed, profile: Profile, call: CallContext) -> Outcome:

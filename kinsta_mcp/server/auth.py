@@ -22,6 +22,7 @@ import ipaddress
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.provider import AccessToken
@@ -29,7 +30,9 @@ from mcp.server.auth.settings import AuthSettings
 
 from kinsta_mcp.config import ConfigError, Settings
 from kinsta_mcp.config.roles import first_role
-from kinsta_mcp.server.oauth import IssuerUnavailable, OAuthVerifier
+
+if TYPE_CHECKING:  # imported when OAuth is configured: jwt and cryptography cost a stdio start ~0.15 s
+    from kinsta_mcp.server.oauth import OAuthVerifier
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 WILDCARD_HOSTS = ("0.0.0.0", "::", "")
@@ -162,6 +165,8 @@ class Authenticator:
         self.settings = settings
         self.static = StaticTokenVerifier(settings.http_tokens, settings.oauth_scopes if settings.oauth_issuer else ())
         if oauth is None and settings.oauth_issuer is not None:
+            from kinsta_mcp.server.oauth import OAuthVerifier
+
             oauth = OAuthVerifier(settings)
         self.oauth = oauth
         self._views: dict[str, frozenset[str] | None] = {}  # role name -> its tools, computed once
@@ -170,6 +175,8 @@ class Authenticator:
         accepted = await self.static.verify_token(token)
         if accepted is not None or self.oauth is None:
             return Verdict(token=accepted if isinstance(accepted, ProfileAccessToken) else None)
+        from kinsta_mcp.server.oauth import IssuerUnavailable
+
         try:
             claims = await self.oauth.verify(token)
         except IssuerUnavailable as exc:

@@ -16,7 +16,7 @@ import functools
 import re
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from mcp_types import ToolAnnotations
 
@@ -26,7 +26,25 @@ from kinsta_mcp.config import Confirmation, Settings
 from kinsta_mcp.server.schema import compact_schema, output_schema
 from kinsta_mcp.server.waiting import OperationOutcome
 
-Special = Literal["wait", "overview", "find", "batch"]
+Special = Literal["wait", "overview", "find", "batch", "report"]
+
+
+class Listed(Protocol):
+    """What listing a tool needs: a compiled ToolDef, or its entry in the tool index (tool_index.py)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def input_schema(self) -> dict[str, Any]: ...
+    @property
+    def options(self) -> tuple[str, ...]: ...
+    @property
+    def asks(self) -> str: ...
+    @property
+    def mentions(self) -> frozenset[str]: ...
+
 
 # Tool-side options: never sent to Kinsta, handled by the pipeline.
 OPTION_FULL = "full"
@@ -88,6 +106,15 @@ class ToolDef:
     def is_async(self) -> bool:
         return any(op.is_async for op in self.operations.values())
 
+    @property
+    def mentions(self) -> frozenset[str]:
+        return mentions(self.name)
+
+    @property
+    def reveals_only(self) -> bool:
+        """Every operation reveals a secret (read-only mode hides it: a secret is not a harmless read)."""
+        return _reveals_only(self)
+
     def operation(self, selected: str | None) -> Operation:
         if self.selector and selected is None:
             selected = self.selector_default
@@ -119,9 +146,12 @@ def _input_schema(op: Operation) -> dict[str, Any]:
     return compact_schema(op.input.model_json_schema(), _named([op]))
 
 
-def _output_schema(model: Any) -> dict[str, Any] | None:
-    """The output's schema when it describes something (a schema of `{}` tells a client nothing)."""
-    schema = output_schema(model.model_json_schema(mode="serialization"))
+def _output_schema(model: Any, *, nulls: bool = False) -> dict[str, Any] | None:
+    """The output's schema when it describes something (a schema of `{}` tells a client nothing).
+
+    Results leave out the fields Kinsta sent as null (shaping.without_nulls), so their schemas need not
+    allow null (`nulls=True` for a tool whose result may still carry one)."""
+    schema = output_schema(model.model_json_schema(mode="serialization"), nulls=nulls)
     # `{"result": null}` (Kinsta's "done") describes nothing either.
     described = [prop for prop in schema.get("properties", {}).values() if prop != {"type": "null"}]
     return schema if described else None
@@ -145,8 +175,8 @@ def _asks(selector: str | None, ops: Mapping[str, Operation]) -> str:
     if not guarded:
         return ""
     if len(guarded) == len(ops) or selector is None:
-        return "Asks the human first."
-    return f"Asks the human first for {selector}={'|'.join(guarded)}."
+        return "Asks the human."
+    return f"Asks the human for {selector}={'|'.join(guarded)}."
 
 
 def _options(ops: list[Operation]) -> tuple[str, ...]:
@@ -276,7 +306,7 @@ def _special_tools() -> list[ToolDef]:
         toolset=Toolset.SITES,
         effect=Effect.READ,
         input_schema=OVERVIEW_SCHEMA,
-        output_schema=_shallow(_output_schema(CompanyOverview)),
+        output_schema=_shallow(_output_schema(CompanyOverview, nulls=True)),
         annotations=tool_annotations(Effect.READ, True),
         special="overview",
         view="overview",
@@ -293,8 +323,24 @@ def _special_tools() -> list[ToolDef]:
         special="find",
     )
     from kinsta_mcp.server.fleet.schema import batch_tool
+    from kinsta_mcp.server.report import INPUT_SCHEMA as REPORT_SCHEMA
+    from kinsta_mcp.server.report import REPORT_TOOL_NAME, TrafficReport
 
-    return [wait, overview, find, batch_tool()]
+    report = ToolDef(
+        name=REPORT_TOOL_NAME,
+        title="Traffic report",
+        description=(
+            "Company-wide visits, bandwidth or CDN bandwidth for a named period or from/to dates: the total and "
+            "the top sites with their share, stating the period's dates and today's date."
+        ),
+        toolset=Toolset.ANALYTICS,
+        effect=Effect.READ,
+        input_schema=REPORT_SCHEMA,
+        output_schema=_output_schema(TrafficReport),
+        annotations=tool_annotations(Effect.READ, True),
+        special="report",
+    )
+    return [wait, overview, find, report, batch_tool()]
 
 
 @functools.cache
@@ -367,14 +413,17 @@ def site_reader_hidden(settings: Settings, name: str) -> str | None:
 
 
 def select_tools(settings: Settings) -> Selection:
-    tools = tools_for(settings)
+    """Which tools this server shows, from the tool index: nothing is compiled to choose or list tools."""
+    from kinsta_mcp.server.tool_index import entries
+
+    tools = entries(settings.read_only)
     wanted = set(settings.toolsets) if settings.toolsets is not None else None
     visible: list[str] = []
     hidden: dict[str, str] = {}
     for tool in tools.values():
         if tool.special is not None:
             continue
-        if settings.read_only and (tool.effect is not Effect.READ or _reveals_only(tool)):
+        if settings.read_only and (tool.effect is not Effect.READ or tool.reveals_only):
             hidden[tool.name] = "the server runs in read-only mode"
         elif wanted is not None and not tool.toolsets & wanted:
             hidden[tool.name] = f"its toolset '{tool.toolset.value}' is not enabled ({_ENABLE})"
@@ -395,23 +444,31 @@ def select_tools(settings: Settings) -> Selection:
             visible.append(name)
         else:
             hidden[name] = why
+    from kinsta_mcp.server.report import REPORT_TOOL_NAME  # an analytics read over every site
+
+    if REPORT_TOOL_NAME in settings.exclude_tools:
+        hidden[REPORT_TOOL_NAME] = "it is excluded (--exclude-tools)"
+    elif settings.toolsets is not None and Toolset.ANALYTICS.value not in settings.toolsets:
+        hidden[REPORT_TOOL_NAME] = f"its toolset 'analytics' is not enabled ({_ENABLE})"
+    else:
+        visible.append(REPORT_TOOL_NAME)
     _select_batch(settings, visible, hidden)
     return Selection(visible=tuple(visible), hidden=hidden)
 
 
 def _select_batch(settings: Settings, visible: list[str], hidden: dict[str, str]) -> None:
     """The batch tool runs only tools this server shows; read-only mode hides it (it is annotated as a write)."""
-    from kinsta_mcp.server.fleet.plan import batchable
     from kinsta_mcp.server.fleet.schema import BATCH_TOOL_NAME
+    from kinsta_mcp.server.tool_index import entries
 
-    tools = compiled_tools()
+    tools = entries()
     if BATCH_TOOL_NAME in settings.exclude_tools:
         hidden[BATCH_TOOL_NAME] = "it is excluded (--exclude-tools)"
     elif settings.read_only:
         hidden[BATCH_TOOL_NAME] = "the server runs in read-only mode"
     elif settings.toolsets is not None and Toolset.FLEET.value not in settings.toolsets:
         hidden[BATCH_TOOL_NAME] = f"its toolset 'fleet' is not enabled ({_ENABLE})"
-    elif not any(batchable(tools[name]) for name in visible):
+    elif not any(tools[name].batchable for name in visible):
         hidden[BATCH_TOOL_NAME] = "no tool that acts on a site or environment is enabled"
     else:
         visible.append(BATCH_TOOL_NAME)
@@ -468,11 +525,11 @@ def mentions(name: str) -> frozenset[str]:
     return frozenset(words & set(tools)) - {name}
 
 
-def listed_text(tool: ToolDef, settings: Settings, hidden: Container[str]) -> tuple[str, dict[str, Any]]:
+def listed_text(tool: Listed, settings: Settings, hidden: Container[str]) -> tuple[str, dict[str, Any]]:
     """The description and input schema this server lists for `tool`: naming only offered tools, saying
     whether it asks the human, with the per-server options."""
     description, schema = tool.description, listed_schema(tool, settings)
-    if any(other in hidden for other in mentions(tool.name)):
+    if any(other in hidden for other in tool.mentions):
         description = without_hidden(description, hidden)
         schema = _schema_without_hidden(schema, hidden)
     if tool.asks and settings.confirmation is not Confirmation.OFF:
@@ -480,7 +537,7 @@ def listed_text(tool: ToolDef, settings: Settings, hidden: Container[str]) -> tu
     return description, schema
 
 
-def listed_schema(tool: ToolDef, settings: Settings) -> dict[str, Any]:
+def listed_schema(tool: Listed, settings: Settings) -> dict[str, Any]:
     """The input schema this server lists for `tool`: the compiled one plus per-server options."""
     extra: dict[str, Any] = {}
     if settings.multi_company:

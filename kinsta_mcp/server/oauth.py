@@ -211,7 +211,12 @@ class OAuthVerifier:
         if stale:
             async with self._keys_lock:
                 if self._keys_fetched_at is None or self._clock() - self._keys_fetched_at > JWKS_MAX_AGE:
-                    await self._fetch_keys()
+                    try:
+                        await self._fetch_keys()
+                    except IssuerUnavailable:
+                        if not self._keys:
+                            raise
+                        # The keys held are still the issuer's: keep judging with them (and try again later).
         if kid in self._keys:
             return self._keys[kid]
         # Unknown kid: maybe the issuer rotated its keys. Refetch once, not more often than the limit.

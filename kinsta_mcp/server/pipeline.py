@@ -59,7 +59,10 @@ from kinsta_mcp.server.waiting import OperationOutcome, PollAnswer, PollStatus, 
 
 log = logging.getLogger("kinsta_mcp.pipeline")
 
-OPERATION_STATUS = BY_NAME["get_operation"]
+
+def operation_status() -> Operation:
+    """The operation status read (looked up when first needed: the catalog loads on first use)."""
+    return BY_NAME["get_operation"]
 
 
 @dataclass(frozen=True)
@@ -310,7 +313,7 @@ class Kinsta:
     async def poll(self, operation_id: str) -> PollAnswer:
         try:
             response = await self.client.call(
-                OPERATION_STATUS,
+                operation_status(),
                 {"operation_id": operation_id},
                 company_id=self.profile.company_id,
                 retry_server_errors=False,  # a 500 with Kinsta's body is an answer, not a reason to retry
@@ -379,7 +382,7 @@ def unfollowed(title: str, body: Any, exc: KinstaError) -> Outcome:
 async def wait_tool(backend: Backend, parsed: Parsed, profile: Profile, call: CallContext) -> Outcome:
     """wait_for_operation: resume waiting on a long operation by its id."""
     try:  # the same id rule as get_operation's, and the same message for a bad one
-        operation_id = str(OPERATION_STATUS.input.model_validate(parsed.args).operation_id)  # type: ignore[attr-defined]
+        operation_id = str(operation_status().input.model_validate(parsed.args).operation_id)  # type: ignore[attr-defined]
     except ValidationError as exc:
         return Outcome(describe_validation("wait_for_operation", exc), is_error=True)
     kinsta = Kinsta(backend, profile)

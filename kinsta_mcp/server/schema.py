@@ -73,7 +73,7 @@ def compact_schema(schema: dict[str, Any], named: Mapping[str, Named] | None = N
     return result
 
 
-def output_schema(schema: dict[str, Any]) -> dict[str, Any]:
+def output_schema(schema: dict[str, Any], *, nulls: bool = True) -> dict[str, Any]:
     """An output schema, compact but truthful: `$defs` inlined, titles and descriptions dropped (the
     result's text says what each value is; an output schema is for clients checking shapes), null kept
     where allowed.
@@ -81,7 +81,8 @@ def output_schema(schema: dict[str, Any]) -> dict[str, Any]:
     Kinsta answers `null` for many fields, so `X | None` stays nullable here (as
     `"type": [X, "null"]` where X is a plain type); unknown fields stay allowed, and no
     field is required: Kinsta's answers vary, and a client that rejects a result for a
-    missing field would show the user nothing.
+    missing field would show the user nothing. With `nulls=False` (results that leave out null
+    fields), `X | None` is just X.
     """
     defs = schema.get("$defs", {})
 
@@ -100,6 +101,8 @@ def output_schema(schema: dict[str, Any]) -> dict[str, Any]:
             arms = [walk(a) for a in node["anyOf"]]
             plain = [a for a in arms if a.get("type") != "null"]
             rest = {k: walk(v) for k, v in node.items() if k not in ("anyOf", "default", "title", "description")}
+            if not nulls and len(plain) < len(arms):
+                return {**rest, **plain[0]} if len(plain) == 1 else {**rest, "anyOf": plain}
             if len(plain) == 1 and len(arms) == 2 and set(plain[0]) == {"type"} and isinstance(plain[0]["type"], str):
                 return {**rest, "type": [plain[0]["type"], "null"]}
             return {**rest, "anyOf": arms}

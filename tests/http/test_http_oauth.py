@@ -25,7 +25,7 @@ from pydantic import AnyUrl
 from kinsta_mcp.config import Settings
 from kinsta_mcp.server.auth import Authenticator
 from kinsta_mcp.server.http import loopback_socket
-from kinsta_mcp.server.oauth import JWKS_REFETCH_SECONDS, OAuthVerifier
+from kinsta_mcp.server.oauth import JWKS_MAX_AGE, JWKS_REFETCH_SECONDS, OAuthVerifier
 
 pytestmark = pytest.mark.anyio
 
@@ -254,8 +254,13 @@ async def test_rotated_keys_are_fetched_once_and_unknown_kids_cannot_flood_the_i
     # The issuer restarts with new keys (same address): a token signed with one is accepted after one refetch.
     with authorization_server(port=port) as rotated:
         now[0] += JWKS_REFETCH_SECONDS
-        assert await verifier.verify(rotated.mint("minting-client", audience)) is not None
+        token = rotated.mint("minting-client", audience)
+        assert await verifier.verify(token) is not None
         assert verifier.jwks_fetches == 3
+    # The issuer is gone when the held keys come of age: they are still used, the refetch tried later.
+    now[0] += JWKS_MAX_AGE + 1
+    assert await verifier.verify(token) is not None
+    assert verifier.jwks_fetches == 4
 
 
 async def test_an_unreachable_issuer_gets_503_not_401(issuer: AuthorizationServer) -> None:

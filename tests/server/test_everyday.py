@@ -51,14 +51,21 @@ async def test_wp_cli_administrators_are_the_emails_the_login_link_takes(mode: s
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_the_demo_error_logs_point_at_a_different_plugin_per_site(mode: str) -> None:
-    envs = {ids.ACME_LIVE_ENV_ID: None, ids.NORTHWIND_LIVE_ENV_ID: None, ids.CONTOSO_LIVE_ENV_ID: None}
+    """Diagnosis from one call: the repeated fatal error shown once with its count, and the plugin it comes
+    from named first, in both channels; each seeded site fails in a different plugin."""
+    culprits: dict[str, str] = {}
     async with world() as w, client(w.server, mode) as c:
-        for env in envs:
-            result = await c.call_tool("get_logs", {"env_id": env, "file_name": "error", "severity": "fatal"})
+        for env in (ids.ACME_LIVE_ENV_ID, ids.NORTHWIND_LIVE_ENV_ID, ids.CONTOSO_LIVE_ENV_ID):
+            result = await c.call_tool("get_logs", {"env_id": env, "file_name": "error", "lines": 300})
+            structured = result.structured_content or {}
+            first = structured["_diagnosis"]["sources"][0]
+            assert first["kind"] == "plugin" and first["worst"] == "fatal"
+            culprits[env] = first["name"]
             text = text_of(result)
-            envs[env] = set(re.findall(r"wp-content/plugins/([a-z0-9-]+)/", text))
-    assert all(len(found) == 1 for found in envs.values()), envs
-    assert len(set().union(*envs.values())) == 3, envs  # one plugin per site, a different one each
+            assert re.search(rf"\| plugin \| {first['name']} \| \d+ \| fatal \|", text), text[-800:]
+            fatal = [ln for ln in structured["environment"]["container_info"]["logs"].splitlines() if "Fatal" in ln]
+            assert len(fatal) == 1 and re.search(r"\[repeated \d+ times from \S+ to \S+\]", text)
+    assert set(culprits.values()) == {"woocommerce-gateway-stripe", "jetpack", "redis-cache"}
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -103,3 +110,85 @@ async def test_a_brief_list_says_in_one_line_how_to_get_more(mode: str) -> None:
     ]
     assert "_more" not in (full.structured_content or {}) and "More:" not in text_of(full)
     assert "ip_address" in json.dumps(full.structured_content) and "ip_address" not in text_of(brief)
+
+
+# -- reports a model can state without guessing ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_the_traffic_report_states_its_period_today_and_company_totals_in_both_channels(mode: str) -> None:
+    async with world() as w, client(w.server, mode) as c:
+        month = await c.call_tool("get_traffic_report", {})
+        last = await c.call_tool("get_traffic_report", {"metric": "bandwidth", "period": "last_month", "top": 2})
+        custom = await c.call_tool("get_traffic_report", {"from_date": "2026-01-10", "to_date": "2026-01-12"})
+        per_site = {
+            env: await c.call_tool(
+                "get_analytics", {"metric": "visits", "env_id": env, "from_date": "2026-01-10", "to_date": "2026-01-12"}
+            )
+            for env in (ids.ACME_LIVE_ENV_ID, ids.NORTHWIND_LIVE_ENV_ID, ids.CONTOSO_LIVE_ENV_ID)
+        }
+    today = "2026-01-15"  # the simulator's clock, which the server's 'today' follows in tests
+    m = month.structured_content or {}
+    assert m["today"] == today and m["period"] == {"name": "this_month", "from": "2026-01-01", "to": today, "days": 15}
+    assert "2026-01-01 to 2026-01-15" in text_of(month) and f"today is {today}" in text_of(month)
+    assert m["sites_counted"] == 3 and isinstance(m["total"], int) and m["unit"] == "visits"
+    assert m["total"] == sum(row["value"] for row in m["top"])  # every site counted, numbers as numbers
+    assert [row["value"] for row in m["top"]] == sorted((row["value"] for row in m["top"]), reverse=True)
+    assert f"{m['total']:,}" in text_of(month)
+    b = last.structured_content or {}
+    assert b["period"] == {"name": "last_month", "from": "2025-12-01", "to": "2025-12-31", "days": 31}
+    assert b["unit"] == "bytes" and len(b["top"]) == 2 and "top=3" in b["_more"] and "GB" in text_of(last)
+    assert "More: top=3" in text_of(last)
+    # a custom period: the total is what the sites' own analytics say for the same dates
+    k = custom.structured_content or {}
+    assert k["period"] == {"name": "custom", "from": "2026-01-10", "to": "2026-01-12", "days": 3}
+    site_totals = [
+        (r.structured_content or {})["analytics"]["analytics_response"]["data"][0]["total"] for r in per_site.values()
+    ]
+    assert k["total"] == sum(site_totals)
+    requests = [r for r in w.requests() if r.path.endswith("/analytics/visits")]
+    assert all(("from", "2026-01-10") in r.query and ("to", "2026-01-12") in r.query for r in requests[-3:])
+
+
+@pytest.mark.parametrize(
+    ("arguments", "says"),
+    [
+        ({"from_date": "2026-01-10"}, "from_date and to_date go together"),
+        ({"period": "last_week"}, "period"),
+        ({"from_date": "2026-01-12", "to_date": "2026-01-10"}, "is after to_date"),
+        ({"period": "last_month", "from_date": "2026-01-01", "to_date": "2026-01-02"}, "not both"),
+        ({"top": 0}, "top"),
+    ],
+)
+async def test_the_traffic_report_refuses_bad_arguments_before_reading_anything(
+    arguments: dict[str, Any], says: str
+) -> None:
+    async with world() as w, client(w.server, "auto") as c:
+        result = await c.call_tool("get_traffic_report", arguments)
+    assert result.is_error and says in text_of(result), text_of(result)
+    assert w.requests() == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_analytics_numbers_are_numbers_with_their_unit_and_dates(mode: str) -> None:
+    async with world() as w, client(w.server, mode) as c:
+        result = await c.call_tool("get_analytics", {"metric": "bandwidth", "env_id": ids.ACME_LIVE_ENV_ID})
+    structured = result.structured_content or {}
+    response = structured["analytics"]["analytics_response"]
+    values = [p["value"] for p in response["data"][0]["dataset"]]
+    assert values and all(isinstance(v, int) for v in values) and response["unit"] == "bytes"
+    assert structured["_period"]["from"] <= structured["_period"]["to"] == "2026-01-15"
+    assert "unit: bytes" in text_of(result) and "_period" in text_of(result)
+
+
+async def test_the_tool_list_says_what_temporary_sftp_access_gets() -> None:
+    """Temporary access for a freelancer: an additional account gets files only (no SSH) and never expires;
+    password_expiration (hours_24 for a day) is the primary user's password, not the account's."""
+    async with world() as w, client(w.server, "auto") as c:
+        tools = {t.name: t for t in (await c.list_tools()).tools}
+    add = tools["add_sftp_account"].description or ""
+    assert "file access only" in add and "SSH is the primary user's" in add and "no expiry" in add
+    setting = tools["set_sftp"]
+    assert "password_expiration (the primary user's password, e.g. hours_24)" in (setting.description or "")
+    expiration = setting.input_schema["properties"]["exp_interval"]
+    assert "hours_24" in expiration["enum"]

@@ -92,7 +92,7 @@ def test_bad_filters_get_a_short_error_naming_the_argument(args: dict[str, Any],
 async def test_severity_keeps_that_level_and_worse_only() -> None:
     async with direct() as d:
         raw_args, raw = await d.fetch("get_logs", file_name="error", lines=2000)
-        args = raw_args | {"severity": "warning"}
+        args = raw_args | {"severity": "warning", "collapse": False}  # filtering alone, every entry kept
         shaped = shape(LOGS, raw, args=args)
     raw_lines = raw["environment"]["container_info"]["logs"].split("\n")
     expected = [ln for ln in raw_lines if "PHP Warning" in ln or "PHP Fatal error" in ln]
@@ -111,6 +111,7 @@ async def test_time_window_is_sent_to_kinsta_and_applied_to_what_comes_back() ->
         args, raw = await d.fetch(
             "get_logs", file_name="error", lines=1000, since=since.isoformat(), until=until.isoformat()
         )
+        args["collapse"] = False
         sent = d.last_query()
         shaped = shape(LOGS, raw, args=args)
     assert sent["from"] == since.isoformat(timespec="seconds").replace("+00:00", "Z")
@@ -121,6 +122,7 @@ async def test_time_window_is_sent_to_kinsta_and_applied_to_what_comes_back() ->
 async def test_contains_and_pattern_filter_entries() -> None:
     async with direct() as d:
         args, raw = await d.fetch("get_logs", file_name="error", lines=1500)
+        args["collapse"] = False
         by_text = shape(LOGS, raw, args=args | {"contains": "AKISMET"}).structured
         by_regex = shape(LOGS, raw, args=args | {"pattern": r"on line (88|97)\b"}).structured
     raw_lines = raw["environment"]["container_info"]["logs"].split("\n")
@@ -145,11 +147,13 @@ def test_a_catastrophic_regex_cannot_hang_the_server() -> None:
 async def test_20000_lines_keep_the_newest_and_the_hint_fetches_the_older_ones() -> None:
     async with direct() as d:
         args, raw = await d.fetch("get_logs", file_name="error", lines=20_000)
+        args["collapse"] = False  # raw lines, so the cut's position can be checked line for line
         first = shape(LOGS, raw, args=args)
         cut = first.structured[TRUNCATED_KEY][0]
         until = re.search(r"until=(\S+?) ", cut["hint"])
         assert until, cut["hint"]
         older_args, older_raw = await d.fetch("get_logs", file_name="error", lines=20_000, until=until.group(1))
+        older_args["collapse"] = False
         second = shape(LOGS, older_raw, args=older_args)
     raw_lines = raw["environment"]["container_info"]["logs"].split("\n")
     kept = logs_of(first.structured)
@@ -169,3 +173,46 @@ async def test_a_window_reaching_further_back_than_the_lines_read_says_so() -> N
         shaped = shape(LOGS, raw, args=args | {"since": (now - timedelta(days=2)).isoformat()})
     note = shaped.structured["_filter"]["note"]
     assert "raise lines" in note and note in shaped.text
+
+
+# -- diagnosis: repeated errors once, with their count and span, and the plugin or theme at fault ------------
+
+FATAL = (
+    '{t} [error] {n}#{n}: *{n} FastCGI sent in stderr: "PHP message: PHP Fatal error:  Uncaught Error: boom in '
+    '/www/x_1/public/wp-content/plugins/broken-plugin/src/Thing.php:{line}" while reading response header from '
+    'upstream, client: 203.0.113.{n}, server: x.com, request: "GET /{n} HTTP/2.0"'
+)
+WARNING = '{t} [error] 1#1: *1 FastCGI sent in stderr: "PHP message: PHP Warning:  meh in /www/x_1/public/wp-content/themes/nice-theme/functions.php on line 3"'  # noqa: E501
+CORE = "{t} [error] 2#2: *2 upstream timed out (110: Connection timed out) while reading response header"
+
+
+def test_a_repeated_error_is_shown_once_with_its_count_first_and_last_time_and_its_plugin() -> None:
+    lines = [FATAL.format(t=f"2026/01/15 10:{m:02d}:00", n=m + 10, line=42) for m in range(18)]
+    lines.insert(5, WARNING.format(t="2026/01/15 10:04:30"))
+    lines.append(CORE.format(t="2026/01/15 10:30:00"))
+    data = {"environment": {"container_info": {"logs": "\n".join(lines)}}}
+    shaped = shape(LOGS, data, args=validated())
+    kept = logs_of(shaped.structured)
+    assert kept == [
+        WARNING.format(t="2026/01/15 10:04:30"),
+        "[repeated 18 times from 2026-01-15T10:00:00Z to 2026-01-15T10:17:00Z]",
+        lines[-2],  # the newest occurrence, whole
+        lines[-1],
+    ]
+    diagnosis = shaped.structured["_diagnosis"]
+    assert diagnosis["entries"] == 20 and diagnosis["distinct"] == 3
+    assert diagnosis["sources"] == [
+        {"kind": "plugin", "name": "broken-plugin", "entries": 18, "worst": "fatal"},
+        {"kind": "theme", "name": "nice-theme", "entries": 1, "worst": "warning"},
+    ]
+    assert "broken-plugin" in shaped.text and "repeated 18 times" in shaped.text
+    raw = shape(LOGS, data, args=validated(collapse=False))  # every line as Kinsta gave it
+    assert logs_of(raw.structured) == lines and "_diagnosis" not in raw.structured
+
+
+def test_the_access_log_is_not_collapsed() -> None:
+    line = 'x.com 203.0.113.7 [15/Jan/2026:10:00:00 +0000] GET "/" HTTP/2.0 200 "-" "curl" 203.0.113.7 "/" - - 1'
+    lines = [line] * 3
+    data = {"environment": {"container_info": {"logs": "\n".join(lines)}}}
+    shaped = shape(LOGS, data, args=validated(file_name="access"))
+    assert logs_of(shaped.structured) == lines and "_diagnosis" not in shaped.structured

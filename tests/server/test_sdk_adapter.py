@@ -33,7 +33,7 @@ async def test_the_sdk_answers_through_the_adapter(mode: str) -> None:
     app = w.server.app
     assert [t.name for t in listed] == list(app.selection.visible), f"{SDK}: tools/list no longer calls list_tools()"
     sample = next(t for t in listed if t.name == "list_sites")
-    assert sample.input_schema == listed_schema(app._tools["list_sites"], w.settings)
+    assert sample.input_schema == listed_schema(app.tool("list_sites"), w.settings)  # type: ignore[arg-type]
     assert {t.uri_template for t in templates} == {e["uriTemplate"] for e in app.resources.templates()}, SDK
     assert {p.name for p in prompts} == set(app.prompts.names), SDK
 

@@ -190,11 +190,11 @@ async def test_tools_list_says_which_tools_ask_the_human(mode: str) -> None:
             continue
         description = tools[name].description or ""
         guarded = [value for value, op in tool.operations.items() if op.guarded]
-        assert ("Asks the human first" in description) is bool(guarded), name
+        assert ("Asks the human" in description) is bool(guarded), name
         if guarded and len(guarded) < len(tool.operations):
             assert f"{tool.selector}={'|'.join(guarded)}" in description, name
-    assert tools["delete_site"].description.endswith("Asks the human first.")
-    assert "Asks the human first for setting=bot_protection." in (tools["set_edge"].description or "")
+    assert tools["delete_site"].description.endswith("Asks the human.")
+    assert "Asks the human for setting=bot_protection." in (tools["set_edge"].description or "")
     assert "Asks" not in (tools["list_sites"].description or "")
     off = {t.name: t for t in await listed(mode, confirmation="off")}
     assert "Asks the human" not in (off["delete_site"].description or "")  # nobody is asked: not said

@@ -31,7 +31,7 @@ from kinsta_mcp.catalog.spec import Effect, Operation
 from kinsta_mcp.config import Profile
 from kinsta_mcp.server.fleet.plan import Item
 from kinsta_mcp.server.fleet.schema import BatchRow
-from kinsta_mcp.server.pipeline import OPERATION_STATUS, Backend, CallContext, Kinsta
+from kinsta_mcp.server.pipeline import Backend, CallContext, Kinsta, operation_status
 from kinsta_mcp.server.shaping import shape
 from kinsta_mcp.server.waiting import OperationOutcome, PollAnswer, PollStatus, WaitPolicy, Watch
 
@@ -243,7 +243,7 @@ class Runner:
 
             async def ask(p: Pending, finished: list[Pending] = finished) -> None:
                 async with limit:
-                    await self._slot(OPERATION_STATUS)
+                    await self._slot(operation_status())
                     answer = await self._poll(p.watch.operation_id)
                 p.last_polled = self.clock.monotonic()
                 outcome = p.watch.take(answer, p.last_polled)

@@ -1,0 +1,300 @@
+"""The company-wide traffic report: totals and a top-N by visits, bandwidth or CDN bandwidth, in one call.
+
+"How much traffic did we serve last month, and which sites took most of it?" An assistant would
+otherwise read every site's analytics and add them up itself. This tool reads each site's live
+environment analytics for one period (Kinsta's `from`/`to` dates) and answers with:
+
+- the period as dates, and today's date, so the model states them without guessing;
+- periods by name (this_month, last_month, last_7_days, last_30_days) or custom from/to dates;
+- the company total and the top N sites, numbers as numbers with their unit;
+- the sites it could not read, and why (a site is never silently left out of a total).
+
+The fan-out is bounded: a few requests in flight (Kinsta's rate limiter still applies to each), and
+a deadline under the client's patience; sites not read by then are listed as not read.
+"""
+
+from __future__ import annotations
+
+import calendar
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any, Literal, Protocol, runtime_checkable
+
+import anyio
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from kinsta_mcp.catalog import BY_NAME
+from kinsta_mcp.catalog.responses import environments_of, sites_of
+from kinsta_mcp.config import Profile
+from kinsta_mcp.server.arguments import describe_validation
+from kinsta_mcp.server.reads import Reader, ReadFailure
+from kinsta_mcp.untrusted import clean_text, one_line
+
+REPORT_TOOL_NAME = "get_traffic_report"
+IN_FLIGHT = 4  # analytics requests at once: quick, and polite to Kinsta's shared rate limit
+DEADLINE_SECONDS = 40.0  # under the 60 s at which many clients give up on a call
+Metric = Literal["visits", "bandwidth", "cdn-bandwidth"]
+Period = Literal["this_month", "last_month", "last_7_days", "last_30_days"]
+UNITS = {"visits": "visits", "bandwidth": "bytes", "cdn-bandwidth": "bytes"}
+OPERATIONS = {"visits": "get_visits", "bandwidth": "get_bandwidth", "cdn-bandwidth": "get_cdn_bandwidth"}
+DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+# Written out (like the overview's): every model reads the tool list on every turn.
+INPUT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "metric": {"type": "string", "enum": list(UNITS), "description": "Default visits"},
+        "period": {
+            "type": "string",
+            "enum": ["this_month", "last_month", "last_7_days", "last_30_days"],
+            "description": "Default this_month",
+        },
+        "from_date": {"type": "string", "pattern": DATE, "description": "Instead of period, with to_date"},
+        "to_date": {"type": "string", "pattern": DATE, "description": "Last day included"},
+        "top": {"type": "integer", "minimum": 1, "maximum": 100, "description": "Sites ranked (default 10)"},
+    },
+    "additionalProperties": False,
+}
+
+
+class PeriodOut(BaseModel):
+    name: str
+    from_: str = Field(alias="from")
+    to: str
+    days: int
+
+
+class TopSite(BaseModel):
+    site: str
+    site_id: str
+    env_id: str
+    value: float
+    share: float
+
+
+class NotRead(BaseModel):
+    site: str
+    site_id: str
+    reason: str
+
+
+class TrafficReport(BaseModel):
+    """The report's structured content (for its output schema)."""
+
+    today: str
+    period: PeriodOut
+    metric: str
+    unit: str
+    total: float
+    sites_counted: int
+    top: list[TopSite]
+    not_read: list[NotRead] | None = None
+
+
+class ReportError(ValueError):
+    """Arguments that cannot be used; the message names which and what is allowed."""
+
+
+class ReportArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    metric: Metric = "visits"
+    period: Period | None = None
+    from_date: Annotated[date | None, Field(description="First day")] = None
+    to_date: Annotated[date | None, Field(description="Last day")] = None
+    top: Annotated[int, Field(ge=1, le=100)] = 10
+
+    @model_validator(mode="after")
+    def _one_period(self) -> ReportArgs:
+        if (self.from_date is None) != (self.to_date is None):
+            raise ValueError("from_date and to_date go together (both dates, YYYY-MM-DD)")
+        if self.from_date is not None and self.period is not None:
+            raise ValueError("give period or from_date/to_date, not both")
+        if self.from_date is not None and self.to_date is not None and self.from_date > self.to_date:
+            raise ValueError(f"from_date {self.from_date} is after to_date {self.to_date}")
+        return self
+
+
+def parse_args(args: Mapping[str, Any]) -> ReportArgs:
+    try:
+        return ReportArgs.model_validate(dict(args))
+    except ValidationError as exc:
+        raise ReportError(describe_validation(REPORT_TOOL_NAME, exc)) from None
+
+
+@runtime_checkable
+class WallClock(Protocol):
+    def time(self) -> float:
+        """Seconds since the Unix epoch."""
+        ...
+
+
+def today_of(clock: Any) -> date:
+    """Today (UTC) on the server's clock: a clock that tells wall time (the simulator's, in tests), else the
+    system's."""
+    now = clock.time() if isinstance(clock, WallClock) else time.time()
+    return datetime.fromtimestamp(now, UTC).date()
+
+
+@dataclass(frozen=True)
+class Span:
+    name: str  # this_month ... or "custom"
+    first: date
+    last: date
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    def as_json(self) -> dict[str, Any]:
+        return {"name": self.name, "from": self.first.isoformat(), "to": self.last.isoformat(), "days": self.days}
+
+
+def span_of(args: ReportArgs, today: date) -> Span:
+    """The period's first and last day (both included)."""
+    if args.from_date is not None and args.to_date is not None:
+        return Span("custom", args.from_date, args.to_date)
+    period = args.period or "this_month"
+    if period == "this_month":
+        return Span(period, today.replace(day=1), today)
+    if period == "last_month":
+        last = today.replace(day=1) - timedelta(days=1)
+        return Span(period, last.replace(day=1), last.replace(day=calendar.monthrange(last.year, last.month)[1]))
+    days = 7 if period == "last_7_days" else 30
+    return Span(period, today - timedelta(days=days - 1), today)
+
+
+def series_total(data: Any) -> float | None:
+    """The sum over an analytics answer's data points (Kinsta's own `total` when the points say nothing)."""
+    from kinsta_mcp.catalog.analytics import number  # the declarations load on first use, not at import
+
+    response = (data or {}).get("analytics", {}).get("analytics_response", {}) if isinstance(data, Mapping) else {}
+    series = response.get("data") if isinstance(response, Mapping) else None
+    if not isinstance(series, list) or not series or not isinstance(series[0], Mapping):
+        return None
+    points = [number(p.get("value")) for p in series[0].get("dataset") or [] if isinstance(p, Mapping)]
+    known = [p for p in points if p is not None]
+    return sum(known) if known else number(series[0].get("total"))
+
+
+def whole(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else round(value, 3)
+
+
+def readable(value: float, unit: str) -> str:
+    if unit != "bytes":
+        return f"{whole(value):,}"
+    size = float(value)
+    for name in ("B", "KB", "MB", "GB", "TB"):
+        if abs(size) < 1000 or name == "TB":
+            return f"{size:,.1f} {name}" if name != "B" else f"{int(size)} B"
+        size /= 1000
+    return f"{value} B"  # pragma: no cover
+
+
+@dataclass
+class Target:
+    site_id: str
+    site: str
+    env_id: str
+
+
+def live_environments(sites_body: Any) -> tuple[list[Target], list[dict[str, str]]]:
+    """Each site's live environment (the traffic a site serves), and the sites without one."""
+    found: list[Target] = []
+    missing: list[dict[str, str]] = []
+    for site in sites_of(sites_body):
+        name = clean_text(str(site.get("display_name") or site.get("name") or site.get("id")), 120)
+        envs = environments_of(site)
+        live = next((e for e in envs if e.get("name") == "live" or e.get("is_live")), None)
+        if live is None or not live.get("id"):
+            missing.append({"site": name, "site_id": str(site.get("id")), "reason": "no live environment listed"})
+        else:
+            found.append(Target(str(site.get("id")), name, str(live["id"])))
+    return found, missing
+
+
+async def traffic_report(reader: Reader, profile: Profile, args: ReportArgs, today: date) -> dict[str, Any]:
+    """The report as structured content (see the module doc); raises ReadFailure if the site list fails."""
+    span = span_of(args, today)
+    sites = await reader.read(BY_NAME["list_sites"], {"include_environments": True}, profile)
+    targets, not_read = live_environments(sites)
+    values: dict[str, float] = {}
+    op = BY_NAME[OPERATIONS[args.metric]]
+    limiter = anyio.CapacityLimiter(IN_FLIGHT)
+
+    async def one(target: Target) -> None:
+        async with limiter:
+            call = {"env_id": target.env_id, "from_date": span.first.isoformat(), "to_date": span.last.isoformat()}
+            try:
+                total = series_total(await reader.read(op, call, profile))
+            except ReadFailure as exc:
+                not_read.append({"site": target.site, "site_id": target.site_id, "reason": one_line(str(exc), 200)})
+                return
+            if total is None:
+                not_read.append({"site": target.site, "site_id": target.site_id, "reason": "no numbers in the answer"})
+            else:
+                values[target.env_id] = total
+
+    with anyio.move_on_after(DEADLINE_SECONDS):
+        async with anyio.create_task_group() as group:
+            for target in targets:
+                group.start_soon(one, target)
+    done = {row["site_id"] for row in not_read}
+    for target in targets:
+        if target.env_id not in values and target.site_id not in done:
+            not_read.append({"site": target.site, "site_id": target.site_id, "reason": "not read within the deadline"})
+    unit = UNITS[args.metric]
+    total = sum(values.values())
+    ranked = sorted((t for t in targets if t.env_id in values), key=lambda t: -values[t.env_id])
+    top = [
+        {
+            "site": t.site,
+            "site_id": t.site_id,
+            "env_id": t.env_id,
+            "value": whole(values[t.env_id]),
+            "share": round(values[t.env_id] / total, 4) if total else 0.0,
+        }
+        for t in ranked[: args.top]
+    ]
+    report: dict[str, Any] = {
+        "today": today.isoformat(),
+        "period": span.as_json(),
+        "metric": args.metric,
+        "unit": unit,
+        "total": whole(total),
+        "sites_counted": len(values),
+        "top": top,
+    }
+    if not_read:
+        report["not_read"] = not_read
+    more = []
+    if len(ranked) > args.top:
+        more.append(f"top={min(len(ranked), 100)} ranks every site")
+    more.append("period (this_month, last_month, last_7_days, last_30_days) or from_date/to_date for another period")
+    report["_more"] = "; ".join(more)
+    return report
+
+
+def report_text(report: Mapping[str, Any]) -> str:
+    period, unit = report["period"], report["unit"]
+    label = {"visits": "Visits", "bandwidth": "Server bandwidth", "cdn-bandwidth": "CDN bandwidth"}[report["metric"]]
+    named = period["name"].replace("_", " ") if period["name"] != "custom" else "custom period"
+    lines = [
+        f"{label}, company-wide, {named}: {period['from']} to {period['to']} ({period['days']} days; "
+        f"today is {report['today']}).",
+        f"Total: {readable(report['total'], unit)} {unit if unit != 'bytes' else ''}".rstrip()
+        + f" across {report['sites_counted']} site(s).",
+    ]
+    if report["top"]:
+        lines += [f"Top {len(report['top'])} by {report['metric']}:", f"| site | {unit} | share |", "|---|---|---|"]
+        lines += [
+            f"| {one_line(row['site'])} ({row['site_id']}) | {readable(row['value'], unit)} | {row['share']:.1%} |"
+            for row in report["top"]
+        ]
+    for row in report.get("not_read", []):
+        lines.append(f"Not counted: {one_line(row['site'])} ({row['site_id']}): {row['reason']}")
+    lines.append(f"More: {report['_more']}.")
+    return "\n".join(lines)
