@@ -53,6 +53,7 @@ from kinsta_mcp.server.report import parse_args as parse_report_args
 from kinsta_mcp.server.resources import Resources, StaticResource, resource_specs
 from kinsta_mcp.server.scope import RequestScope
 from kinsta_mcp.server.sdk import KinstaServer, remember_request, views_extension
+from kinsta_mcp.server.shaping import mark_untrusted
 from kinsta_mcp.server.tool_index import entries
 from kinsta_mcp.views import VIEWS
 
@@ -308,7 +309,7 @@ async def _find_tool(core: Core, parsed: Parsed, profile: Profile) -> Outcome:
         found = await find(core.backend.reader, profile, query, kind)
     except FindError as exc:
         return Outcome(str(exc), is_error=True)
-    return Outcome(found_text(found), found.model_dump(mode="json", exclude_none=True))
+    return Outcome(found_text(found), mark_untrusted(found.model_dump(mode="json", exclude_none=True)))
 
 
 async def _report_tool(core: Core, parsed: Parsed, profile: Profile) -> Outcome:

@@ -15,7 +15,7 @@ from mcp_types import GetPromptResult, PromptArgument, PromptMessage, TextConten
 from mcp_types import Prompt as MCPPrompt
 from pydantic import Field
 
-from kinsta_mcp.untrusted import clean_text
+from kinsta_mcp.untrusted import single_line
 
 __all__ = ["PROMPTS", "PROMPT_CHOICES", "Prompts", "tools_named"]
 
@@ -29,7 +29,7 @@ SiteArg = Annotated[str, Field(description="Site id (completes from site names, 
 
 def _arg(value: str, fallback: str) -> str:
     """A prompt argument as shown in the text: cleaned, short, or the fallback when empty."""
-    value = clean_text(value.strip(), 200).replace("`", "'").replace('"', "'")
+    value = single_line(value)[:200].replace("`", "'").replace('"', "'")  # one line: it cannot start one
     return f'"{value}"' if value else fallback
 
 

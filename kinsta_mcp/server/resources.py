@@ -29,7 +29,7 @@ from kinsta_mcp.config import Profile
 from kinsta_mcp.redaction import redact
 from kinsta_mcp.server.budget import Cut, fit
 from kinsta_mcp.server.reads import Reader, ReadFailure, expand, template_variables
-from kinsta_mcp.untrusted import clean_text, fence_untrusted
+from kinsta_mcp.untrusted import clean_text, fence_untrusted, single_line
 
 if TYPE_CHECKING:
     from kinsta_mcp.server.pipeline import Core
@@ -93,6 +93,12 @@ def text_path(model: Any) -> tuple[str, ...] | None:
             return None
         node = models[0]
     return None
+
+
+def _label(name: str, limit: int) -> str:
+    """A site's or environment's name in a listed resource's name and title: cleaned, one line, capped."""
+    flat = single_line(name)
+    return flat if len(flat) <= limit else flat[: limit - 1] + "\u2026"
 
 
 def clean_strings(data: Any, limit: int = 2000) -> Any:
@@ -298,10 +304,10 @@ class Resources:
         ]
         listed = 0
         for site in await self.sites(scope.profile):
-            site_name = clean_text(display_name(site), 80)
+            site_name = _label(display_name(site), 80)
             entries = [(spec, {"site_id": site.get("id")}, site_name) for spec in per_site]
             for env in environments_of(site):
-                env_name = clean_text(display_name(env), 40)
+                env_name = _label(display_name(env), 40)
                 for spec in per_env:
                     others = [v for v in spec.variables if v != "env_id"]
                     for combo in itertools.product(*(spec.choices(v) for v in others)):
