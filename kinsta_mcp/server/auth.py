@@ -277,12 +277,6 @@ def check_http_settings(settings: Settings) -> None:
             f"--host {settings.host}: serving HTTP beyond loopback needs bearer tokens; set KINSTA_MCP_HTTP_TOKENS "
             '(or "http_tokens" in the config file) or OAuth (KINSTA_MCP_OAUTH_ISSUER), or bind 127.0.0.1'
         )
-    for role in settings.roles:  # until the request scope carries a role's tool view (issue 22, in progress)
-        if role.toolsets is not None or role.read_only or (role.profiles is not None and len(role.profiles) > 1):
-            raise ConfigError(
-                f"role {role.name!r}: toolsets, read_only and several profiles are not enforced by this version; "
-                "give the role one profile (or none) and nothing else"
-            )
     for position, token in enumerate(settings.http_tokens, 1):
         if len(token) < MIN_TOKEN_LENGTH:
             raise ConfigError(

@@ -345,7 +345,8 @@ class Core:
         return await decide(guarded, binding, confirmation, self.call, self.backend.approvals, token, preview)
 
     def who(self, profile: Profile) -> dict[str, Any]:
-        return {"profile": profile.name, "principal": self.scope.principal, "client": self.scope.client_name}
+        who = {"profile": profile.name, "principal": self.scope.principal, "client": self.scope.client_name}
+        return {**who, **dict(self.scope.identity)}
 
     def refused(self, tool: str, decision: Decision, details: Mapping[str, Any]) -> Outcome | Ask:
         if isinstance(decision, Ask):

@@ -13,7 +13,7 @@ An authorization layer (bearer tokens today, OAuth claims later) fills the scope
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from kinsta_mcp.config import ConfigError, Profile, Settings
@@ -33,6 +33,9 @@ class RequestScope:
     connection: str
     client_name: str | None = None
     tools: frozenset[str] | None = None  # the tools this caller may use; None: every tool the server shows
+    # When bound: the other profiles it may name too (an OAuth role granting several companies).
+    also: frozenset[str] = frozenset()
+    identity: tuple[tuple[str, str], ...] = ()  # what the audit records besides the principal (OAuth client, role)
 
     @classmethod
     def of(
@@ -44,15 +47,20 @@ class RequestScope:
         connection: str,
         client_name: str | None = None,
         tools: Iterable[str] | None = None,
+        profiles: Iterable[str] | None = None,
+        identity: Mapping[str, str] | None = None,
     ) -> RequestScope:
         """The scope of a caller: `bound_profile` fixes its company (None: the default, others by name);
-        `tools` narrows the tools it may use (None: all the server shows). ScopeError for an unknown profile."""
+        `tools` narrows the tools it may use (None: all the server shows); `profiles`, with a bound profile,
+        are the others it may name. ScopeError for an unknown profile."""
         try:
             profile = settings.profile(bound_profile)
         except ConfigError as exc:
             raise ScopeError(str(exc)) from None
         view = frozenset(tools) if tools is not None else None
-        return cls(principal, profile, bound_profile is not None, connection, client_name, view)
+        also = frozenset(profiles or ()) - {profile.name}
+        who = tuple(sorted((identity or {}).items()))
+        return cls(principal, profile, bound_profile is not None, connection, client_name, view, also, who)
 
     @property
     def owner(self) -> tuple[str, str]:
@@ -66,7 +74,13 @@ class RequestScope:
         """The profile a call acts for: the scope's, or the one it names when the scope is not bound."""
         if requested is None or requested == self.profile.name:
             return self.profile
-        if self.bound:
+        if self.bound and requested not in self.also:
+            if self.also:
+                allowed = ", ".join(repr(p) for p in sorted({self.profile.name, *self.also}))
+                raise ScopeError(
+                    f"company {requested!r} is not available: this connection's role allows only {allowed}; "
+                    "name one of them or omit company. Nothing was sent."
+                )
             raise ScopeError(
                 f"company {requested!r} is not available: this connection's token is bound to profile "
                 f"{self.profile.name!r}; omit company (or ask for a token bound to that profile). Nothing was sent."

@@ -52,7 +52,7 @@ from mcp_types import (
 )
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
-from kinsta_mcp.server.auth import bound_profile_name, principal_name
+from kinsta_mcp.server.auth import bound_profile_name, current_token, principal_name
 from kinsta_mcp.server.guard import Ask, HumanAnswer, answer_from
 from kinsta_mcp.server.pipeline import Outcome
 from kinsta_mcp.server.scope import RequestScope, ScopeError
@@ -92,13 +92,16 @@ def request_scope(app: App, ctx: Context[Any, Any] | None) -> RequestScope:
     if ctx is not None and ctx.request_context is not None:
         params = getattr(ctx.session, "client_params", None)
         client_name = getattr(getattr(params, "client_info", None), "name", None)
+    token = current_token()  # an OAuth token carries its role: profiles, tools, identity (auth.py)
     return RequestScope.of(
         app.settings,
         principal=principal_name(),
         bound_profile=bound_profile_name(),
         connection=_connection_key(ctx) if ctx is not None and ctx.request_context is not None else "unknown",
         client_name=client_name,
-        tools=None,
+        tools=token.tools if token is not None else None,
+        profiles=token.profiles if token is not None else None,
+        identity=token.identity() if token is not None else None,
     )
 
 
