@@ -140,6 +140,30 @@ BULK_UPDATE = ToolGroup(
 
 BRIEF = ("name", "version", "update_version", "status")
 
+
+def _update_rules(kind: str) -> tuple[Rule, ...]:
+    """What an update of a plugin or theme (`kind`) must be checked for, read from its environment's list."""
+    listed = f"list_{kind}s"
+    return (
+        Rule(
+            name="not-installed",
+            when=f"the {kind} is not installed there (read first): refused before anyone is asked",
+            check=rules.installed_precondition(kind),
+            reads=listed,
+            refuse=True,
+        ),
+        Rule(
+            name="not-the-listed-update",
+            when="update_version is not the update Kinsta lists for it (read first): a downgrade, or a version "
+            "Kinsta does not offer",
+            check=rules.not_the_listed_update,
+            risk=Risk.BREAKS_SITE,
+            reads=listed,
+            safer='Take a backup first (create_backup), or install the listed update (update_version="latest").',
+        ),
+    )
+
+
 OPERATIONS = [
     Operation(
         name="list_plugins",
@@ -173,24 +197,7 @@ OPERATIONS = [
         is_async=True,
         idempotent=True,
         consequence="Install plugin {name} version {update_version} on {env_id}.",
-        rules=(
-            Rule(
-                name="not-installed",
-                when="the plugin is not installed there (read first): refused before anyone is asked",
-                check=rules.installed_precondition("plugin"),
-                reads="list_plugins",
-                refuse=True,
-            ),
-            Rule(
-                name="not-the-listed-update",
-                when="update_version is not the update Kinsta lists for it (read first): a downgrade, or a version "
-                "Kinsta does not offer",
-                check=rules.not_the_listed_update,
-                risk=Risk.BREAKS_SITE,
-                reads="list_plugins",
-                safer='Take a backup first (create_backup), or install the listed update (update_version="latest").',
-            ),
-        ),
+        rules=_update_rules("plugin"),
     ),
     Operation(
         name="bulk_update_plugins",
@@ -240,24 +247,7 @@ OPERATIONS = [
         is_async=True,
         idempotent=True,
         consequence="Install theme {name} version {update_version} on {env_id}.",
-        rules=(
-            Rule(
-                name="not-installed",
-                when="the theme is not installed there (read first): refused before anyone is asked",
-                check=rules.installed_precondition("theme"),
-                reads="list_themes",
-                refuse=True,
-            ),
-            Rule(
-                name="not-the-listed-update",
-                when="update_version is not the update Kinsta lists for it (read first): a downgrade, or a version "
-                "Kinsta does not offer",
-                check=rules.not_the_listed_update,
-                risk=Risk.BREAKS_SITE,
-                reads="list_themes",
-                safer='Take a backup first (create_backup), or install the listed update (update_version="latest").',
-            ),
-        ),
+        rules=_update_rules("theme"),
     ),
     Operation(
         name="bulk_update_themes",
