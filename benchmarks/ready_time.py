@@ -24,21 +24,8 @@ from pathlib import Path
 TARGET_RATIO = 1.25
 ROOT = Path(__file__).resolve().parents[1]
 
-FLOOR_SERVER = '''
-from mcp.server.mcpserver import MCPServer
-
-mcp = MCPServer("floor")
-
-
-@mcp.tool()
-def ping() -> str:
-    """Answer pong."""
-    return "pong"
-
-
-if __name__ == "__main__":
-    mcp.run()
-'''
+# The bare SDK server with one tool, the same floor cold_start.py measures against.
+from cold_start import FLOOR_SERVER  # noqa: E402  (benchmarks/ is on sys.path when a script runs)
 
 INITIALIZE = {
     "jsonrpc": "2.0",
