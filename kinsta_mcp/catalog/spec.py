@@ -284,9 +284,9 @@ class Operation:
     # The result carries third-party text (log lines, WP-CLI output, plugin names):
     # shown fenced as untrusted data, cleaned and capped.
     untrusted: bool = False
-    # Arguments the server fills in when omitted, from the environment named by `env_id` in
-    # the (cached) site list: argument -> the environment's field (e.g. the CDN cache id), or
-    # ENVIRONMENTS_SITE for the id of the site it belongs to.
+    # Arguments the server fills in when omitted, from the environment named by `env_id` (else the
+    # first environment id argument: `environment_argument`) in the (cached) site list: argument ->
+    # the environment's field (e.g. the CDN cache id), or ENVIRONMENTS_SITE for the id of its site.
     from_environment: dict[str, str] = field(default_factory=dict)
     # `update_version="latest"` is resolved to the update this list operation shows for `name`
     # (server/latest.py); without one listed, nothing is sent.
@@ -306,6 +306,15 @@ class Operation:
     reads_only: Callable[[Mapping[str, Any]], bool] | None = None
     # Free-form extras for generic layers; keep it small.
     extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def environment_argument(self) -> str | None:
+        """The argument naming the environment `from_environment` reads: `env_id`, else the first environment
+        id the input takes (a push's or a clone's source)."""
+        fields = self.input.model_fields
+        if "env_id" in fields:
+            return "env_id"
+        return next((name for name, info in fields.items() if named(info) is Named.ENVIRONMENT), None)
 
     def environment_value(self, name: str, site_id: Any, env: Mapping[str, Any]) -> Any:
         """What argument `name` is filled with (see `from_environment`), from the environment and its site's id."""

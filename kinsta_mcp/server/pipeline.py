@@ -469,14 +469,15 @@ async def fill_from_environment(op: Operation, args: dict[str, Any], reader: Rea
     wanted = [name for name in op.from_environment if args.get(name) is None]
     if not wanted:
         return None
-    found = find_environment(await reader.site_list(profile), str(args.get("env_id")))
+    source = op.environment_argument or "env_id"
+    found = find_environment(await reader.site_list(profile), str(args.get(source)))
     site, env = found if found else ({}, {})
     for name in wanted:
         value = op.environment_value(name, site.get("id"), env)
         if value is None:
             return (
                 f"Invalid arguments for {op.name}; nothing was sent:\n- {name}: not given, and environment "
-                f"{args.get('env_id')} has none to fill it in (list_environments with full=true shows it)"
+                f"{args.get(source)} ({source}) has none to fill it in (list_environments with full=true shows it)"
             )
         args[name] = str(value)
     return None
