@@ -240,6 +240,20 @@ class ListEdit:
 
 
 @dataclass(frozen=True)
+class ReadsOnly:
+    """Arguments that make a guarded operation a plain read, sent without asking (WP-CLI's read-only allowlist).
+
+    Called with the call's validated arguments, it vouches for a call or not; `says` names the calls it vouches
+    for, in a few words, for the tool list ("Asks the human, except for ...")."""
+
+    check: Callable[[Mapping[str, Any]], bool]
+    says: str
+
+    def __call__(self, args: Mapping[str, Any]) -> bool:
+        return self.check(args)
+
+
+@dataclass(frozen=True)
 class Operation:
     """One Kinsta API operation, declared once.
 
@@ -303,7 +317,7 @@ class Operation:
     edits: ListEdit | None = None
     # Arguments that make a guarded operation a plain read (WP-CLI's read-only allowlist): such a
     # call is sent without asking. Anything the predicate does not vouch for stays guarded.
-    reads_only: Callable[[Mapping[str, Any]], bool] | None = None
+    reads_only: ReadsOnly | None = None
     # Free-form extras for generic layers; keep it small.
     extras: dict[str, Any] = field(default_factory=dict)
 
