@@ -99,6 +99,8 @@ def valid_calls(name: str, schema: dict[str, Any]) -> st.SearchStrategy[dict[str
 
 
 KNOWN_IDS = sorted({v for v in known_ids().values() if isinstance(v, str)} | {ids.ACME_LIVE_ENV_ID})
+# An environment argument gets an environment's id: a push fills its site from its source environment.
+KNOWN_ENV_IDS = sorted({ids.ACME_LIVE_ENV_ID, ids.ACME_STAGING_ENV_ID})
 
 
 def with_id_rule(name: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -107,7 +109,8 @@ def with_id_rule(name: str, schema: dict[str, Any]) -> dict[str, Any]:
         return schema
     if schema.get("type") == "string" and "pattern" not in schema:
         # Mostly ids that exist (a call with several must reach Kinsta sometimes), some that merely look right.
-        return {"anyOf": [{**schema, "pattern": ID_PATTERN}, {"enum": KNOWN_IDS}, {"enum": KNOWN_IDS}]}
+        known = KNOWN_ENV_IDS if name.endswith("env_id") else KNOWN_IDS
+        return {"anyOf": [{**schema, "pattern": ID_PATTERN}, {"enum": known}, {"enum": known}]}
     if schema.get("type") == "array" and schema.get("items", {}).get("type") == "string":
         return {**schema, "items": with_id_rule(name, schema["items"])}
     return schema
