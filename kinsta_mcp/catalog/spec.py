@@ -84,6 +84,16 @@ class RateClass(enum.StrEnum):
     LOGS = "logs"  # 35 a minute
 
 
+class Period(enum.StrEnum):
+    """How a time-based result's period is known; the result states it as dates with today's date
+    (server/periods.py), so a model never guesses which days it covers or what today is."""
+
+    THIS_MONTH = "this_month"  # Kinsta's this-month usage: the 1st of this month to today
+    REQUESTED = "requested"  # from/to as asked, else the days the data's points carry, else time_span
+    LINES = "lines"  # a log: the first and last line's time (since/until where given)
+    ITEMS = "items"  # dated entries: the oldest and newest `created_at` shown
+
+
 class Where(enum.StrEnum):
     PATH = "path"
     QUERY = "query"
@@ -315,6 +325,8 @@ class Operation:
     rules: tuple[Rule, ...] = ()
     # A whole-list write offered as add/remove against the current list (server/listedit.py).
     edits: ListEdit | None = None
+    # The result is about a period of time: it states the period as dates, and today's date.
+    period: Period | None = None
     # Arguments that make a guarded operation a plain read (WP-CLI's read-only allowlist): such a
     # call is sent without asking. Anything the predicate does not vouch for stays guarded.
     reads_only: ReadsOnly | None = None

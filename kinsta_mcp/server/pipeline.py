@@ -72,6 +72,7 @@ from kinsta_mcp.server.guard import Ask, Confirmer, Decision, Guarded, Preview, 
 from kinsta_mcp.server.latest import resolve_latest
 from kinsta_mcp.server.listedit import apply_edit
 from kinsta_mcp.server.names import Resolution, resolve_names
+from kinsta_mcp.server.periods import today_of
 from kinsta_mcp.server.previews import Previewer
 from kinsta_mcp.server.reads import Reader
 from kinsta_mcp.server.scope import RequestScope, ScopeError
@@ -410,7 +411,8 @@ class Core:
         `outcome` None: Kinsta's direct answer."""
         op = sent.action.op
         if outcome is None:
-            shaped = shape(op, sent.data, full=full, budget=self.budget, args=sent.action.args)  # 7
+            today = today_of(self.clock)
+            shaped = shape(op, sent.data, full=full, budget=self.budget, args=sent.action.args, today=today)  # 7
             result = Outcome(shaped.text, shaped.structured)
             self.audit_outcome(sent, "ok", status=sent.status)  # 8
         else:
