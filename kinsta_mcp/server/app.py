@@ -497,13 +497,17 @@ async def serve(settings: Settings) -> None:
         stack.callback(server.close_jobs)
         import anyio
 
+        sockets = None
+        if settings.transport == "http":
+            from kinsta_mcp.server.http import listening_socket, serve_http
+
+            sockets = [stack.enter_context(listening_socket(settings))]  # a refused bind: one line, not a traceback
+
         async with anyio.create_task_group() as background:
             if shared is not None:
                 background.start_soon(shared.listen)
-            if settings.transport == "http":
-                from kinsta_mcp.server.http import serve_http
-
-                await serve_http(server, settings, shared=shared)
+            if sockets is not None:
+                await serve_http(server, settings, sockets=sockets, shared=shared)
             else:
                 await server.run_stdio_async()
             background.cancel_scope.cancel()

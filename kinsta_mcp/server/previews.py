@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from kinsta_mcp.catalog.responses import all_dicts, display_name, environments_of, find_environment, sites_of
 from kinsta_mcp.catalog.spec import RISK_WARNINGS, Operation, Risk
 from kinsta_mcp.config import Profile
-from kinsta_mcp.redaction import is_secret_name
+from kinsta_mcp.redaction import REDACTED, is_secret_name, redact_text
 from kinsta_mcp.server.consequences import Finding, Judged
 from kinsta_mcp.server.guard import Preview
 from kinsta_mcp.server.reads import Reader
@@ -159,7 +159,11 @@ def _backup_line(backup: Mapping[str, Any], env_id: str) -> str:
 
 
 def plain(value: Any) -> str:
-    """An argument as shown to the human: one line, whitespace collapsed, capped."""
+    """An argument as shown to the human: one line, whitespace collapsed, secrets in a command masked, capped.
+
+    A WP-CLI command keeps its words but not its secrets (`--user_pass=…`, `config set DB_PASSWORD …`: the
+    rule the audit and the logs use): in token mode this text reaches the model, and it is read over
+    shoulders."""
     if isinstance(value, list | tuple):
         text = ", ".join(plain(v) for v in value) or "(none)"
     elif isinstance(value, BaseModel):
@@ -172,7 +176,7 @@ def plain(value: Any) -> str:
         text = "(default)"
     else:
         text = str(value)
-    text = collapse_whitespace(text)
+    text = redact_text(collapse_whitespace(text))
     return text if len(text) <= _SHOWN_LIMIT else text[: _SHOWN_LIMIT - 1] + "…"
 
 
@@ -208,4 +212,13 @@ def render(
     risks: list[Risk] = [op.risk or Risk.NONE, *(f.rule.risk for f in findings)]
     lines += [RISK_WARNINGS[risk] for risk in dict.fromkeys(risks) if risk is not Risk.NONE]
     lines += [f"Safer: {safer}" for safer in dict.fromkeys(f.safer for f in findings if f.safer)]
+    if any(_masks(value) for value in args.values()):
+        lines.append(f"({REDACTED} stands for a secret value given in the call: it is sent as given, not shown here.)")
     return "\n".join(lines)
+
+
+def _masks(value: Any) -> bool:
+    """True when `plain` hides a secret inside this argument's text."""
+    if isinstance(value, list | tuple):
+        return any(_masks(v) for v in value)
+    return isinstance(value, str) and redact_text(value) != value

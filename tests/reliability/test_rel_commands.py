@@ -71,6 +71,9 @@ async def test_command_secrets_never_reach_the_audit_file_stderr_or_results(
         sent = [r.body.get("wp_command") for r in w.writes() if isinstance(r.body, dict)]
     assert sent == [command for command, _ in COMMANDS]  # Kinsta got each command whole
     assert len(prompts) == len(COMMANDS)  # the human was asked each time
+    for (command, _secret), prompt in zip(COMMANDS, prompts, strict=True):
+        assert f"Run `{redact_text(command)}`" in prompt  # readable, the secret masked
+        assert "it is sent as given, not shown here" in prompt
     captured = capfd.readouterr()
     assert "kinsta_mcp.api: request POST" in captured.err, captured.err[:3000]  # debug logging was on
     assert "body=" not in captured.err
@@ -83,8 +86,52 @@ async def test_command_secrets_never_reach_the_audit_file_stderr_or_results(
     shown = [text_of(r) + json.dumps(r.structured_content) for r in results]
     assert all(REDACTED in text for text in shown)  # the command is echoed in the result, redacted
     for _command, secret in COMMANDS:
-        for channel, text in (("audit file", trail), ("stderr", captured.err), ("results", "\n".join(shown))):
+        channels = (("audit file", trail), ("stderr", captured.err), ("results", "\n".join(shown)))
+        for channel, text in (*channels, ("confirmation prompts", "\n".join(prompts))):
             assert secret not in text, f"{secret!r} appears in the {channel}"
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_in_token_mode_the_preview_the_model_reads_masks_the_secret_and_the_token_sends_it_whole(
+    mode: str,
+) -> None:
+    """The opt-in token mode hands the preview to the model: the command is readable, its secrets are not."""
+    async with world(confirmation="elicit-or-model-token") as w, client(w.server, mode) as c:  # no elicitation
+        previews = []
+        for command, _secret in COMMANDS:
+            args = {"env_id": ids.ACME_LIVE_ENV_ID, "wp_command": command}
+            refused = await c.call_tool("run_wp_cli", args)
+            previews.append(text_of(refused))
+            assert refused.is_error and w.writes() == [], text_of(refused)
+        token = previews[0].split('confirmation_token="')[1].split('"')[0]
+        done = await c.call_tool(
+            "run_wp_cli", {"env_id": ids.ACME_LIVE_ENV_ID, "wp_command": COMMANDS[0][0], "confirmation_token": token}
+        )
+        sent = [r.body.get("wp_command") for r in w.writes() if isinstance(r.body, dict)]
+    assert not done.is_error and sent == [COMMANDS[0][0]], text_of(done)  # the masked preview is not what is sent
+    for (command, secret), preview in zip(COMMANDS, previews, strict=True):
+        assert f"Run `{redact_text(command)}`" in preview and "confirmation_token=" in preview
+        assert secret not in preview
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_batch_confirmation_masks_the_command_secret(mode: str) -> None:
+    callback, prompts = answering("decline")
+    command, secret = COMMANDS[0]
+    batch = {"operation": "run_wp_cli", "arguments": {"wp_command": command}, "environments": "live", "dry_run": False}
+    async with world() as w, client(w.server, mode, callback) as c:
+        refused = await c.call_tool("run_batch", batch)
+    assert refused.is_error and w.writes() == [] and len(prompts) == 1
+    assert f"`{redact_text(command)}`" in prompts[0] and secret not in prompts[0] + text_of(refused)
+
+
+def test_a_harmless_command_is_shown_whole_in_a_confirmation() -> None:
+    from kinsta_mcp.catalog import BY_NAME
+    from kinsta_mcp.server.previews import render
+
+    for command in HARMLESS:
+        shown = render(BY_NAME["run_wp_cli"], {"env_id": "e", "wp_command": command}, {"env_id": "environment Live"})
+        assert f"Run `{command}` on environment Live" in shown and REDACTED not in shown
 
 
 @pytest.mark.parametrize(("command", "secret"), COMMANDS)
