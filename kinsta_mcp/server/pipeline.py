@@ -19,7 +19,8 @@ request to Kinsta a special tool makes:
                      batch's decision
     4. audit         the intent, on disk before anything is sent
     5. send          the Kinsta client (rate limits, retries where safe)
-    6. await         waiting.wait_for, for operations Kinsta runs in the background (a batch
+    6. await         waiting.wait_for, for operations Kinsta runs in the background, up to
+                     operation_wait and never past the call's deadline (call_deadline) (a batch
                      follows its operations together in one polling loop, then settles each)
     7. shape         the result for the model: both channels, secrets redacted
     8. audit         the outcome: one record shape for every action
@@ -80,6 +81,7 @@ from kinsta_mcp.server.shaping import shape, shape_outcome
 from kinsta_mcp.server.waiting import OperationOutcome, PollAnswer, PollStatus, wait_for
 
 if TYPE_CHECKING:
+    from kinsta_mcp.server.fleet.run import BatchMemory
     from kinsta_mcp.server.jobs import Jobs
 
 log = logging.getLogger("kinsta_mcp.pipeline")
@@ -135,6 +137,7 @@ class Backend:
     approvals: ApprovalStore
     reader: Reader
     jobs: Jobs | None = None
+    batches: BatchMemory | None = None  # the operations batches started (shared by replicas when jobs are)
     write_listeners: list[WriteListener] = field(default_factory=list)
     specials: dict[str, Special] = field(default_factory=dict)
 
@@ -273,7 +276,7 @@ class Core:
         self.call = call
         self.scope = call.scope
         self.clock = backend.clock
-        self.deadline = deadline if deadline is not None else self.clock.monotonic() + backend.settings.operation_wait
+        self.deadline = deadline if deadline is not None else self.clock.monotonic() + backend.settings.call_deadline
         # A virtual clock (tests) wakes the call at its deadline, however far other tasks sleep meanwhile.
         clock = self.clock
         self.deadline_alarm = clock.alarm(self.deadline) if answers and isinstance(clock, Alarms) else None
