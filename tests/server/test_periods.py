@@ -5,6 +5,7 @@ stated by shaping, never by a tool of its own."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -142,3 +143,27 @@ def test_every_operation_about_time_declares_its_period() -> None:
     declared = {op.name: op.period for op in OPERATIONS if op.period is not None}
     assert declared["get_visits_usage"] is Period.THIS_MONTH and declared["get_logs"] is Period.LINES
     assert declared["get_top_countries"] is Period.REQUESTED and declared["list_activity_logs"] is Period.ITEMS
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_time_based_resources_state_their_period_too(mode: str) -> None:
+    async with world() as w, client(w.server, mode) as c:
+        usage = await c.read_resource(f"kinsta://sites/{ids.ACME_SITE_ID}/usage/visits")
+        visits = await c.read_resource(f"kinsta://environments/{LIVE}/analytics/visits/7_days")
+        logs = await c.read_resource(f"kinsta://environments/{LIVE}/logs/error")
+    assert json.loads(usage.contents[0].text)["_period"] == {  # type: ignore[union-attr]
+        "from": "2026-01-01",
+        "to": "2026-01-15",
+        "days": 15,
+        "basis": "this month so far",
+        "today": "2026-01-15",
+    }
+    period = json.loads(visits.contents[0].text)["_period"]  # type: ignore[union-attr]
+    assert (period["from"], period["to"], period["days"], period["today"]) == (
+        "2026-01-09",
+        "2026-01-15",
+        7,
+        "2026-01-15",
+    )
+    # A log resource is the log alone, wholly inside its untrusted fence: get_logs states the period.
+    assert logs.contents[0].text.startswith("<<<UNTRUSTED get_logs")  # type: ignore[union-attr]
