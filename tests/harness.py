@@ -64,6 +64,7 @@ def settings_for(audit: Path | None = None, **overrides: Any) -> Settings:
         "profiles": {"demo": Profile(name="demo", api_key=SecretStr(DEMO_API_KEY), company_id=DEMO_COMPANY_ID)},
         "default_profile": "demo",
         "audit_log": audit,
+        "call_deadline": 45.0,
         "operation_wait": 45.0,
         # Every tool: the default (tests/server/test_tool_list.py checks that leaving it out is the same).
         "toolsets": "all",

@@ -62,6 +62,7 @@ PRECEDENCE_CASES = [
     ("log_level", "error", "KINSTA_MCP_LOG_LEVEL", "info", "debug", ("error", "info", "debug")),
     ("toolsets", ["dns"], "KINSTA_MCP_TOOLSETS", "sites,backups", "logs", (("dns",), ("sites", "backups"), ("logs",))),
     ("operation_wait", 10, "KINSTA_MCP_OPERATION_WAIT", "20.5", "0", (10.0, 20.5, 0.0)),
+    ("call_deadline", 10, "KINSTA_MCP_CALL_DEADLINE", "20.5", "1", (10.0, 20.5, 1.0)),
     ("api_base_url", "http://a.test/v2", "KINSTA_API_BASE_URL", "http://b.test/v2/", "http://c.test", None),
     ("confirmation", "elicit-or-model-token", "KINSTA_MCP_CONFIRMATION", "off", "elicit", None),
     ("result_budget", 3000, "KINSTA_MCP_RESULT_BUDGET", "4000", "5000", (3000, 4000, 5000)),
@@ -111,6 +112,7 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert settings.default_profile == "default"
     assert settings.api_base_url == "https://api.kinsta.com/v2"
     assert (settings.connect_timeout, settings.read_timeout, settings.operation_wait) == (10.0, 60.0, 45.0)
+    assert settings.call_deadline == 45.0  # below the 60-second cut of common clients
     assert (settings.read_only, settings.toolsets, settings.exclude_tools) == (False, None, ())  # every tool
     assert (settings.confirmation, settings.log_level, settings.transport) == ("elicit", "warning", "stdio")
     assert settings.confirmation is Confirmation.ELICIT  # only the human can confirm, out of the box
@@ -289,6 +291,7 @@ BAD_VALUES = [
     ("connect_timeout", "0", "positive number of seconds"),
     ("read_timeout", "nan", "number of seconds"),
     ("operation_wait", "601", "from 0 to 600"),
+    ("call_deadline", "0", "from 1 to 600"),
     ("read_only", "maybe", "is not a boolean"),
     ("confirmation", "never", "elicit, elicit-or-model-token, off"),
     ("result_budget", "1999", "from 2000 to 1000000"),

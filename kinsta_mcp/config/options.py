@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kinsta_mcp.config.settings import (
+    CALL_DEADLINE_RANGE,
     CONFIRMATION_CHOICES,
     DEFAULT_API_BASE_URL,
     DEMO_SITES_RANGE,
@@ -171,9 +172,21 @@ OPTIONS: tuple[Option, ...] = (
         allowed=f"choose one of: {', '.join(CONFIRMATION_CHOICES)}",
     ),
     Option(
+        "call_deadline",
+        "Every tool call and resource read answers within this many seconds "
+        f"({CALL_DEADLINE_RANGE[0]:g}-{CALL_DEADLINE_RANGE[1]:g}; many clients give up on a call after 60). "
+        "Work that needs longer (the company overview, a batch, a request waiting for Kinsta's rate budget) "
+        "goes on as a job: the call answers with what is done and the job id.",
+        "45",
+        flag="--call-deadline",
+        env="KINSTA_MCP_CALL_DEADLINE",
+        metavar="SECONDS",
+        allowed=_seconds(*CALL_DEADLINE_RANGE),
+    ),
+    Option(
         "operation_wait",
-        "Longest a tool waits for a long Kinsta operation before returning its id, "
-        f"seconds (0-{MAX_OPERATION_WAIT:g}).",
+        "Longest a tool polls a long Kinsta operation (a backup, a push) before returning its id, "
+        f"seconds (0-{MAX_OPERATION_WAIT:g}); never past call_deadline.",
         "45",
         flag="--operation-wait",
         env="KINSTA_MCP_OPERATION_WAIT",

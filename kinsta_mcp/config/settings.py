@@ -58,6 +58,7 @@ TRANSPORT_CHOICES: tuple[str, ...] = ("stdio", "http")
 TOOLSET_CHOICES: tuple[str, ...] = tuple(t.value for t in Toolset)
 
 MAX_OPERATION_WAIT = 600.0
+CALL_DEADLINE_RANGE = (1.0, 600.0)
 MAX_RESOURCE_TTL = 3600.0
 RESULT_BUDGET_RANGE = (2_000, 1_000_000)
 HTTP_SESSION_IDLE_RANGE = (30.0, 86_400.0)
@@ -335,6 +336,12 @@ class Settings(BaseModel):
     toolsets: Annotated[tuple[str, ...] | None, BeforeValidator(_toolsets)] = None
     exclude_tools: Annotated[tuple[str, ...], BeforeValidator(_exclude_tools)] = ()
     confirmation: Annotated[Confirmation, BeforeValidator(_confirmation)] = Confirmation.ELICIT
+    # Every tool call and resource read answers within this (below the 60-second cut of common clients);
+    # work that needs longer goes on as a job (server/jobs.py).
+    call_deadline: Annotated[
+        float, BeforeValidator(_number), Field(ge=CALL_DEADLINE_RANGE[0], le=CALL_DEADLINE_RANGE[1])
+    ] = 45.0
+    # The longest one call polls a long Kinsta operation (within the call's deadline).
     operation_wait: Annotated[float, BeforeValidator(_number), Field(ge=0, le=MAX_OPERATION_WAIT)] = 45.0
     resource_ttl: Annotated[float, BeforeValidator(_number), Field(ge=0, le=MAX_RESOURCE_TTL)] = 30.0
     result_budget: Annotated[

@@ -1,6 +1,6 @@
 """Jobs: work that outlives the call that started it, bounded, owned by its caller, listed in one place.
 
-No call runs past its deadline (`operation_wait`, 45 s by default, below the 60-second cut of
+No call runs past its deadline (`call_deadline`, 45 s by default, below the 60-second cut of
 common clients). Work that may take longer — the company overview, a batch, any whole-company
 read — runs as a `Job`: the call starts it, waits for it until the deadline (sending progress
 notifications at least every `PROGRESS_EVERY` seconds once it runs past `PROGRESS_AFTER`), and

@@ -19,7 +19,8 @@ request to Kinsta a special tool makes:
                      batch's decision
     4. audit         the intent, on disk before anything is sent
     5. send          the Kinsta client (rate limits, retries where safe)
-    6. await         waiting.wait_for, for operations Kinsta runs in the background (a batch
+    6. await         waiting.wait_for, for operations Kinsta runs in the background, up to
+                     operation_wait and never past the call's deadline (call_deadline) (a batch
                      follows its operations together in one polling loop, then settles each)
     7. shape         the result for the model: both channels, secrets redacted
     8. audit         the outcome: one record shape for every action
@@ -272,7 +273,7 @@ class Core:
         self.call = call
         self.scope = call.scope
         self.clock = backend.clock
-        self.deadline = deadline if deadline is not None else self.clock.monotonic() + backend.settings.operation_wait
+        self.deadline = deadline if deadline is not None else self.clock.monotonic() + backend.settings.call_deadline
         # A virtual clock (tests) wakes the call at its deadline, however far other tasks sleep meanwhile.
         clock = self.clock
         self.deadline_alarm = clock.alarm(self.deadline) if answers and isinstance(clock, Alarms) else None

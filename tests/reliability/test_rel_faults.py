@@ -217,7 +217,7 @@ async def test_a_refusal_while_polling_says_the_operation_was_started_and_how_to
 
 async def test_wait_for_operation_rides_out_a_429_storm_and_gateway_errors() -> None:
     # Each 429 waits out Kinsta's rate window (up to a minute): allow the wait for it.
-    async with world(operation_wait=600.0) as w, client(w.server, MODE) as c:
+    async with world(call_deadline=600.0, operation_wait=600.0) as w, client(w.server, MODE) as c:
         started = await c.call_tool("clear_cache", {"cache": "site", "env_id": LIVE, "wait": False})
         operation_id = started.structured_content["operation_id"]
         w.sim.faults.add(Fault(method="GET", path=POLL, kind="rate_limit", times=3))

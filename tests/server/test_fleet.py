@@ -87,7 +87,7 @@ async def test_backup_ids_are_found_by_the_batch_label_when_kinsta_does_not_name
 
 
 async def test_requests_are_paced_within_kinsta_limits_when_a_batch_needs_more_than_a_minute_of_them() -> None:
-    async with world(sim_options=LIMITED, operation_wait=600) as w:
+    async with world(sim_options=LIMITED, call_deadline=600, operation_wait=600) as w:
         add_sites(w.sim, 50)
         async with client(w.server, "auto", YES) as c:
             arguments = {"preset": "clear_all_caches", "environments": "live", "dry_run": False}
@@ -128,7 +128,7 @@ async def test_one_failed_target_is_reported_with_kinsta_message_while_the_other
 
 
 async def test_a_batch_that_outlives_the_call_deadline_returns_a_job_and_its_result_later() -> None:
-    async with world(sim_options={**LIMITED, "operation_seconds": 8.0}, operation_wait=6) as w:
+    async with world(sim_options={**LIMITED, "operation_seconds": 8.0}, call_deadline=6) as w:
         add_sites(w.sim, 50)
         answered: list[float] = []
         call_tool = w.server.call_tool
@@ -430,7 +430,7 @@ BATCH_ARGUMENTS = st.fixed_dictionaries(
 def test_any_arguments_give_a_result_or_a_short_error() -> None:
     with (
         start_blocking_portal() as portal,
-        portal.wrap_async_context_manager(world(confirmation="off", operation_wait=5)) as w,
+        portal.wrap_async_context_manager(world(confirmation="off", call_deadline=5)) as w,
         portal.wrap_async_context_manager(client(w.server, "auto")) as c,
     ):
 

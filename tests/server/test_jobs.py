@@ -25,7 +25,7 @@ from kinsta_mcp.simulator import seed as ids
 pytestmark = pytest.mark.anyio
 
 LIMITED = {"rate_limits": True}
-DEADLINE = 45.0  # operation_wait in the harness
+DEADLINE = 45.0  # call_deadline in the harness
 Tick = tuple[float, float, float | None, str | None]  # (virtual time, progress, total, message)
 
 

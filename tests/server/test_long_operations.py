@@ -61,6 +61,24 @@ async def test_the_wait_is_bounded_and_wait_for_operation_resumes() -> None:
     assert w.writes() and len([r for r in w.writes() if r.path == "/sites/plain"]) == 1  # never sent twice
 
 
+async def test_operation_wait_caps_polling_and_the_call_deadline_caps_the_call() -> None:
+    # operation_wait 0: a long operation is not polled at all, yet the call still has its own deadline.
+    async with world(operation_wait=0) as w, client(w.server, "auto") as c:
+        started = await c.call_tool("clear_cache", {"cache": "site", "env_id": LIVE})
+        overview = await c.call_tool("get_company_overview", {})  # a job, waited for within the call's deadline
+    assert started.structured_content["state"] == "running" and polls(w) == []
+    assert not overview.is_error and "job" not in overview.structured_content, text_of(overview)
+    # operation_wait 600 does not carry a call past its deadline.
+    options = {"operation_seconds": 10_000.0}
+    async with world(sim_options=options, operation_wait=600.0, call_deadline=10.0) as w, client(w.server, "auto") as c:
+        began = w.clock.monotonic()
+        result = await c.call_tool("create_site", {"source": "empty", "display_name": "Slow", "region": "us-central1"})
+        took = w.clock.monotonic() - began
+    outcome = result.structured_content or {}
+    assert outcome["state"] == "running" and "wait_for_operation" in text_of(result)
+    assert took <= 10.0 and outcome["waited_seconds"] <= 10.0 and polls(w)
+
+
 async def test_wait_false_returns_the_ticket_at_once() -> None:
     async with world() as w, client(w.server, "auto") as c:
         result = await c.call_tool("clear_cache", {"cache": "site", "env_id": LIVE, "wait": False})
@@ -82,7 +100,10 @@ async def test_a_failed_operation_is_a_tool_error_with_kinsta_message(mode: str)
 
 async def test_cancelling_the_call_stops_polling() -> None:
     options = {"operation_seconds": 10_000.0}
-    async with world(sim_options=options, operation_wait=600.0) as w, client(w.server, "auto") as c:
+    async with (
+        world(sim_options=options, call_deadline=600.0, operation_wait=600.0) as w,
+        client(w.server, "auto") as c,
+    ):
         original = w.clock.sleep
 
         async def slow_sleep(seconds: float) -> None:  # let real time pass so the client can give up

@@ -311,7 +311,7 @@ async def test_batch_shows_every_target_outcome_and_created_id(browser: Any, leg
 
 async def test_batch_outcomes_still_running_arrive_when_the_person_checks_again(browser: Any) -> None:
     # A server that does not wait for long operations: the batch answers with them still running.
-    async with session("auto", operation_wait=1) as s:
+    async with session("auto", call_deadline=1) as s:
         arguments = {"operation": "create_backup", "environments": "live", "dry_run": False}
         host, result = await s.show(browser, "run_batch", arguments)
         frame = host.frame
