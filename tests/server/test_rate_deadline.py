@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from fleet_seed import add_sites
 from harness import MODES, answering, client, job_result, text_of, world
 from test_jobs import DEADLINE, assert_progress_kept_coming, recorder, starve, timed
 
@@ -131,3 +132,29 @@ async def test_a_change_whose_slot_comes_in_time_is_sent_within_its_call(
     assert_progress_kept_coming(sent, got, began, ended)
     assert len([r for r in w.writes() if r.path == "/sites/tools/clear-cache"]) == 1
 
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_long_traffic_report_answers_by_the_deadline_and_goes_on_as_a_job(
+    mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with world(sim_options=LIMITED) as w:
+        add_sites(w.sim, 20)
+        starve(w, 12)  # 23 sites' analytics: about two minutes of Kinsta's budget
+        answered = timed(w)
+        sent, got, on_progress = recorder(w, monkeypatch)
+        async with client(w.server, mode) as c:
+            first = await c.call_tool("get_traffic_report", {"top": 100}, progress_callback=on_progress)
+            began, ended = answered.spans[-1]
+            told = list(sent)  # this call's (wait_for_operation's own come after)
+            done = await job_result(c, first)
+    so_far, job = first.structured_content, first.structured_content["job"]
+    assert not first.is_error and job["state"] == "running" and job["total"] == 23, text_of(first)
+    assert f'wait_for_operation(job_id="{job["job_id"]}")' in text_of(first)
+    assert 0 < so_far["sites_counted"] < 23 and "not read yet" in so_far["_more"]  # what is counted so far
+    assert all(took <= DEADLINE for took in answered), answered
+    assert_progress_kept_coming(told, got, began, ended)
+    report = done.structured_content
+    assert not done.is_error and report["sites_counted"] == 23 and "not_read" not in report, text_of(done)
+    assert report["total"] == sum(row["value"] for row in report["top"]) and len(report["top"]) == 23
+    visits = [r for r in w.requests("GET") if r.path.endswith("/analytics/visits")]
+    assert len(visits) == 23  # each site read once, though the call answered early
