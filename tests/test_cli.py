@@ -6,6 +6,7 @@ import io
 import json
 import logging
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -484,3 +485,20 @@ def test_setup_logging_level_and_replacement() -> None:
     logging.getLogger("x").warning("quiet")
     logging.getLogger("x").error("loud")
     assert first.getvalue() == "" and "loud" in second.getvalue() and "quiet" not in second.getvalue()
+
+
+@pytest.mark.parametrize(("host", "expected"), [("127.0.0.1", "address already in use"), ("192.0.2.1", "--host")])
+def test_a_port_in_use_or_an_address_not_here_is_one_line_and_names_what_to_change(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, host: str, expected: str
+) -> None:
+    monkeypatch.setenv("KINSTA_API_KEY", KEY)
+    monkeypatch.setenv("KINSTA_COMPANY_ID", COMPANY)
+    monkeypatch.setenv("KINSTA_MCP_HTTP_TOKENS", "a-long-enough-bearer-token-for-this-test-0123")
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        assert cli.main(["--transport", "http", "--host", host, "--port", str(port)]) == 2
+    line = one_line_error(capsys)
+    assert line.startswith(f"kinsta-mcp: configuration error: cannot listen on {host}:{port} (") and expected in line
+    assert KEY not in line

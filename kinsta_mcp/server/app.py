@@ -197,7 +197,7 @@ class App:
                 "wait": _wait_tool,
                 "overview": _overview_tool,
                 "find": _find_tool,
-                "batch": Fleet(self.selection.visible),
+                "batch": Fleet(self.selection.visible, backend.batches),
                 "report": _report_tool,
             }
         )
@@ -376,11 +376,14 @@ async def _job_tool(core: Core, parsed: Parsed) -> Outcome:
             is_error=True,
         )
     if job_id is None:
-        mine = jobs.mine(core.scope)
+        try:
+            mine = await jobs.mine(core.scope)
+        except JobError as exc:
+            return Outcome(str(exc), is_error=True)
         lines = [job.line() for job in mine] or ["No jobs."]
         return Outcome("\n".join([f"Your jobs ({len(mine)}):", *lines]), {"jobs": [j.summary() for j in mine]})
     try:
-        job = jobs.get(core.scope, str(job_id))
+        job = await jobs.get(core.scope, str(job_id))
     except JobError as exc:
         return Outcome(str(exc), is_error=True)
     return await jobs.wait(core, job)
@@ -445,15 +448,19 @@ def build_server(
     shared: SharedState | None = None,
 ) -> KinstaServer:
     """The MCP server for `settings`: tools chosen by toolsets, exclusions and read-only mode.
-    `shared` (replicas): approvals and the request-state key come from Redis."""
+    `shared` (replicas): approvals, jobs, batches' operations and the request-state key come from Redis."""
     clock = clock or SystemClock()
     audit = audit if audit is not None else AuditLog(settings.audit_log)
     audit.remember_secrets(_known_secrets(settings))
     approvals: ApprovalStore = Approvals(clock)
+    jobs, batches = Jobs(clock), None
     if shared is not None:  # imported only then: `redis` is an optional extra
         from kinsta_mcp.shared.approvals import RedisApprovals
+        from kinsta_mcp.shared.batches import RedisBatchMemory
+        from kinsta_mcp.shared.jobs import RedisJobStore
 
         approvals = RedisApprovals(shared)
+        jobs, batches = Jobs(clock, RedisJobStore(shared)), RedisBatchMemory(shared, settings.profiles)
     backend = Backend(
         settings=settings,
         clients=clients,
@@ -461,7 +468,8 @@ def build_server(
         audit=audit,
         approvals=approvals,
         reader=Reader(clients, clock, settings.resource_ttl),
-        jobs=Jobs(clock),
+        jobs=jobs,
+        batches=batches,
     )
     if shared is not None:  # a write here drops the other replicas' cached reads too
         shared.on_invalidate(backend.reader.cache.invalidate)
@@ -518,13 +526,17 @@ async def serve(settings: Settings) -> None:
         stack.callback(server.close_jobs)
         import anyio
 
+        sockets = None
+        if settings.transport == "http":
+            from kinsta_mcp.server.http import listening_socket, serve_http
+
+            sockets = [stack.enter_context(listening_socket(settings))]  # a refused bind: one line, not a traceback
+
         async with anyio.create_task_group() as background:
             if shared is not None:
                 background.start_soon(shared.listen)
-            if settings.transport == "http":
-                from kinsta_mcp.server.http import serve_http
-
-                await serve_http(server, settings, shared=shared)
+            if sockets is not None:
+                await serve_http(server, settings, sockets=sockets, shared=shared)
             else:
                 await server.run_stdio_async()
             background.cancel_scope.cancel()

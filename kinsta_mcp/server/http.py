@@ -24,6 +24,7 @@ Only the SDK's public API is used: `MCPServer.streamable_http_app(...)`, wrapped
 
 from __future__ import annotations
 
+import errno
 import socket
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -40,7 +41,7 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kinsta_mcp import __version__
-from kinsta_mcp.config import Settings
+from kinsta_mcp.config import ConfigError, Settings
 from kinsta_mcp.server.auth import (
     LOCAL_PRINCIPAL,
     MCP_PATH,
@@ -260,6 +261,32 @@ async def serve_http(
         auth = "a bearer token is required" if settings.http_tokens else "no token required (loopback only)"
     sys.stderr.write(f"kinsta-mcp: Streamable HTTP at {public_origin(settings)}{MCP_PATH}; {auth}\n")
     await uvicorn.Server(uvicorn_config(app, settings)).serve(sockets=sockets)
+
+
+def listening_socket(settings: Settings) -> socket.socket:
+    """The socket `settings.host`:`settings.port` bound before serving starts, so that a port in use or an
+    address this machine does not have is a one-line ConfigError rather than uvicorn's traceback."""
+    where = f"{settings.host}:{settings.port}"
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            settings.host, settings.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as exc:
+        raise ConfigError(f"--host {settings.host}: not an address to listen on ({exc.strerror or exc})") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            hint = "stop what holds it or choose another port with --port or KINSTA_MCP_PORT"
+        elif exc.errno == errno.EACCES:
+            hint = "ports below 1024 need privileges: choose another with --port or KINSTA_MCP_PORT"
+        else:
+            hint = "choose an address of this machine with --host or KINSTA_MCP_HOST (e.g. 127.0.0.1)"
+        raise ConfigError(f"cannot listen on {where} ({(exc.strerror or str(exc)).lower()}); {hint}") from None
+    return sock
 
 
 def loopback_socket() -> socket.socket:

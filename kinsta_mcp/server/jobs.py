@@ -14,8 +14,11 @@ forgotten first), `MAX_RUNNING_PER_OWNER` running per owner, each stopped after 
 A call cancelled by its client stops the job it started (requests already sent are settled and
 audited; see pipeline.py).
 
-The tasks run in this process; `JobStore` is the small interface a shared store can implement
-for the records.
+The tasks run in the process that started them; their records live in a `JobStore`: this process's
+memory (`MemoryJobStore`, the default), or Redis when replicas share state
+(`kinsta_mcp.shared.jobs.RedisJobStore`): then any replica lists a caller's jobs and waits for one
+that another replica runs (its progress, or its result once it finished), and a job whose replica
+stopped is reported as stopped, with what it had done.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -71,6 +75,7 @@ class Job:
     result: Outcome | None = None
     partial: Callable[[], Outcome] | None = None  # what is done so far, while it runs
     data: dict[str, Any] = field(default_factory=dict)  # the work's own record (a batch's rows)
+    elsewhere: bool = False  # a record of a job another replica runs (or ran): no task here
     finished: anyio.Event = field(default_factory=anyio.Event)
     changed: anyio.Event = field(default_factory=anyio.Event)  # set (and replaced) at each report
     _task: asyncio.Task[None] | None = None
@@ -101,36 +106,148 @@ class Job:
 
     def line(self) -> str:
         count = f" {self.done}/{self.total}" if self.total is not None else ""
-        return f"{self.id} {self.title}: {self.state}{count} ({self.message})"
+        where = ", on another replica" if self.elsewhere and self.running else ""
+        return f"{self.id} {self.title}: {self.state}{count}{where} ({self.message})"
+
+
+def record(job: Job) -> dict[str, Any]:
+    """The job as a shared store keeps it (JSON-able): who, what, where it stands, what is done so far, and
+    its result once it finished. `data` must already be JSON-able (the work's own record, e.g. rows)."""
+    so_far = job.partial() if job.partial is not None and job.running else None
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "title": job.title,
+        "owner": list(job.owner),
+        "key": job.key,
+        "state": job.state,
+        "done": job.done,
+        "total": job.total,
+        "message": job.message,
+        "result": _outcome_record(job.result),
+        "so_far": _outcome_record(so_far),
+        "data": job.data,
+    }
+
+
+def from_record(data: dict[str, Any], now: float) -> Job:
+    """A job another replica runs or ran, from its record (no task here; its events follow the record
+    while someone waits for it: `JobStore.watching`)."""
+    principal, profile = data["owner"]
+    job = Job(
+        str(data["id"]),
+        str(data["kind"]),
+        str(data["title"]),
+        (str(principal), str(profile)),
+        now,
+        str(data.get("key", "")),
+        elsewhere=True,
+    )
+    follow_record(job, data)
+    return job
+
+
+def follow_record(job: Job, data: dict[str, Any]) -> None:
+    """Bring a job seen from another replica up to its record: progress, and its end when it ended."""
+    job.data = data.get("data") or {}
+    so_far = _outcome_of(data.get("so_far"))
+    if so_far is not None:
+        job.partial = lambda: so_far
+    if (data["done"], data["total"], data["message"]) != (job.done, job.total, job.message):
+        job.report(int(data["done"]), data["total"], str(data["message"]))
+    if data["state"] != "running" and not job.finished.is_set():
+        job.state = data["state"]
+        job.result = _outcome_of(data.get("result")) or _so_far(job, f"{job.title}: {job.state}.")
+        job.finished.set()
+        job.changed.set()
+
+
+def lost(job: Job, why: str) -> None:
+    """A job whose replica stopped before it finished (its record says running, nobody runs it): stopped,
+    with what it had done."""
+    job.state, job.message = "stopped", why
+    job.result = _so_far(job, f"{job.title}: stopped: {why}.")
+    job.finished.set()
+    job.changed.set()
+
+
+def _outcome_record(outcome: Outcome | None) -> dict[str, Any] | None:
+    if outcome is None:
+        return None
+    return {"text": outcome.text, "structured": outcome.structured, "is_error": outcome.is_error}
+
+
+def _outcome_of(data: dict[str, Any] | None) -> Outcome | None:
+    from kinsta_mcp.server.pipeline import Outcome
+
+    if not data:
+        return None
+    return Outcome(str(data["text"]), data.get("structured"), bool(data.get("is_error")))
 
 
 class JobStore(Protocol):
-    """Where job records are kept: in memory here; a shared store may implement the same."""
+    """Where job records are kept. Owner checks are `Jobs`'s; a store finds records by id and owner."""
 
-    def add(self, job: Job) -> None: ...
+    async def add(self, job: Job) -> None:
+        """A job started in this process."""
+        ...
 
-    def get(self, job_id: str) -> Job | None: ...
+    def keeping(self, job: Job) -> AbstractAsyncContextManager[None]:
+        """Around the run of a job started here: keeps its record up to date (progress, then its end)."""
+        ...
 
-    def all(self) -> list[Job]: ...
+    def watching(self, job: Job) -> AbstractAsyncContextManager[None]:
+        """Around a wait for a job: a job running elsewhere has its fields and events follow its record."""
+        ...
 
-    def remove(self, job_id: str) -> None: ...
+    async def get(self, job_id: str) -> Job | None: ...
+
+    async def listed(self, owner: Owner) -> list[Job]:
+        """The owner's jobs, oldest first."""
+        ...
+
+    def here(self) -> list[Job]:
+        """The jobs this process runs (stopped when it ends)."""
+        ...
+
+
+@asynccontextmanager
+async def unchanged(job: Job) -> AsyncIterator[None]:
+    yield
 
 
 class MemoryJobStore:
-    def __init__(self) -> None:
+    """The records of one process (the default): bounded here, forgotten when it ends."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
         self._jobs: OrderedDict[str, Job] = OrderedDict()
 
-    def add(self, job: Job) -> None:
+    async def add(self, job: Job) -> None:
+        self._sweep()
         self._jobs[job.id] = job
 
-    def get(self, job_id: str) -> Job | None:
+    keeping = watching = staticmethod(unchanged)
+
+    async def get(self, job_id: str) -> Job | None:
         return self._jobs.get(job_id)
 
-    def all(self) -> list[Job]:
+    async def listed(self, owner: Owner) -> list[Job]:
+        self._sweep()
+        return [job for job in self._jobs.values() if job.owner == owner]
+
+    def here(self) -> list[Job]:
         return list(self._jobs.values())
 
-    def remove(self, job_id: str) -> None:
-        self._jobs.pop(job_id, None)
+    def _sweep(self) -> None:
+        """Forget finished jobs past their time, then the oldest finished ones beyond MAX_JOBS."""
+        now = self.clock.monotonic()
+        for job in list(self._jobs.values()):
+            if job.finished_at is not None and now - job.finished_at > KEEP_FINISHED:
+                del self._jobs[job.id]
+        finished = sorted((j for j in self._jobs.values() if not j.running), key=lambda j: j.finished_at or 0)
+        for job in finished[: max(0, len(self._jobs) - MAX_JOBS)]:
+            del self._jobs[job.id]
 
 
 class Jobs:
@@ -138,17 +255,16 @@ class Jobs:
 
     def __init__(self, clock: Clock, store: JobStore | None = None) -> None:
         self.clock = clock
-        self.store: JobStore = store or MemoryJobStore()
+        self.store: JobStore = store or MemoryJobStore(clock)
 
     # -- finding -----------------------------------------------------------------------------
 
-    def mine(self, scope: RequestScope) -> list[Job]:
-        self._sweep()
-        return [job for job in self.store.all() if job.owner == scope.owner]
+    async def mine(self, scope: RequestScope) -> list[Job]:
+        return [job for job in await self.store.listed(scope.owner) if job.owner == scope.owner]
 
-    def get(self, scope: RequestScope, job_id: str) -> Job:
+    async def get(self, scope: RequestScope, job_id: str) -> Job:
         """The caller's job; another owner's job is "not found", the same as no job at all."""
-        job = self.store.get(job_id)
+        job = await self.store.get(job_id)
         if job is None or job.owner != scope.owner:
             raise JobError(
                 f"No job {job_id!r} for this caller (jobs belong to the principal and company that started them, "
@@ -157,25 +273,29 @@ class Jobs:
             )
         return job
 
-    def running(self, scope: RequestScope, kind: str, key: str) -> Job | None:
-        return next((j for j in self.mine(scope) if j.running and j.kind == kind and j.key == key), None)
+    async def running(self, scope: RequestScope, kind: str, key: str) -> Job | None:
+        return next((j for j in await self.mine(scope) if j.running and j.kind == kind and j.key == key), None)
 
     # -- starting ----------------------------------------------------------------------------
 
-    def start(self, core: Core, kind: str, title: str, work: Work, *, key: str = "") -> Job:
+    async def start(self, core: Core, kind: str, title: str, work: Work, *, key: str = "") -> Job:
         """Start `work` in the background for the call's scope (JobError when the owner runs too many)."""
         scope = core.scope
-        busy = [j for j in self.mine(scope) if j.running]
+        busy = [j for j in await self.mine(scope) if j.running]
         if len(busy) >= MAX_RUNNING_PER_OWNER:
             raise JobError(
                 f"{title}: not started: {len(busy)} jobs of yours are still running ({', '.join(j.id for j in busy)}). "
                 "Wait for one with wait_for_operation(job_id=…). Nothing was sent."
             )
         job = Job("job_" + secrets.token_hex(8), kind, title, scope.owner, self.clock.monotonic(), key)
-        self.store.add(job)
+        await self.store.add(job)
         detached = _detached(core, job, self.clock.monotonic() + MAX_SECONDS)
-        job._task = asyncio.get_running_loop().create_task(self._run(job, work, detached))
+        job._task = asyncio.get_running_loop().create_task(self._kept(job, work, detached))
         return job
+
+    async def _kept(self, job: Job, work: Work, core: Core) -> None:
+        async with self.store.keeping(job):
+            await self._run(job, work, core)
 
     async def _run(self, job: Job, work: Work, core: Core) -> None:
         from kinsta_mcp.server.pipeline import Outcome
@@ -204,11 +324,11 @@ class Jobs:
 
     async def run(self, core: Core, kind: str, title: str, work: Work, *, key: str = "") -> Outcome:
         """Start (or join the caller's running job of this kind and key) and wait for it within the call."""
-        job = self.running(core.scope, kind, key) if key else None
+        job = await self.running(core.scope, kind, key) if key else None
         joined = job is not None
         if job is None:
             try:
-                job = self.start(core, kind, title, work, key=key)
+                job = await self.start(core, kind, title, work, key=key)
             except JobError as exc:
                 from kinsta_mcp.server.pipeline import Outcome
 
@@ -217,7 +337,12 @@ class Jobs:
 
     async def wait(self, core: Core, job: Job, *, stop_if_cancelled: bool = False) -> Outcome:
         """The job's result if it ends before the call's deadline, else where it stands and how to continue.
-        Progress goes to the call meanwhile (see `_Progress`)."""
+        Progress goes to the call meanwhile (see `_Progress`); a job another replica runs is followed
+        through its record."""
+        async with self.store.watching(job):
+            return await self._wait(core, job, stop_if_cancelled=stop_if_cancelled)
+
+    async def _wait(self, core: Core, job: Job, *, stop_if_cancelled: bool = False) -> Outcome:
         clock = core.clock
         deadline = core.deadline_alarm  # a virtual clock wakes us at the call's deadline
         progress = _Progress(core, job)
@@ -245,21 +370,9 @@ class Jobs:
             return job.result
         return still_running(job)
 
-    def _sweep(self) -> None:
-        """Forget finished jobs past their time, then the oldest finished ones beyond MAX_JOBS."""
-        now = self.clock.monotonic()
-        jobs = self.store.all()
-        for job in jobs:
-            if job.finished_at is not None and now - job.finished_at > KEEP_FINISHED:
-                self.store.remove(job.id)
-        finished = sorted((j for j in self.store.all() if not j.running), key=lambda j: j.finished_at or 0)
-        excess = len(self.store.all()) - MAX_JOBS
-        for job in finished[: max(0, excess)]:
-            self.store.remove(job.id)
-
     def close(self) -> None:
-        """Stop every running job (the process is ending)."""
-        for job in self.store.all():
+        """Stop every job running in this process (it is ending)."""
+        for job in self.store.here():
             job.cancel()
 
 
@@ -269,8 +382,9 @@ def still_running(job: Job) -> Outcome:
 
     so_far = job.partial() if job.partial is not None else None
     count = f" ({job.done} of {job.total} done)" if job.total is not None else ""
+    where = " on another replica" if job.elsewhere else ""
     head = (
-        f"{job.title}: still running as job {job.id}{count}: {job.message}. It goes on in the background; "
+        f"{job.title}: still running{where} as job {job.id}{count}: {job.message}. It goes on in the background; "
         f'wait_for_operation(job_id="{job.id}") returns the result when it is done. Do not start it again.'
     )
     # What is done keeps its tool's own shape (a batch's rows, totals and `resume`), with the job beside it.

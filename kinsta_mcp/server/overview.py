@@ -28,6 +28,7 @@ from kinsta_mcp.server.arguments import describe_validation
 from kinsta_mcp.server.budget import json_size
 from kinsta_mcp.server.inventory import KINDS, Install, Inventory, read_inventory, version_key
 from kinsta_mcp.server.reads import Reader
+from kinsta_mcp.server.shaping import mark_untrusted
 from kinsta_mcp.untrusted import clean_text, fence_untrusted, one_line
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "OverviewError",
     "company_overview",
     "overview_page",
+    "overview_structured",
     "overview_text",
 ]
 
@@ -45,6 +47,7 @@ OVERVIEW_URI = "kinsta://overview"
 TOOL = "get_company_overview"
 VULNERABLE_SHOWN = 20  # vulnerable plugins/themes listed in the lead (the rest counted)
 SLUG = r"^[A-Za-z0-9_.-]{1,200}$"
+OWN_TEXT = ("more",)  # the structured result's only text that is the server's own, not the account's
 
 
 class OverviewArgs(BaseModel):
@@ -325,7 +328,7 @@ def overview_page(overview: CompanyOverview, offset: int, budget: int) -> tuple[
 
     def compose(count: int) -> tuple[str, dict[str, Any]]:
         shown = _paged(overview, remaining[:count], offset)
-        return overview_text(shown), shown.model_dump(mode="json", exclude_none=True)
+        return overview_text(shown), overview_structured(shown)
 
     def fits(count: int) -> bool:
         text, structured = compose(count)
@@ -357,10 +360,17 @@ def _one_site_cut(overview: CompanyOverview, offset: int, budget: int) -> tuple[
                 kept = getattr(env, attribute)
                 setattr(env, attribute, None if kept is None else kept[:cap])
         shown = _paged(overview.model_copy(update={"vulnerable": overview.vulnerable[:lead]}), [site], offset)
-        pair = overview_text(shown), shown.model_dump(mode="json", exclude_none=True)
+        pair = overview_text(shown), overview_structured(shown)
         if len(pair[0].encode()) <= budget and json_size(pair[1]) <= budget:
             break
     return pair
+
+
+def overview_structured(overview: CompanyOverview) -> dict[str, Any]:
+    """The structured channel of a page: the account's names and Kinsta's texts marked under `_untrusted`
+    (as logs and every tool's result are), all but how to page on (`more`: the server's own instruction).
+    Part of what the page's size is measured by, so the mark never pushes a page past the budget."""
+    return mark_untrusted(overview.model_dump(mode="json", exclude_none=True), own=OWN_TEXT)
 
 
 def _paged(overview: CompanyOverview, sites: list[SiteOverview], offset: int) -> CompanyOverview:

@@ -83,6 +83,7 @@ from kinsta_mcp.server.shaping import shape, shape_outcome
 from kinsta_mcp.server.waiting import OperationOutcome, PollAnswer, PollStatus, wait_for
 
 if TYPE_CHECKING:
+    from kinsta_mcp.server.fleet.run import BatchMemory
     from kinsta_mcp.server.jobs import Job, Jobs
 
 log = logging.getLogger("kinsta_mcp.pipeline")
@@ -139,6 +140,7 @@ class Backend:
     approvals: ApprovalStore
     reader: Reader
     jobs: Jobs | None = None
+    batches: BatchMemory | None = None  # the operations batches started (shared by replicas when jobs are)
     write_listeners: list[WriteListener] = field(default_factory=list)
     specials: dict[str, Special] = field(default_factory=dict)
 

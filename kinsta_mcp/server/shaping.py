@@ -21,7 +21,7 @@ get_logs' `_filter`); Kinsta's top-level keys never do.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -152,12 +152,14 @@ def _is_id(key: str) -> bool:
 
 
 def string_paths(data: Any, prefix: str = "") -> list[str]:
-    """Where strings are, list indices generalised: `environment.plugins[].name`. Ids are Kinsta's: left out."""
+    """Where strings are, list indices generalised: `environment.plugins[].name`. Ids are Kinsta's: left out;
+    so are this server's keys (`_truncated`...: Kinsta's never start with `_`), at the top and wherever a
+    result carries another (a batch row's data is a tool's result)."""
     found: list[str] = []
     if isinstance(data, Mapping):
         for key, value in data.items():
             name = str(key)
-            if (not prefix and name.startswith("_")) or _is_id(name):
+            if name.startswith("_") or _is_id(name):
                 continue
             found += string_paths(value, f"{prefix}.{key}" if prefix else str(key))
     elif isinstance(data, list):
@@ -249,11 +251,12 @@ NAMES_NOTE = (
 )
 
 
-def mark_untrusted(structured: dict[str, Any], untrusted: bool = False) -> dict[str, Any]:
-    """`structured` with `_untrusted` naming where its third-party strings are: every string but Kinsta's ids.
+def mark_untrusted(structured: dict[str, Any], untrusted: bool = False, *, own: Collection[str] = ()) -> dict[str, Any]:
+    """`structured` with `_untrusted` naming where its third-party strings are: every string but Kinsta's ids
+    and the paths in `own` (this server's own text, e.g. how to page on: an instruction the model should follow).
 
     Relayed text (logs, WP-CLI output: `untrusted`) and the account's names alike; only the note differs."""
-    paths = string_paths(structured)
+    paths = [path for path in string_paths(structured) if path not in own]
     if not paths:
         return structured
     return {**structured, UNTRUSTED_KEY: {"note": UNTRUSTED_NOTE if untrusted else NAMES_NOTE, "paths": paths}}

@@ -94,9 +94,11 @@ async def served(
     sock: socket.socket | None = None,
     audit: AuditLog | None = None,
     redis_url: str | None = None,
+    wrap: Any = None,
 ) -> AsyncIterator[Served]:
     """Serve `settings` over HTTP on 127.0.0.1 (its port replaced by a free one, or `sock`'s) until the block ends.
-    With `redis_url`, as one replica: approvals and the rate budget shared through that Redis."""
+    With `redis_url`, as one replica: approvals and the rate budget shared through that Redis. `wrap`: the
+    simulator's transport wrapped for this server (to hold requests back)."""
     clock = sim.clock if sim is not None else SimClock()
     sim = sim if sim is not None else two_company_simulator(clock)
     linked = LinkedClock(clock)
@@ -108,7 +110,8 @@ async def served(
         shared = SharedState(redis_url)
         await shared.start()
         limiter = SharedRateLimiter(shared, clock=linked)
-    clients = make_clients(settings, clock=linked, transport=sim.transport(), limiter=limiter)
+    transport = wrap(sim.transport()) if wrap is not None else sim.transport()
+    clients = make_clients(settings, clock=linked, transport=transport, limiter=limiter)
     audit = audit if audit is not None else AuditLog(None)
     server = build_server(settings, clients, clock=linked, audit=audit, shared=shared)
     try:

@@ -106,8 +106,9 @@ class Browser:
     redirects on the authorization server, sign in on its login form as `subject`, and hand the
     redirect back to the client (consent is automatic there)."""
 
-    def __init__(self, subject: str) -> None:
+    def __init__(self, subject: str, redirect_uri: str = REDIRECT_URI) -> None:
         self.subject = subject
+        self.redirect_uri = redirect_uri  # where the client listens; the stand-in stops there, like a paste
         self._landed: str | None = None
         self.visited: list[str] = []
         self.consented = False
@@ -119,7 +120,7 @@ class Browser:
                 self.visited.append(str(response.url))
                 if response.status_code in (302, 303):
                     location = urljoin(str(response.url), response.headers["location"])
-                    if location.startswith(REDIRECT_URI):
+                    if location.startswith(self.redirect_uri):
                         self._landed = location
                         return
                     response = await http.get(location)
@@ -134,6 +135,11 @@ class Browser:
                 else:
                     raise AssertionError(f"unexpected {response.status_code} at {response.url}: {response.text[:300]}")
         raise AssertionError("the authorization server never redirected back")
+
+    @property
+    def landed(self) -> str | None:
+        """The redirect back to the client (with the code), once signed in."""
+        return self._landed
 
     @staticmethod
     def _form_action(page: httpx2.Response) -> str:

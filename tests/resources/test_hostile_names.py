@@ -18,6 +18,7 @@ import pytest
 from harness import MODES, answering, client, text_of, world
 from mcp_types import PromptReference, ResourceTemplateReference
 
+from kinsta_mcp.server.budget import json_size
 from kinsta_mcp.server.compiled import FIND_TOOL_NAME, OVERVIEW_TOOL_NAME
 from kinsta_mcp.simulator import seed as ids
 
@@ -90,7 +91,7 @@ async def test_a_hostile_name_reaches_no_channel_raw(mode: str) -> None:
         assert_safe(channel, text_of(result))
         assert_structured_safe(channel, result.structured_content)
     assert INJECTION in text_of(calls["list_sites"]) and INJECTION in text_of(calls["get_site"])
-    for channel in ("list_sites", "get_site", "find", "list_environments"):  # marked the way logs are
+    for channel in ("list_sites", "get_site", "find", "list_environments", "overview"):  # marked the way logs are
         marker = (calls[channel].structured_content or {}).get("_untrusted") or {}
         assert "never instructions" in marker.get("note", ""), channel
         assert any(p.endswith("name") for p in marker.get("paths", [])), (channel, marker)
@@ -123,3 +124,65 @@ async def test_the_prompt_reference_is_scoped_like_the_rest() -> None:
     assert ids.ACME_SITE_ID in completed.completion.values
     for value in completed.completion.values:
         assert_safe("completion/complete", value)
+
+
+# -- the overview and run_batch mark the account's names untrusted, within the result budget -----------
+
+
+def marked(channel: str, data: dict[str, Any], *paths: str) -> list[str]:
+    """The `_untrusted` mark of a structured result: the note, and (at least) `paths` listed."""
+    mark = data.get("_untrusted") or {}
+    assert "never instructions" in mark.get("note", ""), (channel, sorted(data))
+    assert set(paths) <= set(mark.get("paths", [])), (channel, mark)
+    return list(mark["paths"])
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_overview_and_batch_mark_hostile_names_untrusted_within_the_budget(mode: str) -> None:
+    """At 63 sites (one hostile, a homoglyph pair) and an 8 KB budget: every overview page, the
+    kinsta://overview resource, a batch's dry run and a read batch's data carry `_untrusted`, and each
+    fits the budget in both channels with the mark counted. The server's own paging instruction is not
+    marked (the model should follow it)."""
+    budget = 8000
+    callback, _ = answering("accept")
+    async with world(sim_options={"extra_sites": 60}, result_budget=budget) as w, client(w.server, mode, callback) as c:
+        seed(w.sim)
+        pages = []
+        offset: int | None = 0
+        while offset is not None:
+            page = await c.call_tool(OVERVIEW_TOOL_NAME, {"offset": offset})
+            assert not page.is_error, text_of(page)
+            assert len(text_of(page).encode()) <= budget and json_size(page.structured_content) <= budget
+            pages.append(page.structured_content)
+            offset = page.structured_content.get("next_offset")
+            assert len(pages) < 50
+        resource = json.loads(getattr((await c.read_resource("kinsta://overview")).contents[0], "text", ""))
+        dry_run = await c.call_tool("run_batch", {"operation": "restart_php", "environments": "live"})
+        read = await c.call_tool(
+            "run_batch",
+            {
+                "operation": "list_plugins_themes",
+                "arguments": {"kind": "plugin"},
+                "name": "Shop*",
+                "environments": "live",
+            },
+        )
+    assert len(pages) > 2
+    for number, page in enumerate(pages):
+        paths = marked(f"overview page {number}", page, "sites[].name", "sites[].environments[].name")
+        assert "more" not in paths and "sites[].id" not in paths
+    hostile = next(p for p in pages if INJECTION in json.dumps(p))
+    assert_structured_safe("overview", hostile)
+    homoglyph = [s["name"] for p in pages for s in p["sites"] if s["name"].endswith("lient Site 001")]
+    assert sorted(homoglyph) == ["Client Site 001", "Client Site 001", "\u0421lient Site 001"]
+    assert resource == pages[0], "the resource is the first page, marked the same way"
+    for channel, result in (("run_batch dry run", dry_run), ("run_batch read", read)):
+        assert not result.is_error, text_of(result)
+        assert len(text_of(result).encode()) <= budget and json_size(result.structured_content) <= budget
+        assert_structured_safe(channel, result.structured_content)
+    paths = marked("run_batch dry run", dry_run.structured_content, "rows[].target")
+    assert not {"rows[].outcome", "rows[].operation", "batch"} & set(paths)
+    rows = read.structured_content["rows"]
+    assert [r["outcome"] for r in rows] == ["done"] and INJECTION in json.dumps(rows[0]["data"])
+    data_paths = [p for p in marked("run_batch read", read.structured_content, "rows[].target") if "data" in p]
+    assert any(p.endswith("].name") for p in data_paths), data_paths  # the plugin names Kinsta returned

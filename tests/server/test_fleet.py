@@ -18,6 +18,9 @@ from harness import MODES, answering, client, job_result, text_of, world
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kinsta_mcp.server.budget import json_size
+from kinsta_mcp.server.fleet.report import result as batch_result
+from kinsta_mcp.server.fleet.schema import BatchRow
 from kinsta_mcp.simulator import Fault
 from kinsta_mcp.simulator import seed as ids
 
@@ -461,3 +464,28 @@ async def test_a_staging_named_like_the_live_environment_does_not_pass_its_plugi
     assert [row["id"] for row in preview.structured_content["rows"]] == [ids.ACME_LIVE_ENV_ID]
     assert "woocommerce 9.4.2 -> 9.5.1" in text_of(preview)
     assert plugin_reads(w) == (1, 1)
+
+
+def test_the_untrusted_mark_is_counted_in_the_batch_result_budget() -> None:
+    """Rows whose read data differ in shape make a long `_untrusted` list: rows are left out (and said to
+    be) until the result, mark included, fits the budget; the outcome words and ids are not marked."""
+    rows = [
+        BatchRow(
+            target=f'"Site {i}/live"',
+            id=f"env-{i}",
+            operation="get_site",
+            outcome="done",
+            data={f"field_{i}_" + "n" * 60: "x"},
+        )
+        for i in range(100)
+    ]
+    budget = 8000
+    outcome = batch_result("Get site", rows, budget, dry_run=False)
+    data = outcome.structured
+    assert data is not None and json_size(data) <= budget and len(outcome.text.encode()) <= budget
+    shown = data["rows"]
+    assert 0 < len(shown) < len(rows) and f"{len(rows) - len(shown)} row(s) left out" in data["left_out"]
+    paths = data["_untrusted"]["paths"]
+    with_data = [f"rows[].data.{key}" for row in shown for key in row.get("data", {})]
+    assert "rows[].target" in paths and with_data and set(with_data) <= set(paths)
+    assert not {"batch", "left_out", "rows[].outcome", "rows[].operation", "rows[].id"} & set(paths)

@@ -3,7 +3,8 @@
 Every target is named (quoted and cleaned by `untrusted.one_line`, via `Target.label`). The
 result keeps what needs acting on first (failed, still running, not started, skipped) and
 leaves out finished rows and read data before anything else when it would pass the result
-budget, saying what was left out and how to see it.
+budget, saying what was left out and how to see it. Its structured result marks the names, Kinsta's
+messages and read data under `_untrusted` (as every tool's result does), within the same budget.
 """
 
 from __future__ import annotations
@@ -13,14 +14,19 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from kinsta_mcp.server.budget import json_size
 from kinsta_mcp.server.fleet.plan import Plan
 from kinsta_mcp.server.fleet.schema import BATCH_TOOL_NAME, BatchResult, BatchRow, target_fields
 from kinsta_mcp.server.pipeline import Outcome
 from kinsta_mcp.server.previews import render
+from kinsta_mcp.server.shaping import mark_untrusted
 
 ORDER = ("failed", "running", "not_started", "skipped", "done", "planned")
 _RESERVE = 1200  # bytes kept for the header and the notes around the rows
 _SHOWN_NOTE = 200
+# The result's text that is the server's own (the outcome words, how to resume), not the account's or Kinsta's:
+# everything else (target names, Kinsta's messages, read data) is marked under `_untrusted`.
+OWN_TEXT = ("batch", "rows[].operation", "rows[].outcome", "resume[]", "left_out")
 
 
 def _what(plan: Plan) -> list[str]:
@@ -118,36 +124,44 @@ def result(title: str, rows: Sequence[BatchRow], budget: int, *, dry_run: bool, 
     kept: list[BatchRow] = []
     text_used = _size("\n".join(lines)) + _size(resume) + _RESERVE
     json_used = text_used
-    no_data = 0
     for row in ordered:
         line = _row_line(row)
         entry = row.model_dump(mode="json", exclude_none=True)
         if row.data is not None and json_used + _size(entry) > budget:
             row = row.model_copy(update={"data": None})
             entry.pop("data", None)
-            no_data += 1
         if text_used + _size(line) > budget or json_used + _size(entry) > budget:
             break
         kept.append(row)
-        lines.append(line)
         text_used += _size(line)
         json_used += _size(entry)
-    left_out = _left_out(ordered[len(kept) :], no_data)
-    if resume:
-        lines.append(
-            f"Still running: resume with {BATCH_TOOL_NAME}(resume={json.dumps(resume)}) or wait_for_operation per id. "
-            "Do not start these again."
-        )
-    waiting = [r.id for r in ordered if r.outcome == "not_started"]
-    if waiting:
-        lines.append(f"Not started (nothing was sent for them): run the batch again with ids={json.dumps(waiting)}.")
-    if left_out:
-        lines.append(left_out)
-    structured = BatchResult(
-        batch=title, dry_run=dry_run, totals=totals, rows=kept, resume=resume, left_out=left_out
-    ).model_dump(mode="json", exclude_none=True)
+
+    def compose(shown: list[BatchRow]) -> tuple[str, dict[str, Any]]:
+        pairs = zip(shown, ordered[: len(shown)], strict=True)
+        no_data = sum(row.data is None and original.data is not None for row, original in pairs)
+        left_out = _left_out(ordered[len(shown) :], no_data)
+        text = [*lines, *map(_row_line, shown)]
+        if resume:
+            text.append(
+                f"Still running: resume with {BATCH_TOOL_NAME}(resume={json.dumps(resume)}) or wait_for_operation "
+                "per id. Do not start these again."
+            )
+        waiting = [r.id for r in ordered if r.outcome == "not_started"]
+        if waiting:
+            text.append(f"Not started (nothing was sent for them): run the batch again with ids={json.dumps(waiting)}.")
+        if left_out:
+            text.append(left_out)
+        structured = BatchResult(
+            batch=title, dry_run=dry_run, totals=totals, rows=shown, resume=resume, left_out=left_out
+        ).model_dump(mode="json", exclude_none=True)
+        return "\n".join(text), mark_untrusted(structured, own=OWN_TEXT)
+
+    text, structured = compose(kept)
+    while kept and json_size(structured) > budget:  # the untrusted mark counts too: a row less until it fits
+        kept.pop()
+        text, structured = compose(kept)
     failed = totals.get("failed", 0)
-    return Outcome("\n".join(lines), structured, is_error=bool(rows) and failed == len(rows))
+    return Outcome(text, structured, is_error=bool(rows) and failed == len(rows))
 
 
 def _left_out(rest: Sequence[BatchRow], no_data: int) -> str | None:

@@ -11,10 +11,11 @@ tick while nothing has finished, then every operation started no later than one 
 operations costs about N polls, not N per tick.
 
 A batch runs as a job (jobs.py): its call returns by the deadline with what is done, and the
-batch goes on in the background. Every operation id is remembered the moment Kinsta answers,
-so `run_batch(resume=…)` (by operation id, or the batch's job id) finds each one, even after the
-batch was cancelled: a cancelled batch starts nothing more, and what it sent is still settled
-and audited (shielded from the cancellation).
+batch goes on in the background. Every operation id is remembered the moment Kinsta answers
+(`BatchMemory`: in this process, or in Redis for replicas), so `run_batch(resume=…)` (by operation
+id, or the batch's job id) finds each one, even after the batch was cancelled, and on any replica
+even after the one that ran the batch stopped: a cancelled batch starts nothing more, and what it
+sent is still settled and audited (shielded from the cancellation).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import math
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import anyio
 
@@ -65,6 +66,19 @@ class Remembered:
     ended: BatchRow | None = None  # its row once it ended (a later resume shows it, asks nothing)
 
 
+class BatchMemory(Protocol):
+    """Where the operations batches started are remembered: this process (`Memory`), or Redis for
+    replicas (`kinsta_mcp.shared.batches.RedisBatchMemory`). Another owner's entry is never returned."""
+
+    async def remember(self, operation_id: str, entry: Remembered) -> None: ...
+
+    async def get(self, owner: Owner, operation_id: str) -> Remembered | None: ...
+
+    async def of_batch(self, owner: Owner, batch: str) -> list[str]:
+        """Every operation id the batch (its job id) started, in the order Kinsta accepted them."""
+        ...
+
+
 class Memory:
     """Operations batches started, by id (bounded: the oldest are forgotten first)."""
 
@@ -72,18 +86,55 @@ class Memory:
         self._size = size
         self._items: OrderedDict[str, Remembered] = OrderedDict()
 
-    def remember(self, operation_id: str, entry: Remembered) -> None:
+    async def remember(self, operation_id: str, entry: Remembered) -> None:
+        known = operation_id in self._items
         self._items[operation_id] = entry
-        self._items.move_to_end(operation_id)
+        if not known:
+            self._items.move_to_end(operation_id)
         while len(self._items) > self._size:
             self._items.popitem(last=False)
 
-    def get(self, owner: Owner, operation_id: str) -> Remembered | None:
+    async def get(self, owner: Owner, operation_id: str) -> Remembered | None:
         entry = self._items.get(operation_id)
         return entry if entry is not None and entry.owner == owner else None
 
-    def forget(self, operation_id: str) -> None:
-        self._items.pop(operation_id, None)
+    async def of_batch(self, owner: Owner, batch: str) -> list[str]:
+        return [op_id for op_id, e in self._items.items() if e.batch == batch and e.owner == owner]
+
+
+def remembered_record(entry: Remembered) -> dict[str, Any]:
+    """A remembered operation as JSON, for a shared store: the request as sent (by operation name and
+    profile name), Kinsta's answer, and its row once it ended."""
+    sent, action = entry.sent, entry.sent.action
+    return {
+        "owner": list(entry.owner),
+        "target": entry.target,
+        "batch": entry.batch,
+        "ended": entry.ended.model_dump(mode="json") if entry.ended is not None else None,
+        "op": action.op.name,
+        "args": action.args,
+        "profile": action.profile.name,
+        "tool": action.tool,
+        "given": dict(action.given),
+        "target_id": action.target,
+        "call_id": sent.call_id,
+        "status": sent.status,
+        "data": sent.data,
+    }
+
+
+def remembered_of(data: Mapping[str, Any], profiles: Mapping[str, Profile]) -> Remembered | None:
+    """The entry back from its record (None when this replica does not know its profile or operation)."""
+    op, profile = BY_NAME.get(str(data["op"])), profiles.get(str(data["profile"]))
+    if op is None or profile is None:
+        return None
+    action = Action(
+        op, dict(data["args"]), profile, str(data["tool"]), dict(data["given"]), str(data["batch"]), data["target_id"]
+    )
+    principal, profile_name = data["owner"]
+    ended = BatchRow.model_validate(data["ended"]) if data.get("ended") else None
+    sent = Sent(action, str(data["call_id"]), int(data["status"]), data["data"])
+    return Remembered((str(principal), str(profile_name)), sent, str(data["target"]), str(data["batch"]), ended)
 
 
 @dataclass
@@ -101,7 +152,7 @@ class Runner:
         self,
         core: Core,
         profile: Profile,
-        memory: Memory,
+        memory: BatchMemory,
         batch: str = "",
         on_progress: Callable[[int, int, str], None] | None = None,
     ) -> None:
@@ -176,7 +227,9 @@ class Runner:
             return
         if sent.operation_id is not None:  # remembered at once: resume finds it even if the batch is cancelled
             row.outcome, row.operation_id = "running", sent.operation_id
-            self.memory.remember(sent.operation_id, Remembered(self.core.scope.owner, sent, row.target, self.batch))
+            entry = Remembered(self.core.scope.owner, sent, row.target, self.batch)
+            with anyio.CancelScope(shield=True):  # recorded even when the batch is cancelled meanwhile
+                await self.memory.remember(sent.operation_id, entry)
             row.message = str((sent.data or {}).get("message") or "started")
             pending.append(Pending(row, Watch(sent.operation_id, self.clock.monotonic()), sent))
             return
@@ -199,7 +252,7 @@ class Runner:
         rows = rows if rows is not None else []
         pending = []
         for operation_id in dict.fromkeys(operation_ids):
-            known = self.memory.get(self.core.scope.owner, operation_id)
+            known = await self.memory.get(self.core.scope.owner, operation_id)
             if known is None:
                 row = BatchRow(
                     target="(not from a batch this server remembers)",
@@ -285,10 +338,10 @@ class Runner:
             await self.core.settle(p.sent, outcome)  # 7-9
             if outcome.state == "succeeded":
                 row.created = await self._created(p.sent.action.op, p.sent.action.args, outcome.data)
-            known = self.memory.get(self.core.scope.owner, p.watch.operation_id)
+            known = await self.memory.get(self.core.scope.owner, p.watch.operation_id)
             if known is not None:
                 ended = Remembered(known.owner, known.sent, known.target, known.batch, row.model_copy())
-                self.memory.remember(p.watch.operation_id, ended)
+                await self.memory.remember(p.watch.operation_id, ended)
         await self._finished(row)
 
     def _left_running(self, pending: list[Pending]) -> None:

@@ -20,7 +20,7 @@ from kinsta_mcp.config import Profile
 from kinsta_mcp.server.arguments import ArgumentError, Parsed, describe_validation
 from kinsta_mcp.server.fleet import report
 from kinsta_mcp.server.fleet.plan import BatchIn, Plan, build_plan
-from kinsta_mcp.server.fleet.run import Memory, Runner
+from kinsta_mcp.server.fleet.run import BatchMemory, Memory, Runner
 from kinsta_mcp.server.fleet.schema import BATCH_TOOL_NAME, BatchRow
 from kinsta_mcp.server.guard import Ask, Preview, Proceed
 from kinsta_mcp.server.jobs import Job, JobError, Jobs
@@ -32,9 +32,9 @@ FOLLOW_FOR = 900.0  # seconds a batch job follows the operations it started, aft
 class Fleet:
     """The batch tool of one server: the tools it may run, and the operations batches left running."""
 
-    def __init__(self, visible: Collection[str]) -> None:
+    def __init__(self, visible: Collection[str], memory: BatchMemory | None = None) -> None:
         self.visible = frozenset(visible)
-        self.memory = Memory()
+        self.memory: BatchMemory = memory if memory is not None else Memory()
 
     async def __call__(self, core: Core, parsed: Parsed, profile: Profile) -> Outcome | Ask:
         try:
@@ -51,7 +51,7 @@ class Fleet:
                     is_error=True,
                 )
             try:
-                operation_ids = self._operations_of(core, req.resume)
+                operation_ids = await self._operations_of(core, req.resume)
             except JobError as exc:
                 return Outcome(str(exc), is_error=True)
 
@@ -81,16 +81,16 @@ class Fleet:
         assert core.backend.jobs is not None
         return core.backend.jobs
 
-    def _operations_of(self, core: Core, ids: list[str]) -> list[str]:
-        """Operation ids as given, a batch's job id standing for every operation that batch started."""
+    async def _operations_of(self, core: Core, ids: list[str]) -> list[str]:
+        """Operation ids as given, a batch's job id standing for every operation that batch started (those
+        that ended show their row again; nothing is asked of Kinsta for them)."""
         out: list[str] = []
         for given in ids:
             if not given.startswith("job_"):
                 out.append(given)
                 continue
-            job = self._jobs(core).get(core.scope, given)
-            rows: list[BatchRow] = job.data.get("rows", [])
-            out += [r.operation_id for r in rows if r.operation_id and r.outcome != "done" and r.outcome != "failed"]
+            job = await self._jobs(core).get(core.scope, given)  # the caller's, on whichever replica it ran
+            out += await self.memory.of_batch(core.scope.owner, job.id)
         return out
 
     async def _run(self, core: Core, parsed: Parsed, profile: Profile, plan: Plan) -> Outcome | Ask:
