@@ -277,7 +277,7 @@ def _overview_job(profile: Profile, args: OverviewArgs) -> Any:
     async def work(job: Job, core: Core) -> Outcome:
         job.report(0, None, "reading the company's sites")
         try:
-            overview = await company_overview(core.backend.reader, profile, args)
+            overview = await company_overview(core, profile, args)  # its reads through the job's core
         except ReadFailure as exc:
             return Outcome(f"Company overview failed: could not list sites: {exc}", is_error=True)
         return Outcome(*overview_page(overview, args.offset, core.budget))
@@ -315,7 +315,7 @@ async def _find_tool(core: Core, parsed: Parsed, profile: Profile) -> Outcome:
 
     try:
         query, kind = check_arguments(parsed.args)
-        found = await find(core.backend.reader, profile, query, kind)
+        found = await find(core, profile, query, kind)
     except FindError as exc:
         return Outcome(str(exc), is_error=True)
     return Outcome(found_text(found), mark_untrusted(found.model_dump(mode="json", exclude_none=True)))
@@ -331,7 +331,8 @@ def _report_job(profile: Profile, args: ReportArgs, today: date) -> Any:
             job.report(tally.done, len(tally.targets), f"{tally.done} of {len(tally.targets)} sites read")
 
         try:
-            report = await traffic_report(core.backend.reader, profile, Tally(args, today), on_read)
+            client = core.backend.clients[profile.name]
+            report = await traffic_report(core, client, profile, Tally(args, today), on_read)  # through the job's core
         except ReadFailure as exc:
             return Outcome(f"Traffic report failed: could not list sites: {exc}", is_error=True)
         return Outcome(report_text(report), report)

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, runtime_checkable
 
 import anyio
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -31,8 +31,11 @@ from kinsta_mcp.catalog import BY_NAME
 from kinsta_mcp.catalog.responses import environments_of, sites_of
 from kinsta_mcp.config import Profile
 from kinsta_mcp.server.arguments import describe_validation
-from kinsta_mcp.server.reads import Reader, ReadFailure
+from kinsta_mcp.server.reads import ReadFailure, Reads
 from kinsta_mcp.untrusted import clean_text, one_line
+
+if TYPE_CHECKING:
+    from kinsta_mcp.api.client import KinstaClient
 
 REPORT_TOOL_NAME = "get_traffic_report"
 IN_FLIGHT = 4  # analytics requests at once: quick, and polite to Kinsta's shared rate limit
@@ -285,18 +288,22 @@ class Tally:
 
 
 async def traffic_report(
-    reader: Reader, profile: Profile, tally: Tally, on_read: Callable[[Tally], None] | None = None
+    reads: Reads,
+    client: KinstaClient,
+    profile: Profile,
+    tally: Tally,
+    on_read: Callable[[Tally], None] | None = None,
 ) -> dict[str, Any]:
-    """Read every site's live analytics into `tally` (`on_read` told once the sites are listed and after each
-    read), and return the report (see the module doc); raises ReadFailure if the site list fails."""
+    """Read every site's live analytics into `tally` through `reads` (a call's core), paced on `client`'s rate
+    budget (`on_read` told once the sites are listed and after each read), and return the report (see the
+    module doc); raises ReadFailure if the site list fails."""
     span, args = tally.span, tally.args
-    sites = await reader.read(BY_NAME["list_sites"], {"include_environments": True}, profile)
+    sites = await reads.read(BY_NAME["list_sites"], {"include_environments": True}, profile)
     tally.targets, tally.not_read = live_environments(sites)
     if on_read is not None:
         on_read(tally)
     op = BY_NAME[OPERATIONS[args.metric]]
     limiter, pace = anyio.CapacityLimiter(IN_FLIGHT), anyio.Lock()
-    client = reader.clients[profile.name]
     dates = {"from_date": span.first.isoformat(), "to_date": span.last.isoformat()}
 
     async def one(target: Target) -> None:
@@ -306,7 +313,7 @@ async def traffic_report(
                 if wait > 0:
                     await client.clock.sleep(wait)
             try:
-                total = series_total(await reader.read(op, {"env_id": target.env_id, **dates}, profile))
+                total = series_total(await reads.read(op, {"env_id": target.env_id, **dates}, profile))
             except ReadFailure as exc:
                 tally.not_read.append(
                     {"site": target.site, "site_id": target.site_id, "reason": one_line(str(exc), 200)}
