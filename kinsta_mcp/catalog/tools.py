@@ -191,6 +191,7 @@ def wp_cli_reads_said() -> str:
 
 WP_CLI_READ_ONLY = ReadsOnly(wp_cli_reads_only, wp_cli_reads_said())
 
+DENIED_IPS_EDIT = ListEdit(field="ip_list", reads="get_denied_ips", key="ip_list")
 
 # -- outputs -------------------------------------------------------------------------
 
@@ -208,10 +209,6 @@ class NullResult(Output):
     """Kinsta's `{result: null}` answer to a finished synchronous write."""
 
     result: None = None
-
-
-def _with_resulting_list(answer: Any, args: Mapping[str, Any]) -> Any:
-    return {**(answer if isinstance(answer, dict) else {}), "ip_list": list(args.get("ip_list") or [])}
 
 
 class PhpMyAdminLink(Output):
@@ -350,8 +347,8 @@ OPERATIONS = [
         path="/sites/tools/denied-ips",
         input=SetDeniedIpsIn,
         output=NullResult,  # Kinsta's {result: null}; `post` adds ip_list, the list now denied
-        edits=ListEdit(field="ip_list", reads="get_denied_ips", key="ip_list"),
-        post=_with_resulting_list,
+        edits=DENIED_IPS_EDIT,
+        post=DENIED_IPS_EDIT.with_result,
         effect=Effect.WRITE,
         toolset=Toolset.TOOLS,
         idempotent=True,
