@@ -177,28 +177,33 @@ def _plain(value: float) -> int | float:
     return int(value) if value.is_integer() else value
 
 
+# Kinsta's counts and shares, sent as text ("1168", "12.5"): analytics results carry them as numbers.
+NUMERIC_FIELDS = ("value", "total", "views", "percent")
+
+
+def _numbers(node: Any) -> Any:
+    """`node` with the numeric fields' text as numbers (a field that is not a number is kept as sent)."""
+    if isinstance(node, list):
+        return [_numbers(item) for item in node]
+    if not isinstance(node, Mapping):
+        return node
+    out = {}
+    for key, value in node.items():
+        parsed = number(value) if key in NUMERIC_FIELDS else None
+        out[key] = _plain(parsed) if parsed is not None else _numbers(value)
+    return out
+
+
 def analytics_post(data: Any, args: Mapping[str, Any]) -> Any:
-    """An analytics answer with its values as numbers (Kinsta sends "1168") and the unit (its period, as
-    every time-based result's, is stated by shaping: `period=Period.REQUESTED`)."""
+    """An analytics answer (a series or a breakdown) with its counts and shares as numbers (Kinsta sends
+    "1168") and, for a series, its unit (its period, as every time-based result's, is stated by shaping:
+    `period=Period.REQUESTED`)."""
     response = data.get("analytics", {}).get("analytics_response") if isinstance(data, Mapping) else None
     if not isinstance(response, Mapping) or not isinstance(response.get("data"), list):
         return data
-    series_out = []
-    for series in response["data"]:
-        if not isinstance(series, Mapping):
-            series_out.append(series)
-            continue
-        points = []
-        for point in series.get("dataset") or []:
-            if isinstance(point, Mapping):
-                value = number(point.get("value"))
-                points.append({**point, "value": _plain(value)} if value is not None else dict(point))
-        total = number(series.get("total"))
-        updated = {**series, "dataset": points} if "dataset" in series else dict(series)
-        series_out.append({**updated, "total": _plain(total)} if total is not None else updated)
     key = response.get("key")
     extra: dict[str, Any] = {"unit": UNITS[key]} if key in UNITS else {}
-    analytics = {**data["analytics"], "analytics_response": {**response, "data": series_out, **extra}}
+    analytics = {**data["analytics"], "analytics_response": {**response, "data": _numbers(response["data"]), **extra}}
     return {**data, "analytics": analytics}
 
 

@@ -4,7 +4,8 @@ Ten operations of the analytics shape (Kinsta API March and August 2026, from th
 reconstructed additions document, docs/kinsta-api-additions.md): the same arguments as
 visits and bandwidth, answered (200 or 202) with the data itself. They are members of the
 grouped analytics tool (`analytics.ANALYTICS`), selected by `metric` = the path segment.
-Counts arrive as strings, as Kinsta sends them. No top-N parameter is known.
+Counts arrive as strings, as Kinsta sends them; results carry them as numbers (`analytics_post`). No top-N
+parameter is known.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Generic, TypeVar
 
 from pydantic import Field
 
-from kinsta_mcp.catalog.analytics import ANALYTICS, AnalyticsIn, DataPoint
+from kinsta_mcp.catalog.analytics import ANALYTICS, AnalyticsIn, DataPoint, analytics_post
 from kinsta_mcp.catalog.spec import Effect, Member, Operation, Output, Period, Toolset, query
 
 # -- outputs -------------------------------------------------------------------------
@@ -21,19 +22,20 @@ from kinsta_mcp.catalog.spec import Effect, Member, Operation, Output, Period, T
 Item = TypeVar("Item", bound=Output)
 
 
+# Kinsta sends the counts and shares as text ("1168"); results carry them as numbers (analytics_post).
 class Ranked(Output):
     name: str | None = None
-    views: str | None = Field(None, description="A count, as text")
+    views: float | str | None = Field(None, description="A count")
 
 
 class ClientIp(Output):
     ip: str | None = None
-    value: str | None = Field(None, description="Requests, as text")
+    value: float | str | None = Field(None, description="Requests")
 
 
 class Share(Output):
     date: str | None = None
-    percent: str | None = Field(None, description="Percent of visits, as text")
+    percent: float | str | None = Field(None, description="Percent of visits")
 
 
 class DeviceShare(Output):
@@ -113,6 +115,7 @@ OPERATIONS = [
         resource=f"kinsta://environments/{{env_id}}/analytics/{metric}/{{time_span}}",
         company=query("company_id"),
         member=Member(ANALYTICS, metric),
+        post=analytics_post,
         period=Period.REQUESTED,
         # names, user agents, referrers and hosts are whatever visitors sent
         untrusted=True,

@@ -8,9 +8,11 @@ import json
 import re
 from typing import Any
 
+import httpx
 import pytest
 from harness import MODES, answering, client, text_of, world
 
+from kinsta_mcp.simulator import DEMO_API_KEY, DEMO_COMPANY_ID
 from kinsta_mcp.simulator import seed as ids
 
 pytestmark = pytest.mark.anyio
@@ -192,3 +194,34 @@ async def test_the_tool_list_says_what_temporary_sftp_access_gets() -> None:
     assert "password_expiration (the primary user's password, e.g. hours_24)" in (setting.description or "")
     expiration = setting.input_schema["properties"]["exp_interval"]
     assert "hours_24" in expiration["enum"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_traffic_breakdowns_give_kinstas_text_counts_as_numbers_in_both_channels(mode: str) -> None:
+    """Kinsta sends a breakdown's counts and shares as text ("views": "1168"): the result carries each as the
+    number it says, and the text shows the same numbers."""
+    fields = {"top-countries": "views", "top-client-ips": "value", "visits-dispersion": "percent"}
+    async with world() as w, client(w.server, mode) as c, httpx.AsyncClient(transport=w.sim.transport()) as kinsta:
+        for metric, field in fields.items():
+            args = {"metric": metric, "env_id": ids.ACME_LIVE_ENV_ID, "time_span": "7_days"}
+            result = await c.call_tool("get_analytics", args)
+            sent = await kinsta.get(
+                f"{w.sim.base_url}/sites/environments/{ids.ACME_LIVE_ENV_ID}/analytics/{metric}",
+                params={"company_id": DEMO_COMPANY_ID, "time_span": "7_days"},
+                headers={"Authorization": f"Bearer {DEMO_API_KEY}"},
+            )
+            raw = [str(v) for v in values_of(sent.json(), field)]
+            shaped = values_of(result.structured_content or {}, field)
+            assert raw and all(isinstance(v, str) for v in values_of(sent.json(), field)), metric
+            assert all(isinstance(v, int | float) and not isinstance(v, bool) for v in shaped), (metric, shaped[:3])
+            assert [float(v) for v in raw] == [float(v) for v in shaped], metric
+            assert all(f"| {v} |" in text_of(result) for v in shaped[:3]), metric
+
+
+def values_of(node: Any, field: str) -> list[Any]:
+    if isinstance(node, dict):
+        here = [node[field]] if field in node else []
+        return here + [v for k, item in node.items() if not k.startswith("_") for v in values_of(item, field)]
+    if isinstance(node, list):
+        return [v for item in node for v in values_of(item, field)]
+    return []
