@@ -268,7 +268,7 @@ def _overview_job(profile: Profile, args: OverviewArgs) -> Any:
     async def work(job: Job, core: Core) -> Outcome:
         job.report(0, None, "reading the company's sites")
         try:
-            overview = await company_overview(core.backend.reader, profile, args)
+            overview = await company_overview(core, profile, args)  # its reads through the job's core
         except ReadFailure as exc:
             return Outcome(f"Company overview failed: could not list sites: {exc}", is_error=True)
         return Outcome(*overview_page(overview, args.offset, core.budget))
@@ -306,7 +306,7 @@ async def _find_tool(core: Core, parsed: Parsed, profile: Profile) -> Outcome:
 
     try:
         query, kind = check_arguments(parsed.args)
-        found = await find(core.backend.reader, profile, query, kind)
+        found = await find(core, profile, query, kind)
     except FindError as exc:
         return Outcome(str(exc), is_error=True)
     return Outcome(found_text(found), mark_untrusted(found.model_dump(mode="json", exclude_none=True)))

@@ -3,7 +3,8 @@
 One cached site list (with environments and their domains) answers it, plus the company's
 DNS zones (one more cached read). Matches are compact and capped, best first: a whole name,
 then a name that starts with the query, then the rest; what is left out is counted. An
-environment is named "Site/environment", which every env_id argument takes as it is.
+environment is named "Site/environment", which every env_id argument takes as it is. Both reads
+go through the call's core (`pipeline.Core.read`: the caller's scope, then the shared read cache).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from kinsta_mcp.catalog.responses import dig, display_name, environments_of, sit
 from kinsta_mcp.catalog.spec import NAME_MAX_LENGTH
 from kinsta_mcp.config import Profile
 from kinsta_mcp.server.names import matches_words, normal
-from kinsta_mcp.server.reads import Reader
+from kinsta_mcp.server.reads import Reads
 from kinsta_mcp.untrusted import clean, one_line
 
 MAX_MATCHES = 25
@@ -135,15 +136,15 @@ def check_arguments(args: Mapping[str, Any]) -> tuple[str, Kind | None]:
     return str(query), kind
 
 
-async def find(reader: Reader, profile: Profile, query: str, kind: Kind | None) -> Found:
+async def find(reads: Reads, profile: Profile, query: str, kind: Kind | None) -> Found:
     """The matches for `query`, best first, at most MAX_MATCHES; raises FindError without a site list."""
-    sites_body = await reader.site_list(profile)
+    sites_body = await reads.site_list(profile)
     if sites_body is None:
         raise FindError("Find failed: the site list could not be read. Nothing else was searched.")
     found = Found(query=query)
     zones_body = None
     if kind in (None, "dns_zone"):
-        zones_body = await reader.lookup("list_dns_domains", {}, profile)
+        zones_body = await reads.lookup("list_dns_domains", {}, profile)
         if zones_body is None:
             found.unread.append("DNS zones (list_dns_domains failed)")
     ranked: list[tuple[int, int, int, Match]] = []

@@ -29,7 +29,7 @@ import anyio
 from kinsta_mcp.catalog import BY_NAME
 from kinsta_mcp.catalog.responses import dig, environments_of, sites_of
 from kinsta_mcp.config import Profile
-from kinsta_mcp.server.reads import Reader, ReadFailure
+from kinsta_mcp.server.reads import ReadFailure, Reads
 from kinsta_mcp.untrusted import one_line
 
 __all__ = [
@@ -122,7 +122,7 @@ class CompanyList:
 
 
 async def read_company_list(
-    reader: Reader, profile: Profile, kind: Kind, column: str | None = None, search: str | None = None
+    reads: Reads, profile: Profile, kind: Kind, column: str | None = None, search: str | None = None
 ) -> CompanyList:
     """One company list, page after page until its `total`; raises one of ReadFailure."""
     op = BY_NAME[f"list_company_{kind}s"]
@@ -132,7 +132,7 @@ async def read_company_list(
     requests = 0
     for _ in range(MAX_PAGES):
         args = {"column": column, "search": search, "offset": len(items), "limit": PAGE_SIZE}
-        body = await reader.read(op, args, profile)
+        body = await reads.read(op, args, profile)
         requests += 1
         listing = dig(body, "company", f"{kind}s")
         page = [i for i in dig(listing, "items") or [] if isinstance(i, dict)]
@@ -181,7 +181,7 @@ class Inventory:
 
 
 async def read_inventory(
-    reader: Reader,
+    reads: Reads,
     profile: Profile,
     sites_body: Any,
     kinds: tuple[Kind, ...] = KINDS,
@@ -200,7 +200,7 @@ async def read_inventory(
         try:
             async with anyio.create_task_group() as group:
                 for column in columns:
-                    group.start_soon(_read_into, lists, reader, profile, kind, column, search)
+                    group.start_soon(_read_into, lists, reads, profile, kind, column, search)
         except* ReadFailure as failures:
             inventory.unknown[kind] = str(failures.exceptions[0])
         if kind in inventory.unknown:
@@ -208,7 +208,7 @@ async def read_inventory(
         inventory.requests += sum(listing.requests for listing in lists.values())
         inventory.updated_at[kind] = next((lst.last_updated_at for lst in lists.values() if lst.last_updated_at), None)
         inventory.incomplete += [f"{kind}s ({c or 'all'})" for c, lst in lists.items() if not lst.complete]
-        await _attribute(reader, profile, kind, index, lists, columns[0], search, inventory)
+        await _attribute(reads, profile, kind, index, lists, columns[0], search, inventory)
 
     async with anyio.create_task_group() as group:
         for kind in kinds:
@@ -221,17 +221,17 @@ async def read_inventory(
 
 async def _read_into(
     lists: dict[str | None, CompanyList],
-    reader: Reader,
+    reads: Reads,
     profile: Profile,
     kind: Kind,
     column: str | None,
     search: str | None,
 ) -> None:
-    lists[column] = await read_company_list(reader, profile, kind, column, search)
+    lists[column] = await read_company_list(reads, profile, kind, column, search)
 
 
 async def _attribute(
-    reader: Reader,
+    reads: Reads,
     profile: Profile,
     kind: Kind,
     index: Mapping[tuple[str, str], list[EnvRef]],
@@ -284,7 +284,7 @@ async def _attribute(
     async def direct(ref: EnvRef) -> None:
         async with limiter:
             try:
-                body = await reader.read(BY_NAME[f"list_{kind}s"], {"env_id": ref.id}, profile)
+                body = await reads.read(BY_NAME[f"list_{kind}s"], {"env_id": ref.id}, profile)
             except ReadFailure as exc:
                 label = one_line(ref.env_name, 40) if ref.env_name else ref.id
                 inventory.env_errors.setdefault(ref.id, []).append(f"{kind}s of {label}: {exc}")

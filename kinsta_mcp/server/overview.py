@@ -9,7 +9,8 @@ The answer leads with the whole company's totals and its vulnerable plugins, the
 needing attention first, the rest compactly, as many as fit the result budget in both
 channels; `offset` pages on, and `site`, `plugin` (`below`) and `attention_only` filter. A
 failure is reported where it belongs (on a site, or on the whole kind) instead of failing the
-answer; only a site list that cannot be read fails it.
+answer; only a site list that cannot be read fails it. Every read goes through the call's core
+(`pipeline.Core.read`: the caller's scope, then the shared read cache), so later pages cost nothing.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ from kinsta_mcp.config import Profile
 from kinsta_mcp.server.arguments import describe_validation
 from kinsta_mcp.server.budget import json_size
 from kinsta_mcp.server.inventory import KINDS, Install, Inventory, read_inventory, version_key
-from kinsta_mcp.server.reads import Reader
-from kinsta_mcp.server.shaping import mark_untrusted
+from kinsta_mcp.server.reads import Reads
+from kinsta_mcp.server.shaping import UNTRUSTED_KEY, mark_untrusted
 from kinsta_mcp.untrusted import clean_text, fence_untrusted, one_line
 
 __all__ = [
@@ -184,14 +185,14 @@ def _update(install: Install) -> PendingUpdate:
     )
 
 
-async def company_overview(reader: Reader, profile: Profile, args: OverviewArgs | None = None) -> CompanyOverview:
+async def company_overview(reads: Reads, profile: Profile, args: OverviewArgs | None = None) -> CompanyOverview:
     """The whole company's overview, every matching site (unpaged: see `overview_page`).
 
     Raises one of ReadFailure only when the site list itself cannot be read."""
     args = args or OverviewArgs()
-    sites_body = await reader.read(BY_NAME["list_sites"], {"include_environments": True}, profile)
-    inventory = await read_inventory(reader, profile, sites_body)
-    found = await read_inventory(reader, profile, sites_body, ("plugin",), args.plugin) if args.plugin else None
+    sites_body = await reads.read(BY_NAME["list_sites"], {"include_environments": True}, profile)
+    inventory = await read_inventory(reads, profile, sites_body)
+    found = await read_inventory(reads, profile, sites_body, ("plugin",), args.plugin) if args.plugin else None
     overview = CompanyOverview()
     for kind in KINDS:
         overview.lists_updated_at[f"{kind}s"] = inventory.updated_at.get(kind)
@@ -325,18 +326,28 @@ def _attention_order(site: SiteOverview) -> tuple[Any, ...]:
 def overview_page(overview: CompanyOverview, offset: int, budget: int) -> tuple[str, dict[str, Any]]:
     """(text, structured) of the sites from `offset` on, as many as fit `budget` bytes in each channel."""
     remaining = overview.sites[offset:]
+    everything = _paged(overview, remaining, offset)
+    whole = overview_structured(everything)
+    if json_size(whole) <= budget:
+        text = overview_text(everything)
+        if len(text.encode()) <= budget:
+            return text, whole
+    # Sizes are probed with the mark of every remaining site: a page's own mark lists some of the same
+    # paths (never more), so the page answered fits too, and the probes need not walk each candidate.
+    widest = whole.get(UNTRUSTED_KEY)
 
-    def compose(count: int) -> tuple[str, dict[str, Any]]:
+    def compose(count: int, exact: bool = True) -> tuple[str, dict[str, Any]]:
         shown = _paged(overview, remaining[:count], offset)
-        return overview_text(shown), overview_structured(shown)
+        if exact:
+            return overview_text(shown), overview_structured(shown)
+        structured = shown.model_dump(mode="json", exclude_none=True)
+        return overview_text(shown), {**structured, UNTRUSTED_KEY: widest} if widest else structured
 
     def fits(count: int) -> bool:
-        text, structured = compose(count)
+        text, structured = compose(count, exact=False)
         return len(text.encode()) <= budget and json_size(structured) <= budget
 
     low, high = 0, len(remaining)
-    if fits(high):
-        return compose(high)
     while low < high:  # the largest count that fits (fitting is monotone in the count)
         mid = (low + high + 1) // 2
         if fits(mid):

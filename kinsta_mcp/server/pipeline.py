@@ -13,7 +13,8 @@ A tool call (`run_call`):
     same `Core`, or the call's one `Action` through the core.
 
 The core (`Core.execute`), for every action: a tool call, each run_batch target, each
-request to Kinsta a special tool makes:
+request to Kinsta a special tool makes (its reads through `Core.read`: the same steps a read has,
+answered from the shared read cache):
     3. guard         consequences.judge: what these arguments make the call; guard.decide: one
                      Decision (proceed, refuse, or ask the human); a batch target carries its
                      batch's decision
@@ -74,7 +75,7 @@ from kinsta_mcp.server.latest import resolve_latest
 from kinsta_mcp.server.listedit import apply_edit
 from kinsta_mcp.server.names import Resolution, resolve_names
 from kinsta_mcp.server.previews import Previewer
-from kinsta_mcp.server.reads import Reader
+from kinsta_mcp.server.reads import Reader, ReadFailure, ReadRefused, Reads
 from kinsta_mcp.server.scope import RequestScope, ScopeError
 from kinsta_mcp.server.shaping import shape, shape_outcome
 from kinsta_mcp.server.waiting import OperationOutcome, PollAnswer, PollStatus, wait_for
@@ -264,8 +265,10 @@ class Sent:
         return str(body["operation_id"]) if self.action.op.is_async and body.get("operation_id") else None
 
 
-class Core:
-    """Runs actions for one call: its scope, its MCP side, the backend, and the call's deadline."""
+class Core(Reads):
+    """Runs actions for one call: its scope, its MCP side, the backend, and the call's deadline.
+
+    It is also how a special tool reads Kinsta (`read`, and `lookup`/`site_list` on top of it)."""
 
     def __init__(
         self, backend: Backend, call: CallContext, deadline: float | None = None, *, answers: bool = True
@@ -321,6 +324,28 @@ class Core:
                 await self.invalidate(sent)  # 9
                 return unfollowed(action.op.title, sent.data, exc)  # 7
             return await self.settle(sent, outcome)  # 7-9
+
+    async def read(self, op: Operation, args: Mapping[str, Any], profile: Profile) -> Any:
+        """A special tool's read of Kinsta (the overview, find, a batch's plan), its raw answer for the tool
+        to shape: the steps of `execute` a read has. The profile must be one the call's scope may act for
+        (2); the guard's view of the call (3): only a read that needs no one runs here (one that reveals a
+        secret goes through its own tool, which asks); audited as any action is (4, 8: a plain read is
+        not); sent through the shared read cache (5): repeated within `resource_ttl` it costs nothing, and a
+        write drops it (9). Raises one of `reads.ReadFailure`."""
+        profile = self.scope.profile_for(self.backend.settings, profile.name)  # 2 (ScopeError: not this caller's)
+        judged = await judge(op, args, self.backend.reader, profile)  # 3
+        if isinstance(judged, str) or op.effect is not Effect.READ or judged.guarded:
+            why = judged if isinstance(judged, str) else f"{op.title} needs its own tool ({judged.name})"
+            raise ReadRefused(f"{why}; nothing was sent")
+        action = Action(op, dict(args), profile, judged.name, dict(args), judged=judged)
+        call_id = self.intent(action, "not-required")  # 4
+        try:
+            data = await self.backend.reader.read(op, args, profile)  # 5, from the cache when it holds it
+        except ReadFailure as exc:
+            self._outcome(action, call_id, "error", status=getattr(exc, "status", None), message=str(exc))  # 8
+            raise
+        self._outcome(action, call_id, "ok")  # 8
+        return data
 
     # -- the steps ----------------------------------------------------------------------------
 

@@ -1,14 +1,17 @@
 """Kinsta reads by catalog operation, through a short-lived cache shared by every layer.
 
-Guard previews, names as ids, resources, completions and the overview all read through
-`Reader`: a read is kept for `resource_ttl` seconds per (profile, operation, arguments) and
-dropped when a write may have changed it, so a preview's lookups cost nothing the second
-time and a flood of resource reads does not spend the company's rate limit.
+Guard previews, names as ids, resources and completions read through `Reader`: a read is kept
+for `resource_ttl` seconds per (profile, operation, arguments) and dropped when a write may
+have changed it, so a preview's lookups cost nothing the second time and a flood of resource
+reads does not spend the company's rate limit. The special tools (the overview, find, a batch's
+plan) read through their call's core (`pipeline.Core.read`, a `Reads` too), which checks the
+call's scope and the guard's view of the read and then answers from this same cache.
 """
 
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -23,10 +26,18 @@ from kinsta_mcp.catalog.responses import environments_of
 from kinsta_mcp.catalog.spec import Operation
 from kinsta_mcp.config import Profile
 from kinsta_mcp.server.cache import ReadCache, ReadKey, id_values
+from kinsta_mcp.server.scope import ScopeError
 
 log = logging.getLogger("kinsta_mcp.reads")
 
-ReadFailure = (KinstaError, RequestBuildError, ValidationError)
+
+class ReadRefused(Exception):
+    """A read the core does not run for a special tool (it needs the human: its own tool asks)."""
+
+
+# What a read may raise: Kinsta's refusal or failure, arguments it cannot take, a profile outside the
+# caller's scope, a read the core refuses.
+ReadFailure = (KinstaError, RequestBuildError, ValidationError, ScopeError, ReadRefused)
 
 # Arguments a resource URI or a lookup does not carry, fixed for the operation.
 FIXED_ARGUMENTS: dict[str, dict[str, Any]] = {
@@ -49,7 +60,27 @@ def _sites_in(data: Any) -> Iterable[dict[str, Any]]:
             yield from _sites_in(item)
 
 
-class Reader:
+class Reads(ABC):
+    """What reads Kinsta by catalog operation: the cache itself (`Reader`), or a call's core."""
+
+    @abstractmethod
+    async def read(self, op: Operation, args: Mapping[str, Any], profile: Profile) -> Any:
+        """The parsed body; raises one of `ReadFailure` when it fails."""
+
+    async def lookup(self, name: str, args: Mapping[str, Any], profile: Profile) -> Any:
+        """A read for a preview or a name: None when it fails (the caller says 'not found')."""
+        try:
+            return await self.read(BY_NAME[name], args, profile)
+        except ReadFailure as exc:
+            log.info("lookup %s failed: %s", name, type(exc).__name__)
+            return None
+
+    async def site_list(self, profile: Profile) -> Any:
+        """The company's sites with their environments (cached), None when it cannot be read."""
+        return await self.lookup("list_sites", {"include_environments": True}, profile)
+
+
+class Reader(Reads):
     """Cached reads for any profile; learns which site each environment belongs to."""
 
     def __init__(self, clients: Mapping[str, KinstaClient], clock: Clock, ttl: float) -> None:
@@ -71,18 +102,6 @@ class Reader:
         uri = expand(op.resource, call_args) if op.resource else None
         self.cache.put(key, response.data, id_values(call_args), uri)
         return response.data
-
-    async def lookup(self, name: str, args: Mapping[str, Any], profile: Profile) -> Any:
-        """A read for a preview or a name: None when it fails (the caller says 'not found')."""
-        try:
-            return await self.read(BY_NAME[name], args, profile)
-        except ReadFailure as exc:
-            log.info("lookup %s failed: %s", name, type(exc).__name__)
-            return None
-
-    async def site_list(self, profile: Profile) -> Any:
-        """The company's sites with their environments (cached), None when it cannot be read."""
-        return await self.lookup("list_sites", {"include_environments": True}, profile)
 
     def _learn(self, args: Mapping[str, Any], data: Any) -> None:
         for site in _sites_in(data):

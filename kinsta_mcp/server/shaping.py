@@ -155,19 +155,22 @@ def string_paths(data: Any, prefix: str = "") -> list[str]:
     """Where strings are, list indices generalised: `environment.plugins[].name`. Ids are Kinsta's: left out;
     so are this server's keys (`_truncated`...: Kinsta's never start with `_`), at the top and wherever a
     result carries another (a batch row's data is a tool's result)."""
-    found: list[str] = []
-    if isinstance(data, Mapping):
-        for key, value in data.items():
-            name = str(key)
-            if name.startswith("_") or _is_id(name):
-                continue
-            found += string_paths(value, f"{prefix}.{key}" if prefix else str(key))
-    elif isinstance(data, list):
-        for value in data:
-            found += [p for p in string_paths(value, f"{prefix}[]") if p not in found]
-    elif isinstance(data, str):
-        found.append(prefix)
-    return list(dict.fromkeys(found))
+    found: dict[str, None] = {}  # in the order first met
+
+    def walk(node: Any, at: str) -> None:
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                name = str(key)
+                if not (name.startswith("_") or _is_id(name)):
+                    walk(value, f"{at}.{name}" if at else name)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value, f"{at}[]")
+        elif isinstance(node, str):
+            found[at] = None
+
+    walk(data, prefix)
+    return list(found)
 
 
 # Lists nested in a record that another tool returns whole, given the record's id.

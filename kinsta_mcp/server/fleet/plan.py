@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 from pydantic_core import to_jsonable_python
@@ -35,6 +35,9 @@ from kinsta_mcp.server.fleet.targets import (
 )
 from kinsta_mcp.server.listedit import apply_edit
 from kinsta_mcp.server.reads import Reader, ReadFailure
+
+if TYPE_CHECKING:
+    from kinsta_mcp.server.pipeline import Core
 
 MAX_IDS = 1000
 # Targets a batch of writes may reach without asking a human (live ones: more asks even for unguarded
@@ -242,9 +245,12 @@ def _default_backup_tag(steps: list[Step], targets: list[Target]) -> None:
 
 
 async def build_plan(
-    req: BatchIn, reader: Reader, profile: Profile, visible: Collection[str], plugins: PluginSource | None = None
+    req: BatchIn, core: Core, profile: Profile, visible: Collection[str], plugins: PluginSource | None = None
 ) -> Plan:
-    """Resolve the targets and validate every call; raises ArgumentError (nothing sent, only reads)."""
+    """Resolve the targets and validate every call; raises ArgumentError (nothing sent, only reads).
+
+    The targets are read through the call's core (`Core.read`); the rules' reads are the guard step's own,
+    through the shared read cache as in `Core.execute`."""
     title, steps = _steps(req, visible)
     levels = {level_of(step.op) for step in steps}
     level: Level = "environment" if "environment" in levels else "site"
@@ -259,12 +265,12 @@ async def build_plan(
     for step in steps:  # the shared arguments, checked once even when no target matches
         _validate(step, dict.fromkeys(target_fields(step.op), "placeholder"))
     try:
-        sites_body = await reader.read(BY_NAME["list_sites"], {"include_environments": True}, profile)
+        sites_body = await core.read(BY_NAME["list_sites"], {"include_environments": True}, profile)
     except ReadFailure as exc:
         raise ArgumentError(
             f"{BATCH_TOOL_NAME}: could not list the company's sites: {exc}. Nothing was sent."
         ) from None
-    plugins = plugins or CompanyPlugins(reader, profile, fallback=EnvironmentPlugins(reader, profile))
+    plugins = plugins or CompanyPlugins(core, profile, fallback=EnvironmentPlugins(core, profile))
     resolved = await resolve(sites_body, selection, level, plugins, default_kind=default_kind)
     _default_backup_tag(steps, resolved.targets)
     plan = Plan(title=title, steps=steps, level=level, skipped=list(resolved.skipped))
@@ -285,7 +291,7 @@ async def build_plan(
                 plan.skipped.append((target.label, target.id, problem or "not accepted"))
                 continue
             plan.items.append(Item(step, target, args, resolved.notes.get(target.id)))
-    await _judge_items(plan, reader, profile)
+    await _judge_items(plan, core.backend.reader, profile)
     return plan
 
 

@@ -21,7 +21,7 @@ from kinsta_mcp.catalog.responses import dig, display_name, environments_of, sit
 from kinsta_mcp.config import Profile
 from kinsta_mcp.server.fleet.schema import Level
 from kinsta_mcp.server.inventory import environment_index, read_company_list
-from kinsta_mcp.server.reads import Reader, ReadFailure
+from kinsta_mcp.server.reads import ReadFailure, Reads
 from kinsta_mcp.untrusted import one_line
 
 Kind = Literal["live", "staging", "all"]
@@ -116,8 +116,8 @@ class PluginSource(Protocol):
 class EnvironmentPlugins:
     """`list_plugins` per environment, through the shared read cache, a few at a time."""
 
-    def __init__(self, reader: Reader, profile: Profile) -> None:
-        self._reader = reader
+    def __init__(self, reads: Reads, profile: Profile) -> None:
+        self._reads = reads
         self._profile = profile
 
     async def plugins(self, targets: Sequence[Target], slug: str) -> Mapping[str, list[dict[str, Any]] | str]:
@@ -127,7 +127,7 @@ class EnvironmentPlugins:
         async def one(env_id: str) -> None:
             async with limit:
                 try:
-                    body = await self._reader.read(BY_NAME["list_plugins"], {"env_id": env_id}, self._profile)
+                    body = await self._reads.read(BY_NAME["list_plugins"], {"env_id": env_id}, self._profile)
                 except ReadFailure as exc:
                     found[env_id] = f"its plugins could not be read: {exc}"
                     return
@@ -150,14 +150,14 @@ class CompanyPlugins:
     per environment instead.
     """
 
-    def __init__(self, reader: Reader, profile: Profile, fallback: PluginSource) -> None:
-        self._reader = reader
+    def __init__(self, reads: Reads, profile: Profile, fallback: PluginSource) -> None:
+        self._reads = reads
         self._profile = profile
         self._fallback = fallback
 
     async def plugins(self, targets: Sequence[Target], slug: str) -> Mapping[str, list[dict[str, Any]] | str]:
         try:
-            listing = await read_company_list(self._reader, self._profile, "plugin", search=slug)
+            listing = await read_company_list(self._reads, self._profile, "plugin", search=slug)
         except ReadFailure:
             return await self._fallback.plugins(targets, slug)
         item = next((i for i in listing.items if str(i.get("name", "")).lower() == slug.lower()), None)
@@ -165,7 +165,7 @@ class CompanyPlugins:
             return await self._fallback.plugins(targets, slug)
         # Shared names are judged over every environment of the company, not only the targets: a
         # staging named like a live environment would otherwise pass its plugins off as the live one's.
-        everywhere = environment_index(await self._reader.site_list(self._profile))
+        everywhere = environment_index(await self._reads.site_list(self._profile))
         named: dict[tuple[str, str], list[Target]] = {}
         for target in targets:
             named.setdefault(_names(target.site_display, target.env_display), []).append(target)

@@ -64,7 +64,7 @@ class Fleet:
 
             return await self._jobs(core).run(core, "batch", "Resumed batch operations", resume)
         try:
-            plan = await build_plan(req, core.backend.reader, profile, visible)
+            plan = await build_plan(req, core, profile, visible)
         except ArgumentError as exc:
             return Outcome(str(exc), is_error=True)
         if plan.writes and core.backend.settings.read_only:  # the tool is hidden then; this holds if reached anyway
