@@ -287,3 +287,20 @@ async def test_a_batch_whose_replica_was_killed_is_resumed_on_another_and_nothin
     assert all("Not sent again" in r["message"] for r in rows if r["outcome"] == "unknown")
     assert all("nothing was sent" in r["message"] for r in rows if r["outcome"] == "not_started")
     assert kinsta.posted == 10 and len(backups(sim)) == 4  # B sent no write; Kinsta made 4 backups
+
+
+async def test_without_redis_a_read_job_still_runs_and_its_replica_finds_it(redis: RedisServer) -> None:
+    """Redis goes away: the company overview (a job) still answers on a replica, which lists it and
+    answers wait_for_operation(job_id) with its result; the other replica cannot find it, and says why."""
+    async with two_replicas(redis) as (a, b, _):
+        redis.stop()
+        async with a.client("auto", ANY_TOKEN) as on_a, b.client("auto", ANY_TOKEN) as on_b:
+            overview = await on_a.call_tool("get_company_overview", {})
+            assert not overview.is_error and overview.structured_content["sites"], text_of(overview)
+            listed = await on_a.call_tool("wait_for_operation", {})
+            jobs = listed.structured_content["jobs"]
+            assert [(j["kind"], j["state"]) for j in jobs] == [("overview", "done")], text_of(listed)
+            again = await on_a.call_tool("wait_for_operation", {"job_id": jobs[0]["job_id"]})
+            assert not again.is_error and again.structured_content["sites"] == overview.structured_content["sites"]
+            elsewhere = await on_b.call_tool("wait_for_operation", {"job_id": jobs[0]["job_id"]})
+            assert elsewhere.is_error and "cannot be reached" in text_of(elsewhere), text_of(elsewhere)
