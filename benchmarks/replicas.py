@@ -188,8 +188,8 @@ class ReplicaReport:
             ("requests served per replica", ", ".join(f"{k}: {v}" for k, v in self.served_by_replica.items())),
             (
                 "writes (manual backups)",
-                f"{self.writes_ok} of {self.writes} done; {self.write_requests} sent to Kinsta, "
-                f"{self.duplicated_writes} sent twice",
+                f"{self.writes_ok} of {self.writes} done; {self.write_requests} sent to Kinsta; "
+                f"{self.duplicated_writes} sent twice (these and the batch's)",
             ),
             ("failed calls", ", ".join(f"{p} {n}" for p, n in sorted(self.failures_by.items())) or "none"),
             (
@@ -219,13 +219,16 @@ async def _accept(context: Any, params: Any) -> ElicitResult:
     return ElicitResult(action="accept", content={"confirm": True})
 
 
-def _batch_posts(sim: Simulator) -> list[Any]:
+def _backup_posts(sim: Simulator) -> list[Any]:
     return [
         r
         for r in sim.requests
         if r.method == "POST" and r.path.endswith("/manual-backups") and isinstance(r.body, dict)
-        and r.body.get("tag") == BATCH_TAG
-    ]  # fmt: skip
+    ]
+
+
+def _batch_posts(sim: Simulator) -> list[Any]:
+    return [r for r in _backup_posts(sim) if r.body.get("tag") == BATCH_TAG]
 
 
 async def _resume_batch(report: ReplicaReport, url: str, sim: Simulator) -> None:
@@ -352,12 +355,10 @@ async def run_replicas(
     report.too_many = sum(1 for r in company if r.status == 429)
     times = sorted(r.time for r in company)
     report.busiest_minute = max((sum(1 for t in times if s <= t < s + 60.0) for s in times), default=0)
-    tags = Counter(
-        str(r.body.get("tag"))
-        for r in sim.requests
-        if r.method == "POST" and r.path.endswith("/manual-backups") and isinstance(r.body, dict)
-    )
-    report.write_requests = sum(tags.values())
+    # The writer's backups each have their own tag; the batch's share one, one per environment.
+    backups = [(str(r.body.get("tag")), r.path) for r in _backup_posts(sim)]
+    tags = Counter(tag if tag != BATCH_TAG else f"{tag} {path}" for tag, path in backups)
+    report.write_requests = sum(1 for tag, _ in backups if tag != BATCH_TAG)
     report.duplicated_writes = sum(n - 1 for n in tags.values() if n > 1)
     report.in_flight_lost = proxy.failed_in_flight
     report.served_by_replica = {f"replica {ports.index(p) + 1}": n for p, n in sorted(proxy.served.items())}
