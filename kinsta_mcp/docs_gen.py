@@ -256,7 +256,8 @@ def batches_markdown(_listed: Listing) -> str:
     return (
         f"- A batch of writes on more than {HANDFUL} live targets asks the human even when each call alone would "
         "not; a batch asks once, count first, naming the first "
-        f"{SHOWN_TARGETS} targets and summarising the rest.\n"
+        f"{SHOWN_TARGETS} targets and summarising the rest. Targets whose site name mixes scripts or looks like "
+        "another site's name are counted, marked and named first, so none is lost in the summary.\n"
         "- A batch that destroys data or cannot be undone needs the human to tick yes **and type the number of "
         "targets**; a plain boolean yes sends nothing.\n"
         f"- With no human who answers the form (the client cannot show one, `elicit-or-model-token`, or `off`): "

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable
 from typing import Any
 
 # Characters that hide text or change its display order:
@@ -193,17 +194,33 @@ def skeleton(text: str) -> str:
     return collapse_whitespace(unicodedata.normalize("NFKC", text)).translate(_LOOKALIKES).casefold()
 
 
-def lookalike_warning(name: str, others: list[str]) -> str | None:
+class Lookalikes:
+    """A company's names indexed once by skeleton: which of them a human cannot tell from a given name.
+
+    A batch asks about many targets against the same list of names: each costs one skeleton, not one
+    per name in the company."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self._by_skeleton: dict[str, list[str]] = {}
+        for name in dict.fromkeys(names):
+            self._by_skeleton.setdefault(skeleton(name), []).append(name)
+
+    def warning(self, name: str) -> str | None:
+        """Why a human should look twice at `name` among the names, or None."""
+        same = [o for o in self._by_skeleton.get(skeleton(name), ()) if o != name]
+        if name.isascii():
+            twins = [o for o in same if not o.isascii()]
+            if not twins:
+                return None
+            return f"another name looks the same but is spelt differently: {', '.join(one_line(t) for t in twins[:3])}"
+        notes = []
+        if mixed_scripts(name):
+            notes.append(f"{one_line(name)} mixes scripts ({', '.join(sorted(scripts_of(name)))})")
+        if same:
+            notes.append(f"it looks like {', '.join(one_line(t) for t in same[:3])} but is spelt differently")
+        return "; ".join(notes) or None
+
+
+def lookalike_warning(name: str, others: Iterable[str]) -> str | None:
     """Why a human should look twice at `name` among `others` (the company's other names), or None."""
-    if name.isascii():
-        twins = [o for o in others if o != name and not o.isascii() and skeleton(o) == skeleton(name)]
-        if not twins:
-            return None
-        return f"another name looks the same but is spelt differently: {', '.join(one_line(t) for t in twins[:3])}"
-    notes = []
-    if mixed_scripts(name):
-        notes.append(f"{one_line(name)} mixes scripts ({', '.join(sorted(scripts_of(name)))})")
-    twins = [o for o in others if o != name and skeleton(o) == skeleton(name)]
-    if twins:
-        notes.append(f"it looks like {', '.join(one_line(t) for t in twins[:3])} but is spelt differently")
-    return "; ".join(notes) or None
+    return Lookalikes(others).warning(name)

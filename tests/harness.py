@@ -17,6 +17,7 @@ from mcp_types import ElicitResult
 from pydantic import SecretStr
 
 from kinsta_mcp.api.clock import Alarm, AlarmBell
+from kinsta_mcp.catalog.spec import RateClass
 from kinsta_mcp.config import Profile, Settings
 from kinsta_mcp.server.app import build_server, make_clients
 from kinsta_mcp.server.audit import AuditLog
@@ -86,6 +87,14 @@ class World:
 
     def writes(self) -> list[Any]:
         return [r for r in self.sim.requests if r.method != "GET"]
+
+    async def budget_frees(self) -> None:
+        """Let virtual time run until the server's rate budget has a slot for every kind of request (as a
+        user waits before asking again): a call never waits past its deadline for one (issue 26)."""
+        for profile in self.settings.profiles.values():
+            client = self.server.app.backend.clients[profile.name]
+            for rate in RateClass:
+                await self.clock.sleep(client.limiter.wait_time(profile.company_id, rate))
 
 
 @asynccontextmanager

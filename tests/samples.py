@@ -24,6 +24,7 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     "push_environment": {"push_db": True, "push_files": False},
     # the whole list (add/remove instead are applied by the server against the current one)
     "set_denied_ips": {"add": None, "remove": None},
+    "set_sftp_allowed_ips": {"add": None, "remove": None},
 }
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -41,10 +42,11 @@ from kinsta_mcp.api.errors import (
     KinstaConnectionError,
     KinstaError,
     KinstaTimeoutError,
+    NoRateSlotError,
     OutcomeUnknownError,
     error_for_status,
 )
-from kinsta_mcp.api.ratelimit import RateLimiter, retry_delay
+from kinsta_mcp.api.ratelimit import RateLimiter, SlotTooLate, check_slot_in_time, retry_delay
 from kinsta_mcp.api.request import PreparedRequest, RequestBuildError, build_request
 from kinsta_mcp.catalog.spec import Operation, RateClass
 from kinsta_mcp.redaction import is_secret_name, redact
@@ -182,6 +184,11 @@ class KinstaClient:
             retry_server_errors=retry_server_errors,
         )
 
+    def slot_wait(self, op: Operation, company_id: str | None = None) -> float:
+        """Seconds until the rate limiter has a slot for `op` in the company's budget (0: now; callers already
+        waiting aside)."""
+        return self.limiter.wait_time(company_id or self._key_bucket, op.rate)
+
     async def send(
         self, request: PreparedRequest, *, rate: RateClass = RateClass.STANDARD, bucket: str | None = None
     ) -> ApiResponse:
@@ -194,6 +201,16 @@ class KinstaClient:
         """Wait before retry number `retry` (0-based): exponential, capped, jittered in its upper half."""
         ceiling = min(self.backoff_max, self.backoff_base * 2**retry)
         return random.uniform(ceiling / 2, ceiling)
+
+    @staticmethod
+    def _no_slot(what: str, wait: float) -> NoRateSlotError:
+        """The calling tool must answer before Kinsta's rate budget has a slot for this request."""
+        seconds = max(1, math.ceil(wait))
+        return NoRateSlotError(
+            f"{what}: Kinsta's rate budget for this company has no free request slot for {seconds} s, longer than "
+            f"this call may still wait. Nothing more was sent; try again in {seconds} s.",
+            retry_after=float(seconds),
+        )
 
     def _scrub(self, text: str) -> str:
         secret = self._api_key.get_secret_value()
@@ -221,7 +238,11 @@ class KinstaClient:
         safe = method in SAFE_METHODS
         retry = 0
         while True:
-            await self.limiter.acquire(bucket, rate, write=not safe)
+            try:
+                await self.limiter.acquire(bucket, rate, write=not safe)
+            except SlotTooLate as late:  # the calling tool must answer before a slot comes
+                again = "" if retry == 0 else " again (an earlier attempt failed)"
+                raise self._no_slot(f"{name} was not sent{again}", late.wait) from None
             try:
                 if safe:
                     response = await self._attempt(request, method, retry)
@@ -256,6 +277,11 @@ class KinstaClient:
                 if asked is None or asked <= MAX_RATE_LIMIT_WAIT:
                     delay = asked if asked is not None else self.backoff(retry)
                     logger.info("%s: rate limited (429), retrying in %.1f s", target, delay)
+                    try:
+                        check_slot_in_time(delay)
+                    except SlotTooLate:
+                        refused = f"{name} was not done: Kinsta refused it (429, rate limit; nothing changed)"
+                        raise self._no_slot(refused, delay) from None
                     await self.clock.sleep(delay)
                     retry += 1
                     continue

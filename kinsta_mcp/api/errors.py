@@ -23,6 +23,7 @@ __all__ = [
     "KinstaConnectionError",
     "KinstaError",
     "KinstaTimeoutError",
+    "NoRateSlotError",
     "NotFoundError",
     "OutcomeUnknownError",
     "PermissionDeniedError",
@@ -78,6 +79,11 @@ class RateLimitedError(KinstaError):
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
+
+
+class NoRateSlotError(RateLimitedError):
+    """Not sent: Kinsta's rate budget has no slot before the calling tool's deadline (`retry_after`: when it
+    will, at least). Nothing reached Kinsta for this attempt."""
 
 
 class ServerError(KinstaError):

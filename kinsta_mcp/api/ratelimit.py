@@ -27,16 +27,22 @@ them. A flood cannot take the window in one burst, so a slot always frees soon: 
 calls one principal queues, another's are served within seconds, and once both are busy they
 alternate. Pacing costs a flooder nothing over a minute (108 paced + its first 12). A caller
 alone keeps the whole window, bursts included; a newcomer then waits for the first freed slot.
+
+A call's deadline: a call that answers by a deadline (pipeline.Core) names, in `slot_time_left`,
+how many seconds it can still wait for a slot. A request whose slot would come later is not sent:
+`acquire` raises `SlotTooLate` at once (or as soon as it knows), so no call waits for Kinsta's
+budget past its deadline. A job's requests (work that outlives its call) have no such bound.
 """
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import math
 import re
 import time
 from collections import deque
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -57,6 +63,35 @@ current_principal: ContextVar[str] = ContextVar("kinsta_mcp_principal", default=
 """Who the current call is for: the HTTP bearer token's label, or "local" (stdio, loopback without tokens)."""
 current_session: ContextVar[str] = ContextVar("kinsta_mcp_session", default="")
 """Which of the principal's MCP sessions the current call belongs to (any stable key; "" when unknown)."""
+slot_time_left: ContextVar[Callable[[], float] | None] = ContextVar("kinsta_mcp_slot_time_left", default=None)
+"""Seconds the current call can still wait for a rate slot (None: no bound): set by a call that answers by a
+deadline. A function, not a time: a limiter shared by replicas keeps another clock."""
+
+
+class SlotTooLate(Exception):
+    """No rate slot comes within the time the current call has left (`slot_time_left`): nothing was sent.
+    `wait`: seconds until one would (at least)."""
+
+    def __init__(self, wait: float) -> None:
+        super().__init__(f"no rate slot for {wait:.1f} s")
+        self.wait = wait
+
+
+def check_slot_in_time(wait: float) -> None:
+    """Raise `SlotTooLate` when a slot `wait` seconds away comes after the current call can wait."""
+    left = slot_time_left.get()
+    if wait > _EPSILON and left is not None and wait > left():
+        raise SlotTooLate(wait)
+
+
+@contextlib.contextmanager
+def slots_within(left: Callable[[], float] | None) -> Iterator[None]:
+    """Requests made inside wait for a rate slot at most `left()` seconds (None: no bound)."""
+    token = slot_time_left.set(left)
+    try:
+        yield
+    finally:
+        slot_time_left.reset(token)
 
 
 def _seconds(text: str | None) -> float | None:
@@ -360,7 +395,8 @@ class RateLimiter:
 
     async def acquire(self, bucket: str, rate: RateClass = RateClass.STANDARD, *, write: bool = False) -> None:
         """Wait for a slot, then take it (for the caller named by the context variables). `write`: the
-        request changes something (a limiter shared by replicas refuses those when it cannot coordinate)."""
+        request changes something (a limiter shared by replicas refuses those when it cannot coordinate).
+        Raises `SlotTooLate`, having taken nothing, when the slot comes after the call's `slot_time_left`."""
         principal, session = current_principal.get(), current_session.get()
         state = self._state(bucket)
         state.seen(principal, session, self.clock.monotonic())
@@ -375,7 +411,9 @@ class RateLimiter:
                     return
                 # Not before this caller's own limits allow; a fairer waiter may still take the slot then.
                 now = self.clock.monotonic()
-                await self.clock.sleep(self._caller_wait(state, rate, principal, session, now))
+                wait = self._caller_wait(state, rate, principal, session, now)
+                check_slot_in_time(wait)  # not past the call's deadline
+                await self.clock.sleep(wait)
         finally:
             if not waiter.granted:  # cancelled while waiting
                 self._waiting.remove(waiter)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from kinsta_mcp.catalog import rules
 from kinsta_mcp.catalog.spec import (
@@ -17,6 +17,7 @@ from kinsta_mcp.catalog.spec import (
     EnvId,
     Id,
     Input,
+    ListEdit,
     Member,
     Operation,
     OperationStarted,
@@ -44,11 +45,24 @@ class SetEnabledIn(Input):
 
 class SetAllowedIpsIn(Input):
     env_id: Annotated[EnvId, path()]
+    add: Annotated[list[str] | None, Field(description="allowed_ips: IPs to allow")] = None
+    remove: Annotated[list[str] | None, Field(description="allowed_ips: IPs to stop allowing")] = None
     ip_allowlist: Annotated[
-        list[Annotated[str, Field(examples=["203.0.113.7"])]],
+        list[Annotated[str, Field(examples=["203.0.113.7"])]] | None,
         body(),
-        Field(description="The whole list (replaces it)"),
-    ]
+        Field(description="allowed_ips: or the whole list"),
+    ] = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> SetAllowedIpsIn:
+        if (self.ip_allowlist is None) == (self.add is None and self.remove is None):
+            raise ValueError("give add and/or remove (against the current list), or ip_allowlist (the whole list)")
+        return self
+
+
+# Kinsta's write replaces the whole allowlist: offered as add/remove against the current one (sic: Kinsta
+# spells the read's key "stfp_ip_allowlist").
+ALLOWED_IPS_EDIT = ListEdit(field="ip_allowlist", reads="get_sftp_allowed_ips", key="stfp_ip_allowlist")
 
 
 class SetPasswordExpirationIn(Input):
@@ -196,7 +210,7 @@ GET_SFTP = ToolGroup(
 SET_SFTP = ToolGroup(
     name="set_sftp",
     title="Change SFTP/SSH settings",
-    description="Change an environment's SFTP/SSH: access or password_login (is_enabled), allowed_ips, "
+    description="Change an environment's SFTP/SSH: access or password_login (is_enabled), allowed_ips (add/remove), "
     "password_expiration (the primary user's password, e.g. hours_24), or additional_accounts (is_enabled).",
     selector="setting",
     selector_description="What to change",
@@ -287,11 +301,13 @@ OPERATIONS = [
         risk_reason="decides which addresses may log in over SFTP/SSH",
         consequence="Allow SFTP/SSH login to {env_id} only from: {ip_allowlist}.",
         title="Set SFTP/SSH IP allowlist",
-        description="Replace the SFTP/SSH IP allowlist; a wrong list locks you out.",
+        description="Allow (add) or stop allowing (remove) IPs for SFTP/SSH login; answers the list now allowed.",
         method="POST",
         path="/sites/environments/{env_id}/ssh/set-allowed-ips",
         input=SetAllowedIpsIn,
-        output=NullResult,
+        output=NullResult,  # Kinsta's {result: null}; `post` adds ip_allowlist, the list now allowed
+        edits=ALLOWED_IPS_EDIT,
+        post=ALLOWED_IPS_EDIT.with_result,
         effect=Effect.WRITE,
         toolset=Toolset.SFTP,
         idempotent=True,
@@ -302,6 +318,18 @@ OPERATIONS = [
                 when='the allowlist opens SFTP/SSH login to a broad range (a /8 or more of IPv4, an IPv6 /16, "*")',
                 check=rules.allows_broad_range("ip_allowlist"),
                 risk=Risk.GRANTS_ACCESS,
+            ),
+            Rule(
+                name="removes-allowed-ips",
+                when="the new allowlist leaves out entries of the current one (read first)",
+                check=rules.removes_entries(
+                    "ip_allowlist",
+                    "stfp_ip_allowlist",
+                    gained="SFTP/SSH logins from those addresses stop working (people and deploy scripts are locked "
+                    "out)",
+                ),
+                risk=Risk.GRANTS_ACCESS,
+                reads="get_sftp_allowed_ips",
             ),
         ),
     ),

@@ -238,6 +238,10 @@ class ListEdit:
     add: str = "add"
     remove: str = "remove"
 
+    def with_result(self, answer: Any, args: Mapping[str, Any]) -> Any:
+        """An `Operation.post`: Kinsta's answer (`{result: null}`) with the list now in place under `field`."""
+        return {**(answer if isinstance(answer, dict) else {}), self.field: list(args.get(self.field) or [])}
+
 
 @dataclass(frozen=True)
 class Operation:

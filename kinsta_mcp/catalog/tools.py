@@ -175,6 +175,8 @@ def wp_cli_reads_only(args: Mapping[str, Any]) -> bool:
     return True
 
 
+DENIED_IPS_EDIT = ListEdit(field="ip_list", reads="get_denied_ips", key="ip_list")
+
 # -- outputs -------------------------------------------------------------------------
 
 
@@ -191,10 +193,6 @@ class NullResult(Output):
     """Kinsta's `{result: null}` answer to a finished synchronous write."""
 
     result: None = None
-
-
-def _with_resulting_list(answer: Any, args: Mapping[str, Any]) -> Any:
-    return {**(answer if isinstance(answer, dict) else {}), "ip_list": list(args.get("ip_list") or [])}
 
 
 class PhpMyAdminLink(Output):
@@ -333,8 +331,8 @@ OPERATIONS = [
         path="/sites/tools/denied-ips",
         input=SetDeniedIpsIn,
         output=NullResult,  # Kinsta's {result: null}; `post` adds ip_list, the list now denied
-        edits=ListEdit(field="ip_list", reads="get_denied_ips", key="ip_list"),
-        post=_with_resulting_list,
+        edits=DENIED_IPS_EDIT,
+        post=DENIED_IPS_EDIT.with_result,
         effect=Effect.WRITE,
         toolset=Toolset.TOOLS,
         idempotent=True,

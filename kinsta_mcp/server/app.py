@@ -13,6 +13,7 @@ import logging
 import sys
 from collections.abc import Mapping
 from contextlib import AsyncExitStack
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from mcp.server.request_state import RequestStateSecurity
@@ -48,7 +49,15 @@ from kinsta_mcp.server.overview import parse_args as overview_args
 from kinsta_mcp.server.pipeline import Backend, CallContext, Core, Outcome, run_call, wait_tool
 from kinsta_mcp.server.prompts import PROMPT_CHOICES, Prompts
 from kinsta_mcp.server.reads import Reader, ReadFailure
-from kinsta_mcp.server.report import REPORT_TOOL_NAME, ReportError, report_text, today_of, traffic_report
+from kinsta_mcp.server.report import (
+    REPORT_TOOL_NAME,
+    ReportArgs,
+    ReportError,
+    Tally,
+    report_text,
+    today_of,
+    traffic_report,
+)
 from kinsta_mcp.server.report import parse_args as parse_report_args
 from kinsta_mcp.server.resources import Resources, StaticResource, resource_specs
 from kinsta_mcp.server.scope import RequestScope
@@ -312,16 +321,37 @@ async def _find_tool(core: Core, parsed: Parsed, profile: Profile) -> Outcome:
     return Outcome(found_text(found), mark_untrusted(found.model_dump(mode="json", exclude_none=True)))
 
 
+def _report_job(profile: Profile, args: ReportArgs, today: date) -> Any:
+    async def work(job: Job, core: Core) -> Outcome:
+        job.report(0, None, "reading the company's sites")
+
+        def on_read(tally: Tally) -> None:
+            if job.partial is None:  # the sites are listed: what is counted so far can be told
+                job.partial = lambda: Outcome(report_text(so_far := tally.report(finished=False)), so_far)
+            job.report(tally.done, len(tally.targets), f"{tally.done} of {len(tally.targets)} sites read")
+
+        try:
+            client = core.backend.clients[profile.name]
+            report = await traffic_report(core, client, profile, Tally(args, today), on_read)  # through the job's core
+        except ReadFailure as exc:
+            return Outcome(f"Traffic report failed: could not list sites: {exc}", is_error=True)
+        return Outcome(report_text(report), report)
+
+    return work
+
+
 async def _report_tool(core: Core, parsed: Parsed, profile: Profile) -> Outcome:
-    backend = core.backend
+    """The traffic report as a job of the caller's (joined if the same one is running): within the call's
+    deadline, then `wait_for_operation(job_id=…)`."""
     try:
         args = parse_report_args(parsed.args)
-        report = await traffic_report(backend.reader, profile, args, today_of(backend.clock))
     except ReportError as exc:
         return Outcome(str(exc), is_error=True)
-    except ReadFailure as exc:
-        return Outcome(f"Traffic report failed: could not list sites: {exc}", is_error=True)
-    return Outcome(report_text(report), report)
+    assert core.backend.jobs is not None
+    today = today_of(core.backend.clock)
+    key = f"{profile.name}:{today.isoformat()}:{args.model_dump_json()}"
+    work = _report_job(profile, args, today)
+    return await core.backend.jobs.run(core, "traffic_report", "Traffic report", work, key=key)
 
 
 async def _wait_tool(core: Core, parsed: Parsed, profile: Profile) -> Outcome:

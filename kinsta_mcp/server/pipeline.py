@@ -56,10 +56,12 @@ from kinsta_mcp.api.errors import (
     KinstaConnectionError,
     KinstaError,
     KinstaTimeoutError,
+    NoRateSlotError,
     NotFoundError,
     RateLimitedError,
     ServerError,
 )
+from kinsta_mcp.api.ratelimit import slot_time_left, slots_within
 from kinsta_mcp.api.request import RequestBuildError
 from kinsta_mcp.catalog import BY_NAME
 from kinsta_mcp.catalog.responses import find_environment
@@ -71,6 +73,7 @@ from kinsta_mcp.server.audit import AuditLog
 from kinsta_mcp.server.compiled import OPTION_COMPANY, ToolDef
 from kinsta_mcp.server.consequences import Judged, judge
 from kinsta_mcp.server.guard import Ask, Confirmer, Decision, Guarded, Preview, Proceed, Refuse, decide
+from kinsta_mcp.server.jobs import PROGRESS_AFTER
 from kinsta_mcp.server.latest import resolve_latest
 from kinsta_mcp.server.listedit import apply_edit
 from kinsta_mcp.server.names import Resolution, resolve_names
@@ -82,13 +85,14 @@ from kinsta_mcp.server.waiting import OperationOutcome, PollAnswer, PollStatus, 
 
 if TYPE_CHECKING:
     from kinsta_mcp.server.fleet.run import BatchMemory
-    from kinsta_mcp.server.jobs import Jobs
+    from kinsta_mcp.server.jobs import Job, Jobs
 
 log = logging.getLogger("kinsta_mcp.pipeline")
 
 CANCELLED = "cancelled"  # the audit outcome of a request sent, whose call was cancelled: outcome unknown
 SETTLE_SECONDS = 10.0  # at most this long for a cancelled call's bookkeeping (shielded from the cancellation)
-NOT_SENT = "not_sent"  # the audit outcome of a request its call was cancelled before sending
+NOT_SENT = "not_sent"  # the audit outcome of a request not sent (its call was cancelled, or had no time for a slot)
+SEND_MARGIN = 3.0  # a request's rate slot must come this long before its call's deadline (Kinsta's answer, ours)
 
 
 def operation_status() -> Operation:
@@ -273,7 +277,10 @@ class Core(Reads):
     def __init__(
         self, backend: Backend, call: CallContext, deadline: float | None = None, *, answers: bool = True
     ) -> None:
-        """`answers`: this core answers a call (a job's core does not: nothing waits at its deadline)."""
+        """`answers`: this core answers a call (a job's core does not: nothing waits at its deadline).
+        An answering core bounds every request made for its call to rate slots that come in time (see
+        `slot_time_left`); it holds until `close`, which the code that made the core calls."""
+        self.answers = answers
         self.backend = backend
         self.call = call
         self.scope = call.scope
@@ -282,14 +289,22 @@ class Core(Reads):
         # A virtual clock (tests) wakes the call at its deadline, however far other tasks sleep meanwhile.
         clock = self.clock
         self.deadline_alarm = clock.alarm(self.deadline) if answers and isinstance(clock, Alarms) else None
+        self._slots = slot_time_left.set(self.slot_time_left) if answers else None
 
     def close(self) -> None:
         """The call answered: its deadline no longer holds anything."""
         if self.deadline_alarm is not None:
             self.deadline_alarm.cancel()
+        if self._slots is not None:
+            slot_time_left.reset(self._slots)
+            self._slots = None
 
     def remaining(self) -> float:
         return max(0.0, self.deadline - self.clock.monotonic())
+
+    def slot_time_left(self) -> float:
+        """Seconds a request of this call may still wait for a rate slot (the limiter asks, api/ratelimit.py)."""
+        return self.remaining() - SEND_MARGIN
 
     async def execute(
         self,
@@ -308,10 +323,32 @@ class Core(Reads):
             if isinstance(judged, str):  # what these arguments make it: refused before anyone is asked
                 return Outcome(judged, is_error=True)
             action = dataclasses.replace(action, judged=judged)
+            if self.answers and self.sent_only_now(action) and self.slot_wait(action) > self.slot_time_left():
+                return self.not_sent(action, self.slot_wait(action))  # before anyone is asked for it
             decision = await self.decide(judged, action.tool, action.given, action.profile, token, self.preview(action))
         if not isinstance(decision, Proceed):
             return self.refused(action.tool, decision, {"arguments": action.given})
-        sent = await self.send(action, self.intent(action, decision.confirmed_by))  # 4, 5
+        slot = self.slot_wait(action) if self.answers else 0.0
+        if slot > PROGRESS_AFTER:  # Kinsta's rate budget has no slot at hand: wait as a job, with progress
+            return await self.send_later(action, decision, slot, wait=wait, full=full)
+        try:
+            return await self.finish(action, decision, wait=wait, full=full)
+        except NoRateSlotError as exc:  # a read whose slot (or the pause Kinsta asked for) came too late after all
+            return await self.send_later(action, decision, exc.retry_after or 0.0, wait=wait, full=full)
+
+    async def finish(
+        self,
+        action: Action,
+        decision: Proceed,
+        *,
+        wait: bool = True,
+        full: bool = False,
+        slots: Callable[[], float] | None = None,
+    ) -> Outcome:
+        """Steps 4-9 for an action the guard let through. `slots`: how long its request may wait for a rate
+        slot (a job sending for a call that still waits), else the bound of the call this core answers."""
+        with slots_within(slots) if slots is not None else contextlib.nullcontext():
+            sent = await self.send(action, self.intent(action, decision.confirmed_by))  # 4, 5
         if isinstance(sent, Outcome):
             return sent
         async with self.settled_if_cancelled(sent):
@@ -324,6 +361,55 @@ class Core(Reads):
                 await self.invalidate(sent)  # 9
                 return unfollowed(action.op.title, sent.data, exc)  # 7
             return await self.settle(sent, outcome)  # 7-9
+
+    # -- waiting for Kinsta's rate budget ---------------------------------------------------------
+
+    def slot_wait(self, action: Action) -> float:
+        """Seconds until Kinsta's rate budget has a slot for the action's request (0: now)."""
+        client = self.backend.clients[action.profile.name]
+        return client.slot_wait(action.op, action.profile.company_id)
+
+    @staticmethod
+    def sent_only_now(action: Action) -> bool:
+        """A change, or anything a human confirms, is sent while its call waits, or not at all."""
+        return action.op.effect is not Effect.READ or (action.judged or action.op).guarded
+
+    async def send_later(
+        self, action: Action, decision: Proceed, slot: float, *, wait: bool, full: bool
+    ) -> Outcome | Ask:
+        """Step 5 when the rate slot is `slot` seconds away: the call waits for it as a job, with progress,
+        and answers by its deadline. A read goes on after that (its result is kept for
+        wait_for_operation(job_id=…)). A change, or a call a human confirmed, is never sent once its call
+        answered: a change approved for now must not happen minutes later, unseen, after the model moved
+        on. When its slot comes after the call's deadline nothing is sent and the call says when to try again."""
+        now_only = self.sent_only_now(action)
+        if now_only and slot > self.slot_time_left():
+            return self.not_sent(action, slot)
+        jobs = self.backend.jobs
+        if jobs is None:
+            return await self.finish(action, decision, wait=wait, full=full)
+        bound = self.slot_time_left if now_only else None
+        title = action.op.title
+
+        async def work(job: Job, core: Core) -> Outcome:
+            job.report(0, None, f"not sent yet: Kinsta's rate budget frees a request slot in about {math.ceil(slot)} s")
+            return await core.finish(action, decision, wait=wait, full=full, slots=bound)
+
+        return await jobs.run(self, "call", title, work)
+
+    def not_sent(self, action: Action, slot: float) -> Outcome:
+        """A change (or a confirmed call) whose rate slot comes after its call's deadline: refused, recorded."""
+        seconds = max(1, math.ceil(slot))
+        again = ", and the human is asked again" if (action.judged or action.op).guarded else ""
+        text = (
+            f"{action.op.title} was not sent: Kinsta's rate budget for this company has no free request slot for "
+            f"{seconds} s, longer than this call may wait. Nothing was sent, and nothing will be sent later: call "
+            f"{action.tool} again in {seconds} s{again}."
+        )
+        self.refused(action.tool, Refuse(text), {"arguments": action.given})
+        return Outcome(text, is_error=True)
+
+    # -- a special tool's read -----------------------------------------------------------------
 
     async def read(self, op: Operation, args: Mapping[str, Any], profile: Profile) -> Any:
         """A special tool's read of Kinsta (the overview, find, a batch's plan), its raw answer for the tool
@@ -405,11 +491,17 @@ class Core(Reads):
         return call_id
 
     async def send(self, action: Action, call_id: str) -> Sent | Outcome:
-        """Step 5: send (the client waits for a rate slot: at most Kinsta's window). An error answer is an Outcome."""
+        """Step 5: send (the client waits for a rate slot, never past the call's `slot_time_left`). An error
+        answer, or no slot in time, is an Outcome."""
         client = self.backend.clients[action.profile.name]
         op = action.op
         try:
             response = await client.call(op, action.args, company_id=action.profile.company_id)
+        except NoRateSlotError as exc:  # no slot before the call's deadline: nothing went out
+            self._outcome(action, call_id, NOT_SENT, message=str(exc))
+            if self.answers and not self.sent_only_now(action) and self.backend.jobs is not None:
+                raise  # a read: `execute` goes on with it as a job
+            return Outcome(f"{op.title}: {exc}", is_error=True)
         except (KinstaError, RequestBuildError) as exc:
             self._outcome(action, call_id, "error", status=getattr(exc, "status", None), message=str(exc))
             return Outcome(f"{op.title} failed: {exc}", is_error=True)
@@ -550,6 +642,7 @@ class Kinsta:
 
 
 _UNASKED: dict[type[KinstaError], str] = {
+    NoRateSlotError: "no rate slot before the call's deadline",
     KinstaTimeoutError: "Kinsta did not answer in time",
     KinstaConnectionError: "the connection to Kinsta failed",
     InvalidResponseError: "Kinsta's answer was not JSON",

@@ -9,18 +9,20 @@ environment analytics for one period (Kinsta's `from`/`to` dates) and answers wi
 - the company total and the top N sites, numbers as numbers with their unit;
 - the sites it could not read, and why (a site is never silently left out of a total).
 
-The fan-out is bounded: a few requests in flight (Kinsta's rate limiter still applies to each), and
-a deadline under the client's patience; sites not read by then are listed as not read.
+The fan-out runs as a job (jobs.py, like the overview): a few requests in flight, each within
+Kinsta's rate budget. The call answers by its deadline with the report, or with the sites counted
+so far, the job id and how to continue; the job goes on and `wait_for_operation(job_id=…)` returns
+the whole report.
 """
 
 from __future__ import annotations
 
 import calendar
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, runtime_checkable
 
 import anyio
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -29,12 +31,14 @@ from kinsta_mcp.catalog import BY_NAME
 from kinsta_mcp.catalog.responses import environments_of, sites_of
 from kinsta_mcp.config import Profile
 from kinsta_mcp.server.arguments import describe_validation
-from kinsta_mcp.server.reads import Reader, ReadFailure
+from kinsta_mcp.server.reads import ReadFailure, Reads
 from kinsta_mcp.untrusted import clean_text, one_line
+
+if TYPE_CHECKING:
+    from kinsta_mcp.api.client import KinstaClient
 
 REPORT_TOOL_NAME = "get_traffic_report"
 IN_FLIGHT = 4  # analytics requests at once: quick, and polite to Kinsta's shared rate limit
-DEADLINE_SECONDS = 40.0  # under the 60 s at which many clients give up on a call
 Metric = Literal["visits", "bandwidth", "cdn-bandwidth"]
 Period = Literal["this_month", "last_month", "last_7_days", "last_30_days"]
 UNITS = {"visits": "visits", "bandwidth": "bytes", "cdn-bandwidth": "bytes"}
@@ -216,66 +220,117 @@ def live_environments(sites_body: Any) -> tuple[list[Target], list[dict[str, str
     return found, missing
 
 
-async def traffic_report(reader: Reader, profile: Profile, args: ReportArgs, today: date) -> dict[str, Any]:
-    """The report as structured content (see the module doc); raises ReadFailure if the site list fails."""
-    span = span_of(args, today)
-    sites = await reader.read(BY_NAME["list_sites"], {"include_environments": True}, profile)
-    targets, not_read = live_environments(sites)
-    values: dict[str, float] = {}
+@dataclass
+class Tally:
+    """One report's reads as they come in: the sites to read, what each counted, what could not be read."""
+
+    args: ReportArgs
+    today: date
+    targets: list[Target] = field(default_factory=list)
+    values: dict[str, float] = field(default_factory=dict)  # live env id -> its total
+    not_read: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def span(self) -> Span:
+        return span_of(self.args, self.today)
+
+    @property
+    def done(self) -> int:
+        failed = {row["site_id"] for row in self.not_read}
+        return len(self.values) + sum(1 for t in self.targets if t.site_id in failed)
+
+    def unread(self) -> list[Target]:
+        failed = {row["site_id"] for row in self.not_read}
+        return [t for t in self.targets if t.env_id not in self.values and t.site_id not in failed]
+
+    def report(self, *, finished: bool = True) -> dict[str, Any]:
+        """The report as structured content; not `finished`: what is counted so far (the job goes on)."""
+        args, span = self.args, self.span
+        not_read = list(self.not_read)
+        pending = self.unread()
+        if finished:
+            not_read += [{"site": t.site, "site_id": t.site_id, "reason": "not read"} for t in pending]
+        values = self.values
+        unit = UNITS[args.metric]
+        total = sum(values.values())
+        ranked = sorted((t for t in self.targets if t.env_id in values), key=lambda t: -values[t.env_id])
+        top = [
+            {
+                "site": t.site,
+                "site_id": t.site_id,
+                "env_id": t.env_id,
+                "value": whole(values[t.env_id]),
+                "share": round(values[t.env_id] / total, 4) if total else 0.0,
+            }
+            for t in ranked[: args.top]
+        ]
+        report: dict[str, Any] = {
+            "today": self.today.isoformat(),
+            "period": span.as_json(),
+            "metric": args.metric,
+            "unit": unit,
+            "total": whole(total),
+            "sites_counted": len(values),
+            "top": top,
+        }
+        if not_read:
+            report["not_read"] = not_read
+        more = []
+        if not finished and pending:
+            more.append(f"{len(pending)} more site(s) not read yet: the report is not complete")
+        if len(ranked) > args.top:
+            more.append(f"top={min(len(ranked), 100)} ranks every site")
+        more.append(
+            "period (this_month, last_month, last_7_days, last_30_days) or from_date/to_date for another period"
+        )
+        report["_more"] = "; ".join(more)
+        return report
+
+
+async def traffic_report(
+    reads: Reads,
+    client: KinstaClient,
+    profile: Profile,
+    tally: Tally,
+    on_read: Callable[[Tally], None] | None = None,
+) -> dict[str, Any]:
+    """Read every site's live analytics into `tally` through `reads` (a call's core), paced on `client`'s rate
+    budget (`on_read` told once the sites are listed and after each read), and return the report (see the
+    module doc); raises ReadFailure if the site list fails."""
+    span, args = tally.span, tally.args
+    sites = await reads.read(BY_NAME["list_sites"], {"include_environments": True}, profile)
+    tally.targets, tally.not_read = live_environments(sites)
+    if on_read is not None:
+        on_read(tally)
     op = BY_NAME[OPERATIONS[args.metric]]
-    limiter = anyio.CapacityLimiter(IN_FLIGHT)
+    limiter, pace = anyio.CapacityLimiter(IN_FLIGHT), anyio.Lock()
+    dates = {"from_date": span.first.isoformat(), "to_date": span.last.isoformat()}
 
     async def one(target: Target) -> None:
         async with limiter:
-            call = {"env_id": target.env_id, "from_date": span.first.isoformat(), "to_date": span.last.isoformat()}
+            async with pace:  # one read at a time waits for Kinsta's budget (as a batch's): the others take turns
+                wait = client.slot_wait(op, profile.company_id)
+                if wait > 0:
+                    await client.clock.sleep(wait)
             try:
-                total = series_total(await reader.read(op, call, profile))
+                total = series_total(await reads.read(op, {"env_id": target.env_id, **dates}, profile))
             except ReadFailure as exc:
-                not_read.append({"site": target.site, "site_id": target.site_id, "reason": one_line(str(exc), 200)})
-                return
-            if total is None:
-                not_read.append({"site": target.site, "site_id": target.site_id, "reason": "no numbers in the answer"})
+                tally.not_read.append(
+                    {"site": target.site, "site_id": target.site_id, "reason": one_line(str(exc), 200)}
+                )
             else:
-                values[target.env_id] = total
+                if total is None:
+                    reason = "no numbers in the answer"
+                    tally.not_read.append({"site": target.site, "site_id": target.site_id, "reason": reason})
+                else:
+                    tally.values[target.env_id] = total
+        if on_read is not None:
+            on_read(tally)
 
-    with anyio.move_on_after(DEADLINE_SECONDS):
-        async with anyio.create_task_group() as group:
-            for target in targets:
-                group.start_soon(one, target)
-    done = {row["site_id"] for row in not_read}
-    for target in targets:
-        if target.env_id not in values and target.site_id not in done:
-            not_read.append({"site": target.site, "site_id": target.site_id, "reason": "not read within the deadline"})
-    unit = UNITS[args.metric]
-    total = sum(values.values())
-    ranked = sorted((t for t in targets if t.env_id in values), key=lambda t: -values[t.env_id])
-    top = [
-        {
-            "site": t.site,
-            "site_id": t.site_id,
-            "env_id": t.env_id,
-            "value": whole(values[t.env_id]),
-            "share": round(values[t.env_id] / total, 4) if total else 0.0,
-        }
-        for t in ranked[: args.top]
-    ]
-    report: dict[str, Any] = {
-        "today": today.isoformat(),
-        "period": span.as_json(),
-        "metric": args.metric,
-        "unit": unit,
-        "total": whole(total),
-        "sites_counted": len(values),
-        "top": top,
-    }
-    if not_read:
-        report["not_read"] = not_read
-    more = []
-    if len(ranked) > args.top:
-        more.append(f"top={min(len(ranked), 100)} ranks every site")
-    more.append("period (this_month, last_month, last_7_days, last_30_days) or from_date/to_date for another period")
-    report["_more"] = "; ".join(more)
-    return report
+    async with anyio.create_task_group() as group:
+        for target in tally.targets:
+            group.start_soon(one, target)
+    return tally.report()
 
 
 def report_text(report: Mapping[str, Any]) -> str:

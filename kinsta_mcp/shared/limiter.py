@@ -27,7 +27,13 @@ import anyio
 from redis.exceptions import WatchError
 
 from kinsta_mcp.api.clock import Clock
-from kinsta_mcp.api.ratelimit import BucketState, RateLimiter, current_principal, current_session
+from kinsta_mcp.api.ratelimit import (
+    BucketState,
+    RateLimiter,
+    check_slot_in_time,
+    current_principal,
+    current_session,
+)
 from kinsta_mcp.catalog.spec import RateClass
 from kinsta_mcp.shared.store import SharedState, SharedStateUnavailable
 
@@ -123,6 +129,7 @@ class SharedRateLimiter(RateLimiter):
                     continue  # another replica changed the state meanwhile: decide again
                 if wait <= _EPSILON:
                     return
+                check_slot_in_time(wait)  # not past the call's deadline (its mark here expires by FRESH)
                 await self.clock.sleep(min(wait, MAX_SLEEP))
 
     async def _attempt(self, bucket: str, rate: RateClass, principal: str, session: str) -> float | None:

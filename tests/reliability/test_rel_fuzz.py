@@ -204,6 +204,7 @@ class Served:
 
     async def _check_call(self, name: str, args: dict[str, Any]) -> None:
         log = self.world.sim.requests
+        await self.world.budget_frees()  # a slot for the call (Kinsta allows 5 creations a minute)
         before = len(log)
         try:
             result = await self.client.call_tool(name, args)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 from pydantic_core import to_jsonable_python
 
 from kinsta_mcp.catalog import BY_NAME
+from kinsta_mcp.catalog.responses import display_name, sites_of
 from kinsta_mcp.catalog.spec import LATEST, Effect, Id, Operation, Risk
 from kinsta_mcp.config import Profile
 from kinsta_mcp.server.arguments import ArgumentError, describe_validation, shown
@@ -102,6 +103,7 @@ class Plan:
     items: list[Item] = field(default_factory=list)
     skipped: list[tuple[str, str, str]] = field(default_factory=list)  # (label, id, why)
     name: str = BATCH_TOOL_NAME  # what the guard calls it
+    names: list[str] = field(default_factory=list)  # the company's site names (look-alikes are flagged)
 
     @property
     def guarded(self) -> bool:
@@ -273,7 +275,8 @@ async def build_plan(
     plugins = plugins or CompanyPlugins(core, profile, fallback=EnvironmentPlugins(core, profile))
     resolved = await resolve(sites_body, selection, level, plugins, default_kind=default_kind)
     _default_backup_tag(steps, resolved.targets)
-    plan = Plan(title=title, steps=steps, level=level, skipped=list(resolved.skipped))
+    names = [display_name(site) for site in sites_of(sites_body)]
+    plan = Plan(title=title, steps=steps, level=level, skipped=list(resolved.skipped), names=names)
     for target in resolved.targets:
         for step in steps:
             own = {"site_id": target.site_id, "env_id": target.env_id}

@@ -1,6 +1,8 @@
 """What a batch shows: the human's confirmation, the dry run, and the result table within the budget.
 
-Every target is named (quoted and cleaned by `untrusted.one_line`, via `Target.label`). The
+Every target is named (quoted and cleaned by `untrusted.one_line`, via `Target.label`); a target
+whose site name mixes scripts or looks like another of the company's site names is counted, marked
+and listed first in the confirmation, so the summary of the rest never hides it. The
 result keeps what needs acting on first (failed, still running, not started, skipped) and
 leaves out finished rows and read data before anything else when it would pass the result
 budget, saying what was left out and how to see it. Its structured result marks the names, Kinsta's
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kinsta_mcp.server.budget import json_size
@@ -20,6 +22,7 @@ from kinsta_mcp.server.fleet.schema import BATCH_TOOL_NAME, BatchResult, BatchRo
 from kinsta_mcp.server.pipeline import Outcome
 from kinsta_mcp.server.previews import render
 from kinsta_mcp.server.shaping import mark_untrusted
+from kinsta_mcp.untrusted import Lookalikes
 
 ORDER = ("failed", "running", "not_started", "skipped", "done", "planned")
 _RESERVE = 1200  # bytes kept for the header and the notes around the rows
@@ -41,22 +44,48 @@ def _what(plan: Plan) -> list[str]:
 
 
 SHOWN_TARGETS = 12  # targets named one by one in a confirmation; the rest are summarised
+_SHOWN_WARNING = 200  # characters of one target's look-alike warning
 
 
-def _target_lines(plan: Plan, limit: int | None = None) -> list[str]:
+def lookalikes(plan: Plan) -> dict[str, str]:
+    """Target id -> why the human should look twice at its site's name: it mixes scripts, or it looks like
+    another of the company's site names (`untrusted.Lookalikes`)."""
+    index = Lookalikes(plan.names)
+    by_name: dict[str, str | None] = {}
+    found = {}
+    for target in plan.targets:
+        if target.site_display not in by_name:
+            by_name[target.site_display] = index.warning(target.site_display)
+        warning = by_name[target.site_display]
+        if warning:
+            found[target.id] = warning if len(warning) <= _SHOWN_WARNING else warning[: _SHOWN_WARNING - 1] + "…"
+    return found
+
+
+def _target_lines(plan: Plan, limit: int | None = None, flagged: Mapping[str, str] | None = None) -> list[str]:
+    """One line per target, flagged ones first (so they are named even where the rest are summarised)."""
+    flagged = flagged or {}
     by_target: dict[str, list[str]] = {}
     labels: dict[str, str] = {}
     for item in plan.items:
         labels[item.target.id] = item.target.label + (f": {item.note}" if item.note else "")
         by_target.setdefault(item.target.id, []).append(item.step.tool)
     multi = len(plan.steps) > 1
-    lines = [f"- {labels[t]} ({t})" + (f" [{', '.join(tools)}]" if multi else "") for t, tools in by_target.items()]
+    order = sorted(by_target, key=lambda t: t not in flagged)  # stable: the site list's order otherwise
+    lines = [
+        f"- {labels[t]} ({t})"
+        + (f" [{', '.join(by_target[t])}]" if multi else "")
+        + (f" - look twice: {flagged[t]}" if t in flagged else "")
+        for t in order
+    ]
     if limit is None or len(lines) <= limit:
         return lines
-    rest = list(by_target)[limit:]
+    rest = order[limit:]
     names = ", ".join(labels[t] for t in rest[:limit])
     more = f" and {len(rest) - limit} more" if len(rest) > limit else ""
-    return [*lines[:limit], f"- and {len(rest)} more: {names}{more} (a dry run lists every target)"]
+    also = sum(t in flagged for t in rest)
+    look = f" ({also} of them flagged too: a dry run shows which)" if also else ""
+    return [*lines[:limit], f"- and {len(rest)} more{look}: {names}{more} (a dry run lists every target)"]
 
 
 def _skipped_lines(plan: Plan) -> list[str]:
@@ -87,7 +116,13 @@ def confirmation(plan: Plan) -> str:
     lines += _findings(plan)
     if plan.destroys:
         lines.append(f"This destroys data on {targets} target(s) and cannot be undone.")
-    lines += [f"Targets ({targets}):", *_target_lines(plan, SHOWN_TARGETS)]
+    flagged = lookalikes(plan)
+    if flagged:
+        lines.append(
+            f"Look twice ({len(flagged)} of {targets} target{'s' if targets != 1 else ''}): a site name that mixes "
+            "scripts or looks like another site's name; each is marked below."
+        )
+    lines += [f"Targets ({targets}):", *_target_lines(plan, SHOWN_TARGETS, flagged)]
     if plan.skipped:
         shown = _skipped_lines(plan)
         lines += [f"Not included ({len(plan.skipped)}):", *shown[:5]]

@@ -60,6 +60,7 @@ def get_allowed_ips(ctx: Ctx) -> Reply:
 @handlers.add(
     "POST /sites/environments/{env_id}/ssh/set-allowed-ips",
     activity="setSftpIpAllowlist",
+    also_required=("ip_allowlist",),  # the tool may give add/remove instead; the server always sends the list
 )
 def set_allowed_ips(ctx: Ctx) -> Reply:
     env = env_of(ctx, ctx.path["env_id"])
