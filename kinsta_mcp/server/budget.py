@@ -138,7 +138,7 @@ def _extent(value: Any, top: bool = True) -> tuple[int, int, int]:
     )
 
 
-def _largest(ok: Callable[[int], bool], high: int) -> int | None:
+def largest_fitting(ok: Callable[[int], bool], high: int) -> int | None:
     """The largest n in [0, high] with ok(n), assuming ok is monotone; None when even 0 fails.
 
     Galloping up from 1 before bisecting: probes stay small (a probe renders both channels).
@@ -190,7 +190,7 @@ def fit(structured: dict[str, Any], compose: Compose, budget: int, newest: bool,
             def items_fit(n: int, fixed: int | None = lines) -> bool:
                 return fits(attempt(n, fixed))
 
-            found = _largest(items_fit, longest - 1)
+            found = largest_fitting(items_fit, longest - 1)
             if found is not None:
                 return Shaped(*attempt(found, lines))
             items = 0
@@ -199,7 +199,7 @@ def fit(structured: dict[str, Any], compose: Compose, budget: int, newest: bool,
             def lines_fit(n: int, fixed: int | None = items) -> bool:
                 return fits(attempt(fixed, n))
 
-            found = _largest(lines_fit, most_lines - 1)
+            found = largest_fitting(lines_fit, most_lines - 1)
             if found is not None:
                 return Shaped(*attempt(items, found))
             lines = 0

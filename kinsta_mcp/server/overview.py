@@ -26,10 +26,10 @@ from kinsta_mcp.catalog.responses import dig as _dig
 from kinsta_mcp.catalog.responses import environments_of, sites_of
 from kinsta_mcp.config import Profile
 from kinsta_mcp.server.arguments import describe_validation
-from kinsta_mcp.server.budget import json_size
+from kinsta_mcp.server.budget import json_size, largest_fitting
 from kinsta_mcp.server.inventory import KINDS, Install, Inventory, read_inventory, version_key
 from kinsta_mcp.server.reads import Reads
-from kinsta_mcp.server.shaping import UNTRUSTED_KEY, mark_untrusted
+from kinsta_mcp.server.shaping import mark_untrusted
 from kinsta_mcp.untrusted import clean_text, fence_untrusted, one_line
 
 __all__ = [
@@ -324,39 +324,24 @@ def _attention_order(site: SiteOverview) -> tuple[Any, ...]:
 
 
 def overview_page(overview: CompanyOverview, offset: int, budget: int) -> tuple[str, dict[str, Any]]:
-    """(text, structured) of the sites from `offset` on, as many as fit `budget` bytes in each channel."""
-    remaining = overview.sites[offset:]
-    everything = _paged(overview, remaining, offset)
-    whole = overview_structured(everything)
-    if json_size(whole) <= budget:
-        text = overview_text(everything)
-        if len(text.encode()) <= budget:
-            return text, whole
-    # Sizes are probed with the mark of every remaining site: a page's own mark lists some of the same
-    # paths (never more), so the page answered fits too, and the probes need not walk each candidate.
-    widest = whole.get(UNTRUSTED_KEY)
+    """(text, structured) of the sites from `offset` on, as many as fit `budget` bytes in each channel.
 
-    def compose(count: int, exact: bool = True) -> tuple[str, dict[str, Any]]:
+    Each candidate page is measured as it would be answered, `_untrusted` mark included. The count is found
+    by galloping up from one site (a page holds tens of sites: the probes stay that small, even at 500)."""
+    remaining = overview.sites[offset:]
+
+    def compose(count: int) -> tuple[str, dict[str, Any]]:
         shown = _paged(overview, remaining[:count], offset)
-        if exact:
-            return overview_text(shown), overview_structured(shown)
-        structured = shown.model_dump(mode="json", exclude_none=True)
-        return overview_text(shown), {**structured, UNTRUSTED_KEY: widest} if widest else structured
+        return overview_text(shown), overview_structured(shown)
 
     def fits(count: int) -> bool:
-        text, structured = compose(count, exact=False)
+        text, structured = compose(count)
         return len(text.encode()) <= budget and json_size(structured) <= budget
 
-    low, high = 0, len(remaining)
-    while low < high:  # the largest count that fits (fitting is monotone in the count)
-        mid = (low + high + 1) // 2
-        if fits(mid):
-            low = mid
-        else:
-            high = mid - 1
-    if low == 0 and remaining:
+    count = largest_fitting(fits, len(remaining)) or 0  # fitting is monotone in the count
+    if count == 0 and remaining:
         return _one_site_cut(overview, offset, budget)
-    return compose(low)
+    return compose(count)
 
 
 def _one_site_cut(overview: CompanyOverview, offset: int, budget: int) -> tuple[str, dict[str, Any]]:
