@@ -78,6 +78,7 @@ from kinsta_mcp.server.jobs import PROGRESS_AFTER
 from kinsta_mcp.server.latest import resolve_latest
 from kinsta_mcp.server.listedit import apply_edit
 from kinsta_mcp.server.names import Resolution, resolve_names
+from kinsta_mcp.server.periods import today_of
 from kinsta_mcp.server.previews import Previewer
 from kinsta_mcp.server.reads import Reader, ReadFailure, ReadRefused, Reads
 from kinsta_mcp.server.scope import RequestScope, ScopeError
@@ -533,7 +534,8 @@ class Core(Reads):
         `outcome` None: Kinsta's direct answer."""
         op = sent.action.op
         if outcome is None:
-            shaped = shape(op, sent.data, full=full, budget=self.budget, args=sent.action.args)  # 7
+            today = today_of(self.clock)
+            shaped = shape(op, sent.data, full=full, budget=self.budget, args=sent.action.args, today=today)  # 7
             result = Outcome(shaped.text, shaped.structured)
             self.audit_outcome(sent, "ok", status=sent.status)  # 8
         else:
@@ -592,14 +594,15 @@ async def fill_from_environment(op: Operation, args: dict[str, Any], reader: Rea
     wanted = [name for name in op.from_environment if args.get(name) is None]
     if not wanted:
         return None
-    found = find_environment(await reader.site_list(profile), str(args.get("env_id")))
+    source = op.environment_argument or "env_id"
+    found = find_environment(await reader.site_list(profile), str(args.get(source)))
     site, env = found if found else ({}, {})
     for name in wanted:
         value = op.environment_value(name, site.get("id"), env)
         if value is None:
             return (
                 f"Invalid arguments for {op.name}; nothing was sent:\n- {name}: not given, and environment "
-                f"{args.get('env_id')} has none to fill it in (list_environments with full=true shows it)"
+                f"{args.get(source)} ({source}) has none to fill it in (list_environments with full=true shows it)"
             )
         args[name] = str(value)
     return None
