@@ -40,6 +40,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import json
 import logging
 import math
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -396,7 +397,9 @@ class Core(Reads):
             job.report(0, None, f"not sent yet: Kinsta's rate budget frees a request slot in about {math.ceil(slot)} s")
             return await core.finish(action, decision, wait=wait, full=full, slots=bound)
 
-        return await jobs.run(self, "call", title, work)
+        # The same read asked again while it waits is joined, not sent twice; a change is never joined.
+        key = "" if now_only else json.dumps([action.profile.name, action.op.name, action.args], default=str)
+        return await jobs.run(self, "call", title, work, key=key)
 
     def not_sent(self, action: Action, slot: float) -> Outcome:
         """A change (or a confirmed call) whose rate slot comes after its call's deadline: refused, recorded."""
