@@ -133,12 +133,22 @@ async def test_a_batch_job_of_one_replica_is_listed_waited_for_and_resumed_on_an
             async with anyio.create_task_group() as tg:
                 waited: list[Any] = []
 
+                told: list[str | None] = []
+
+                async def progress(value: float, total: float | None, message: str | None) -> None:
+                    told.append(message)
+
                 async def wait() -> None:
-                    waited.append(await on_b.call_tool("wait_for_operation", {"job_id": job["job_id"]}))
+                    args = {"job_id": job["job_id"]}
+                    waited.append(await on_b.call_tool("wait_for_operation", args, progress_callback=progress))
 
                 tg.start_soon(wait)
-                await anyio.sleep(0.5)  # B's call is waiting on the job's record
-                sim.clock.advance(DEADLINE + 5)  # B's deadline passes while A's job is held
+                with anyio.fail_after(10):
+                    while not told:  # past 2 s of B's call: B tells its client where the job stands
+                        await anyio.sleep(0.1)
+                        sim.clock.advance(0.5)
+                sim.clock.advance(DEADLINE)  # B's deadline passes while A's job is held
+            assert told[0] is not None and told[0].startswith("Back up every live environment: "), told
             standing = waited[0]
             assert not standing.is_error and standing.structured_content["job"]["state"] == "running"
             assert f"still running on another replica as job {job['job_id']} (0 of 3 done)" in text_of(standing)
@@ -258,7 +268,7 @@ async def test_a_batch_whose_replica_was_killed_is_resumed_on_another_and_nothin
                     first = await on_a.call_tool("run_batch", {"preset": "backup_live", "dry_run": False})
             job = first.structured_content["job"]
             assert job["state"] == "running" and job["total"] == 12, text_of(first)
-            await until(lambda: kinsta.posted == 10)  # 4 accepted, 6 on the wire (6 at once), 2 waiting for them
+            await until(lambda: kinsta.posted == 10, 30.0)  # 4 accepted, 6 on the wire (6 at once), 2 waiting for them
             a.send_signal(signal.SIGKILL)
             a.wait(timeout=10)
         finally:
