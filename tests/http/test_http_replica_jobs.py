@@ -9,6 +9,7 @@ is still running while replica B looks at it.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -29,6 +30,9 @@ from pydantic import SecretStr
 from redis_server import RedisServer, free_port, redis_server
 
 from kinsta_mcp.config import Profile, Settings
+from kinsta_mcp.server.jobs import Job
+from kinsta_mcp.server.pipeline import Outcome
+from kinsta_mcp.shared.jobs import MAX_RECORD_CHARS, encode
 from kinsta_mcp.simulator import DEMO_API_KEY, DEMO_COMPANY_ID, KeyInfo, Simulator
 from kinsta_mcp.simulator.app import BASE_PATH
 from kinsta_mcp.simulator.clock import SimClock
@@ -314,3 +318,15 @@ async def test_without_redis_a_read_job_still_runs_and_its_replica_finds_it(redi
             assert not again.is_error and again.structured_content["sites"] == overview.structured_content["sites"]
             elsewhere = await on_b.call_tool("wait_for_operation", {"job_id": jobs[0]["job_id"]})
             assert elsewhere.is_error and "cannot be reached" in text_of(elsewhere), text_of(elsewhere)
+
+
+async def test_a_shared_job_record_is_bounded() -> None:
+    """A result far larger than a page (which shaping never makes) is still kept within MAX_RECORD_CHARS:
+    its text cut, its structured part and the work's own record dropped."""
+    job = Job("job_0123456789abcdef", "batch", "A batch", ("token-1", "alpha"), 0.0)
+    job.data["rows"] = [{"target": "t" * 100}] * 20_000
+    job.state, job.result = "done", Outcome("x" * 3_000_000, {"rows": ["y" * 100] * 30_000})
+    text = encode(job)
+    record = json.loads(text)
+    assert len(text) <= MAX_RECORD_CHARS and record["result"]["structured"] is None and record["data"] == {}
+    assert record["result"]["text"].startswith("xxx") and record["owner"] == ["token-1", "alpha"]
