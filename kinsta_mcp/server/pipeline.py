@@ -19,7 +19,9 @@ answered from the shared read cache):
                      Decision (proceed, refuse, or ask the human); a batch target carries its
                      batch's decision
     4. audit         the intent, on disk before anything is sent
-    5. send          the Kinsta client (rate limits, retries where safe)
+    5. send          the Kinsta client (rate limits, retries where safe), never waiting for a rate
+                     slot past the call's deadline: a read waits as a job and may go on after the
+                     call answered; a change is then not sent at all (Core.send_later)
     6. await         waiting.wait_for, for operations Kinsta runs in the background, up to
                      operation_wait and never past the call's deadline (call_deadline) (a batch
                      follows its operations together in one polling loop, then settles each)
