@@ -17,6 +17,7 @@ from harness import MODES, answering, client, job_result, text_of, world
 from mcp.shared.exceptions import MCPError
 from test_jobs import DEADLINE, assert_progress_kept_coming, recorder, starve, timed
 
+from kinsta_mcp.server.jobs import MAX_RUNNING_PER_OWNER
 from kinsta_mcp.simulator import seed as ids
 
 pytestmark = pytest.mark.anyio
@@ -61,23 +62,24 @@ async def test_a_read_without_a_slot_by_the_deadline_goes_on_as_a_job(
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_the_same_read_asked_again_while_it_waits_for_its_slot_joins_its_job(mode: str) -> None:
+async def test_reads_beyond_the_callers_job_limit_wait_in_their_call_or_say_when_to_try_again(mode: str) -> None:
     async with world(sim_options=LIMITED) as w:
+        sites = [SITE, ids.NORTHWIND_SITE_ID, ids.CONTOSO_SITE_ID, *add_sites(w.sim, 3)]
         starve(w, 2)
         async with client(w.server, mode) as c:
             await spend_the_budget(c)
             results: list[Any] = []
 
-            async def ask() -> None:
-                results.append(await c.call_tool("get_site", {"site_id": SITE}))
+            async def ask(site: str) -> None:
+                results.append(await c.call_tool("get_site", {"site_id": site}))
 
-            async with anyio.create_task_group() as group:  # two calls while its slot is a minute away
-                group.start_soon(ask)
-                group.start_soon(ask)
-            done = await job_result(c, results[0])
-    assert len({r.structured_content["job"]["job_id"] for r in results}) == 1, [text_of(r) for r in results]
-    assert done.structured_content["site"]["id"] == SITE, text_of(done)
-    assert len(site_reads(w)) == 3  # sent once for both
+            async with anyio.create_task_group() as group:  # six reads while every slot is a minute away
+                for site in sites:
+                    group.start_soon(ask, site)
+    jobs = [r for r in results if "job" in (r.structured_content or {})]
+    refused = [r for r in results if r.is_error]
+    assert len(jobs) == MAX_RUNNING_PER_OWNER and len(refused) == 1, [text_of(r) for r in results]
+    assert "call get_site again in" in text_of(refused[0]) and "Nothing was sent" in text_of(refused[0])
 
 
 @pytest.mark.parametrize("mode", MODES)
