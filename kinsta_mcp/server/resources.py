@@ -276,7 +276,7 @@ class Resources:
                 continue
             op, args = spec.resolve(params)
             try:
-                data = await self.reader.read(op, args, scope.profile)
+                data = await core.read(op, args, scope.profile)  # through the call's core: scope, then the cache
             except ReadFailure as exc:
                 raise ValueError(f"{uri}: reading from Kinsta failed: {exc}") from None
             return bounded(op, data, spec.mime_type, self.budget), spec.mime_type
