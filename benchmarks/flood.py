@@ -33,6 +33,7 @@ import resource
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,15 +103,17 @@ class SkippingClock(SystemClock):
 
 
 class TimedLimiter(RateLimiter):
-    """The limiter, recording how long each principal waited for its slots."""
+    """The limiter, recording how long each principal waited for its slots (on `timer`: real seconds here;
+    tests/http/test_http_flood.py measures on its virtual clock)."""
 
     waits: dict[tuple[str, str], list[float]]  # (principal, session) -> seconds in acquire()
+    timer: Callable[[], float] = staticmethod(time.perf_counter)
 
     async def acquire(self, bucket: str, rate: RateClass = RateClass.STANDARD, *, write: bool = False) -> None:
-        started = time.perf_counter()
+        started = self.timer()
         await super().acquire(bucket, rate, write=write)
         caller = (current_principal.get(), current_session.get())
-        self.waits.setdefault(caller, []).append(time.perf_counter() - started)
+        self.waits.setdefault(caller, []).append(self.timer() - started)
 
 
 @dataclass

@@ -17,6 +17,10 @@ on any replica): two flood `list_sites` with several workers each, one takes man
 each with its own tag), one calls lightly. Measured: requests to the company in any 60 s (at most 120)
 and 429s (none); an approval redeemed on one replica and replayed on another (refused); one replica
 killed (SIGKILL) a third of the way through: the others keep serving, and no write reaches Kinsta twice.
+Meanwhile the writer runs a batch (a backup of every live environment, operations that take a minute)
+on the replica that is killed; once it is gone, the writer resumes the batch through the proxy by its
+job id: another replica finds the job (stopped) and every operation it started, and follows them to
+their end without sending anything again.
 
 Run: python benchmarks/replicas.py [--replicas 3] [--calls 200] [--writes 9] [--time-limit 400]
 """
@@ -42,6 +46,7 @@ import httpx2
 import uvicorn
 from mcp.client import Client
 from mcp.client.streamable_http import streamable_http_client
+from mcp.types import ElicitResult
 
 from kinsta_mcp.catalog import BY_NAME
 from kinsta_mcp.simulator import DEMO_API_KEY, DEMO_COMPANY_ID, Simulator
@@ -58,6 +63,7 @@ TOKENS = {
     "light": "replicas-benchmark-light-caller-5d7f9b1a3c2e4f6a",
 }
 LIVE_ENVS = (ids.ACME_LIVE_ENV_ID, ids.NORTHWIND_LIVE_ENV_ID, ids.CONTOSO_LIVE_ENV_ID)
+BATCH_TAG = "replicas-benchmark-batch"
 TOKEN = re.compile(r'confirmation_token="([^"]+)"')
 HOP_BY_HOP = {b"host", b"connection", b"keep-alive", b"transfer-encoding", b"content-length", b"upgrade"}
 
@@ -156,6 +162,10 @@ class ReplicaReport:
     writes_ok: int = 0
     write_requests: int = 0
     duplicated_writes: int = 0
+    batch_job: str = ""  # the killed replica's batch, as another replica saw it
+    batch_resumed: dict[str, int] = field(default_factory=dict)  # the resume's totals
+    batch_requests: int = 0  # backups sent for the batch (each target once)
+    batch_targets: int = 0
 
     def table(self) -> str:
         ordered = sorted(self.light_latency)
@@ -178,10 +188,16 @@ class ReplicaReport:
             ("requests served per replica", ", ".join(f"{k}: {v}" for k, v in self.served_by_replica.items())),
             (
                 "writes (manual backups)",
-                f"{self.writes_ok} of {self.writes} done; {self.write_requests} sent to Kinsta, "
-                f"{self.duplicated_writes} sent twice",
+                f"{self.writes_ok} of {self.writes} done; {self.write_requests} sent to Kinsta; "
+                f"{self.duplicated_writes} sent twice (these and the batch's)",
             ),
             ("failed calls", ", ".join(f"{p} {n}" for p, n in sorted(self.failures_by.items())) or "none"),
+            (
+                "batch on the killed replica, resumed on another",
+                f"job {self.batch_job or 'not found'}; resume: "
+                + (", ".join(f"{k} {v}" for k, v in sorted(self.batch_resumed.items())) or "none")
+                + f"; backups sent for it: {self.batch_requests} for {self.batch_targets} targets",
+            ),
         ]
         width = max(len(name) for name, _ in rows)
         lines = [f"| {'measure':<{width}} | value |", f"|{'-' * (width + 2)}|-------|"]
@@ -192,9 +208,51 @@ def _text(result: Any) -> str:
     return " ".join(getattr(part, "text", "") for part in result.content)
 
 
-def _client(url: str, principal: str) -> tuple[httpx2.AsyncClient, Client]:
+def _client(url: str, principal: str, elicitation: Any = None) -> tuple[httpx2.AsyncClient, Client]:
     http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKENS[principal]}"}, timeout=httpx2.Timeout(120))
-    return http, Client(streamable_http_client(url, http_client=http), mode="auto")  # type: ignore[arg-type]
+    transport = streamable_http_client(url, http_client=http)
+    return http, Client(transport, mode="auto", elicitation_callback=elicitation)  # type: ignore[arg-type]
+
+
+async def _accept(context: Any, params: Any) -> ElicitResult:
+    """The human's yes to the batch."""
+    return ElicitResult(action="accept", content={"confirm": True})
+
+
+def _backup_posts(sim: Simulator) -> list[Any]:
+    return [
+        r
+        for r in sim.requests
+        if r.method == "POST" and r.path.endswith("/manual-backups") and isinstance(r.body, dict)
+    ]
+
+
+def _batch_posts(sim: Simulator) -> list[Any]:
+    return [r for r in _backup_posts(sim) if r.body.get("tag") == BATCH_TAG]
+
+
+async def _resume_batch(report: ReplicaReport, url: str, sim: Simulator) -> None:
+    """The killed replica's batch, through the proxy: found by listing the writer's jobs, resumed by job id."""
+    http, client = _client(url, "writer")
+    async with http, client as c:
+        listed = await c.call_tool("wait_for_operation", {})
+        batches = [j for j in (listed.structured_content or {}).get("jobs", []) if j["kind"] == "batch"]
+        if not batches:
+            return
+        job = batches[0]
+        for _ in range(20):  # until its replica's mark expired: then it is reported stopped
+            job = (await c.call_tool("wait_for_operation", {"job_id": job["job_id"]})).structured_content["job"]
+            if job["state"] != "running":
+                break
+        report.batch_job = job["state"]
+        result = await c.call_tool("run_batch", {"resume": [job["job_id"]]})
+        for _ in range(20):
+            running = (result.structured_content or {}).get("job")
+            if running is None or running["state"] != "running":
+                break
+            result = await c.call_tool("wait_for_operation", {"job_id": running["job_id"]})
+        report.batch_resumed = dict((result.structured_content or {}).get("totals", {}))
+    report.batch_requests = len(_batch_posts(sim))
 
 
 async def _serve(app: Any, port: int, group: Any) -> uvicorn.Server:
@@ -267,7 +325,7 @@ async def run_replicas(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    sim = Simulator(rate_limits=True)  # real time, Kinsta's limits on
+    sim = Simulator(rate_limits=True, operation_seconds=60.0)  # real time, Kinsta's limits on; a backup: a minute
     sim_url = f"http://127.0.0.1:{sim_port}{BASE_PATH}"
     ports = [free_port() for _ in range(replicas)]
     processes: list[subprocess.Popen[bytes]] = []
@@ -281,7 +339,9 @@ async def run_replicas(
                 for port, process in zip(ports, processes, strict=True):
                     await _wait_ready(port, process)
                 report.approval = await _approval(proxy_url, ports, sim)
-                await _workload(report, proxy, proxy_url, processes[-1], calls, writes, light_every)
+                victim = (ports[-1], processes[-1])
+                await _workload(report, proxy, proxy_url, victim, sim, calls, writes, light_every)
+                await _resume_batch(report, proxy_url, sim)
                 for server in servers:
                     server.should_exit = True
     finally:
@@ -295,12 +355,10 @@ async def run_replicas(
     report.too_many = sum(1 for r in company if r.status == 429)
     times = sorted(r.time for r in company)
     report.busiest_minute = max((sum(1 for t in times if s <= t < s + 60.0) for s in times), default=0)
-    tags = Counter(
-        str(r.body.get("tag"))
-        for r in sim.requests
-        if r.method == "POST" and r.path.endswith("/manual-backups") and isinstance(r.body, dict)
-    )
-    report.write_requests = sum(tags.values())
+    # The writer's backups each have their own tag; the batch's share one, one per environment.
+    backups = [(str(r.body.get("tag")), r.path) for r in _backup_posts(sim)]
+    tags = Counter(tag if tag != BATCH_TAG else f"{tag} {path}" for tag, path in backups)
+    report.write_requests = sum(1 for tag, _ in backups if tag != BATCH_TAG)
     report.duplicated_writes = sum(n - 1 for n in tags.values() if n > 1)
     report.in_flight_lost = proxy.failed_in_flight
     report.served_by_replica = {f"replica {ports.index(p) + 1}": n for p, n in sorted(proxy.served.items())}
@@ -311,7 +369,8 @@ async def _workload(
     report: ReplicaReport,
     proxy: RoundRobinProxy,
     url: str,
-    victim: subprocess.Popen[bytes],
+    victim: tuple[int, subprocess.Popen[bytes]],
+    sim: Simulator,
     calls: int,
     writes: int,
     light_every: float,
@@ -337,9 +396,10 @@ async def _workload(
         async with http, client as c:
             for _ in range(share):
                 await call(c, principal, "list_sites", {})
-                if sum(report.calls_by.values()) >= calls // 3 and not killed.is_set():
+                batch_sent = len(_batch_posts(sim)) >= report.batch_targets > 0
+                if sum(report.calls_by.values()) >= calls // 3 and batch_sent and not killed.is_set():
                     killed.set()
-                    victim.send_signal(signal.SIGKILL)
+                    victim[1].send_signal(signal.SIGKILL)
                     report.killed_at = time.perf_counter() - started
                     served_at_kill[0] = sum(proxy.served.values())
 
@@ -363,8 +423,20 @@ async def _workload(
                 with anyio.move_on_after(light_every):
                     await done.wait()
 
+    async def batch() -> None:
+        """On the replica that will be killed: a batch whose operations outlast it."""
+        report.batch_targets = len(LIVE_ENVS)
+        http, client = _client(f"http://127.0.0.1:{victim[0]}/mcp", "writer", _accept)
+        args = {"operation": "create_backup", "environments": "live", "arguments": {"tag": BATCH_TAG}}
+        try:
+            async with http, client as c:
+                await c.call_tool("run_batch", {**args, "dry_run": False})
+        except Exception:  # its replica was killed under the call: expected
+            pass
+
     async with anyio.create_task_group() as group:
         group.start_soon(light)
+        group.start_soon(batch)
         async with anyio.create_task_group() as work:
             work.start_soon(writer)
             workers = 4
@@ -391,6 +463,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout.write(report.table() + "\n")
     ok = report.too_many == 0 and report.busiest_minute <= 120 and report.duplicated_writes == 0
     ok = ok and "refused on replica 2" in report.approval and report.served_after_kill > 0
+    ok = ok and report.batch_resumed.get("done") == report.batch_targets == report.batch_requests
     return 0 if ok else 1
 
 

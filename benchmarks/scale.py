@@ -220,6 +220,12 @@ def main() -> int:
     print("  find                                     2 (site list, DNS zones)")
     print("  list_sites, kinsta://sites               1")
     print("  list_company_plugins_themes              1 per page the model asks for (offset/limit)")
+    print("  get_traffic_report (not measured here)   1 + l (site list, one analytics read per live environment l):")
+    print("                                           about l / 120 minutes at Kinsta's limit, so past 45 s it")
+    print("                                           goes on as a job (wait_for_operation(job_id=...))")
+    print("The overview's <= 10 requests at 500 sites assume few environments share both display names: at")
+    print("p = t = 1 it is 5 + 2s, so s <= 2 (one such pair, as the simulator seeds); each further pair of")
+    print("environments sharing both their site's and their own display name costs 4 more requests (2 each).")
     largest = max(args.sizes)
     overview = next(r for r in rows if r.sites == largest and r.case.label == "get_company_overview")
     met = overview.requests <= TARGET_REQUESTS and overview.seconds <= TARGET_SECONDS and overview.refused == 0

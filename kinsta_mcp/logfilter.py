@@ -271,6 +271,24 @@ def _key(entry: Entry) -> str:
     return _VARIABLE.sub("#", text) + "\n".join(entry.lines[1:])
 
 
+_REPEATED = re.compile(r"^\[repeated \d+ times from (\S+) to (\S+)\]$")
+
+
+def times_shown(line: str) -> list[datetime]:
+    """The times a shown line stands for: its own, or a collapsed entry's first and last (`collapse`)."""
+    if m := _REPEATED.match(line):
+        return [t for t in (_parsed(m.group(1)), _parsed(m.group(2))) if t is not None]
+    moment = line_time(line)
+    return [moment] if moment is not None else []
+
+
+def _parsed(text: str) -> datetime | None:
+    try:
+        return parse_moment("time", text)
+    except LogFilterError:
+        return None
+
+
 def collapse(text: str) -> tuple[str, dict[str, Any]]:
     """Each repeated error once, at its newest occurrence, marked with how often and when first and last;
     and which plugins and themes the errors come from (worst first)."""

@@ -22,6 +22,7 @@ from kinsta_mcp.catalog.spec import (
     Member,
     Operation,
     Output,
+    Period,
     SiteId,
     ToolGroup,
     Toolset,
@@ -177,13 +178,12 @@ def _plain(value: float) -> int | float:
 
 
 def analytics_post(data: Any, args: Mapping[str, Any]) -> Any:
-    """An analytics answer with its values as numbers (Kinsta sends "1168"), the unit, and `_period`: the
-    first and last day its data points cover, so the period can be stated as dates."""
+    """An analytics answer with its values as numbers (Kinsta sends "1168") and the unit (its period, as
+    every time-based result's, is stated by shaping: `period=Period.REQUESTED`)."""
     response = data.get("analytics", {}).get("analytics_response") if isinstance(data, Mapping) else None
     if not isinstance(response, Mapping) or not isinstance(response.get("data"), list):
         return data
     series_out = []
-    days: list[str] = []
     for series in response["data"]:
         if not isinstance(series, Mapping):
             series_out.append(series)
@@ -193,18 +193,13 @@ def analytics_post(data: Any, args: Mapping[str, Any]) -> Any:
             if isinstance(point, Mapping):
                 value = number(point.get("value"))
                 points.append({**point, "value": _plain(value)} if value is not None else dict(point))
-                if isinstance(point.get("key"), str):
-                    days.append(point["key"][:10])
         total = number(series.get("total"))
         updated = {**series, "dataset": points} if "dataset" in series else dict(series)
         series_out.append({**updated, "total": _plain(total)} if total is not None else updated)
     key = response.get("key")
     extra: dict[str, Any] = {"unit": UNITS[key]} if key in UNITS else {}
     analytics = {**data["analytics"], "analytics_response": {**response, "data": series_out, **extra}}
-    period = {"from": min(days), "to": max(days)} if days else {}
-    if args.get("time_span"):
-        period["time_span"] = args["time_span"]
-    return {**data, "analytics": analytics, **({"_period": period} if period else {})}
+    return {**data, "analytics": analytics}
 
 
 # -- declarations ------------------------------------------------------------------------
@@ -222,6 +217,7 @@ OPERATIONS = [
         output=GetVisitsUsageOut,
         effect=Effect.READ,
         toolset=Toolset.ANALYTICS,
+        period=Period.THIS_MONTH,
         resource="kinsta://sites/{site_id}/usage/visits",
     ),
     Operation(
@@ -235,6 +231,7 @@ OPERATIONS = [
         output=GetBandwidthUsageOut,
         effect=Effect.READ,
         toolset=Toolset.ANALYTICS,
+        period=Period.THIS_MONTH,
         resource="kinsta://sites/{site_id}/usage/bandwidth",
     ),
     Operation(
@@ -248,6 +245,7 @@ OPERATIONS = [
         output=GetCdnUsageOut,
         effect=Effect.READ,
         toolset=Toolset.ANALYTICS,
+        period=Period.THIS_MONTH,
         resource="kinsta://sites/{site_id}/usage/cdn-bandwidth",
     ),
     Operation(
@@ -264,6 +262,7 @@ OPERATIONS = [
         resource="kinsta://environments/{env_id}/analytics/visits/{time_span}",
         company=query("company_id"),
         post=analytics_post,
+        period=Period.REQUESTED,
     ),
     Operation(
         name="get_bandwidth",
@@ -279,6 +278,7 @@ OPERATIONS = [
         resource="kinsta://environments/{env_id}/analytics/bandwidth/{time_span}",
         company=query("company_id"),
         post=analytics_post,
+        period=Period.REQUESTED,
     ),
     Operation(
         name="get_cdn_bandwidth",
@@ -294,6 +294,7 @@ OPERATIONS = [
         resource="kinsta://environments/{env_id}/analytics/cdn-bandwidth/{time_span}",
         company=query("company_id"),
         post=analytics_post,
+        period=Period.REQUESTED,
     ),
     Operation(
         name="get_disk_space",
@@ -308,5 +309,6 @@ OPERATIONS = [
         resource="kinsta://environments/{env_id}/analytics/diskspace/{time_span}",
         company=query("company_id"),
         post=analytics_post,
+        period=Period.REQUESTED,
     ),
 ]

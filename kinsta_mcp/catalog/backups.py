@@ -21,6 +21,7 @@ from kinsta_mcp.catalog.spec import (
     Operation,
     OperationStarted,
     Output,
+    Period,
     Risk,
     Rule,
     ToolGroup,
@@ -119,6 +120,7 @@ OPERATIONS = [
         resource="kinsta://environments/{env_id}/backups",
         brief=("id", "name", "note", "type", "created_at"),
         member=Member(LIST_BACKUPS, "restorable"),
+        period=Period.ITEMS,
     ),
     Operation(
         name="list_downloadable_backups",
@@ -132,6 +134,7 @@ OPERATIONS = [
         toolset=Toolset.BACKUPS,
         resource="kinsta://environments/{env_id}/downloadable-backups",
         member=Member(LIST_BACKUPS, "downloadable"),
+        period=Period.ITEMS,
     ),
     Operation(
         name="get_backup_download_links",
@@ -146,6 +149,7 @@ OPERATIONS = [
         effect=Effect.READ,
         toolset=Toolset.BACKUPS,
         member=Member(LIST_BACKUPS, "download_links"),
+        period=Period.ITEMS,
         consequence=(
             "Show the download links of the downloadable backups of {env_id}: whoever holds a link can download "
             "the whole site, its database included."

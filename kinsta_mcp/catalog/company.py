@@ -13,6 +13,7 @@ from kinsta_mcp.catalog.spec import (
     NoInput,
     Operation,
     Output,
+    Period,
     SiteId,
     ToolGroup,
     Toolset,
@@ -216,6 +217,7 @@ OPERATIONS = [
         toolset=Toolset.COMPANY,
         resource="kinsta://activity-log",
         company=path("id"),
+        period=Period.ITEMS,
         brief=(
             "id",
             "created_at",

@@ -10,6 +10,7 @@ from kinsta_mcp.catalog import rules
 from kinsta_mcp.catalog.models import Environment
 from kinsta_mcp.catalog.sites import AdminPassword
 from kinsta_mcp.catalog.spec import (
+    ENVIRONMENTS_SITE,
     Effect,
     EnvId,
     Input,
@@ -62,15 +63,19 @@ class CreatePlainEnvironmentIn(Input):
     is_premium: Annotated[IsPremium, body()]
 
 
+# The site a push or clone acts in is the source environment's: omitted, it is filled from there.
+OwnSiteId = Annotated[SiteId | None, path(), Field(description="Omit: the environment's site")]
+
+
 class CloneEnvironmentIn(Input):
-    site_id: Annotated[SiteId, path()]
+    site_id: OwnSiteId = None
     display_name: Annotated[str, body(), Field(description="Environment name")]
     is_premium: Annotated[IsPremium, body()]
     source_env_id: Annotated[EnvId, body()]
 
 
 class PushEnvironmentIn(Input):
-    site_id: Annotated[SiteId, path()]
+    site_id: OwnSiteId = None
     source_env_id: Annotated[EnvId, body()]
     target_env_id: Annotated[EnvId, body()]
     # What a push overwrites is never left to a default the human cannot see: both are sent,
@@ -144,6 +149,15 @@ CREATE_ENVIRONMENT = ToolGroup(
     selector_description="What the new environment starts from",
 )
 
+# Kinsta pushes and clones within one site: environments of another site are refused before anyone is asked.
+ONE_SITE = Rule(
+    name="environments-of-one-site",
+    when="the environments named (read first) belong to another site than site_id or than each other: refused",
+    check=rules.environments_of_one_site,
+    reads="list_sites",
+    refuse=True,
+)
+
 OPERATIONS = [
     Operation(
         name="list_environments",
@@ -205,6 +219,8 @@ OPERATIONS = [
         is_async=True,
         rate=RateClass.CREATE,
         member=Member(CREATE_ENVIRONMENT, "clone"),
+        from_environment={"site_id": ENVIRONMENTS_SITE},
+        rules=(ONE_SITE,),
     ),
     Operation(
         name="push_environment",
@@ -220,7 +236,9 @@ OPERATIONS = [
         toolset=Toolset.ENVIRONMENTS,
         is_async=True,
         consequence="Overwrite {target_env_id} with {source_env_id}: database: {push_db}, files: {push_files}.",
+        from_environment={"site_id": ENVIRONMENTS_SITE},
         rules=(
+            ONE_SITE,
             Rule(
                 name="push-over-live",
                 when="the target is the live environment (read first): say what live loses",

@@ -6,7 +6,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
-from kinsta_mcp.catalog.spec import Effect, EnvId, Input, Operation, Output, RateClass, Toolset, path, query
+from kinsta_mcp.catalog.spec import Effect, EnvId, Input, Operation, Output, Period, RateClass, Toolset, path, query
 from kinsta_mcp.logfilter import LogFilterError, compile_pattern, iso, logs_post, parse_moment
 
 MAX_LINES = 20_000  # Kinsta's ceiling for `lines`
@@ -136,5 +136,6 @@ OPERATIONS = [
         untrusted=True,
         rate=RateClass.LOGS,
         post=logs_post,
+        period=Period.LINES,
     ),
 ]

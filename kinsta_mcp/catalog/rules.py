@@ -12,7 +12,8 @@ import ipaddress
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from kinsta_mcp.catalog.responses import all_dicts, find_environment
+from kinsta_mcp.catalog.responses import all_dicts, display_name, find_environment, sites_of
+from kinsta_mcp.untrusted import one_line
 
 # An IP list covering at least this many IPv4 addresses (a /8), or an IPv6 prefix this short or
 # shorter, covers "a broad range": a large part of the internet, not one abusive network.
@@ -210,3 +211,27 @@ def restore_over_live(args: Mapping[str, Any], state: Any) -> str | None:
         return None
     where = "the target is live" if live else "the target may be live (it could not be looked up)"
     return f"{where}: orders, comments and every other change made since the backup are lost"
+
+
+ENVIRONMENT_ARGUMENTS = ("source_env_id", "target_env_id", "env_id")
+
+
+def _site_named(sites_body: Any, site_id: str) -> str:
+    site = next((s for s in sites_of(sites_body) if str(s.get("id")).lower() == site_id.lower()), None)
+    return f"site {one_line(display_name(site))} ({site_id})" if site else f"site {site_id}"
+
+
+def environments_of_one_site(args: Mapping[str, Any], state: Any) -> str | None:
+    """A push or clone naming an environment of another site than `site_id` (given, or filled from the source
+    environment): Kinsta copies within one site."""
+    site_id = str(args.get("site_id") or "")
+    for name in ENVIRONMENT_ARGUMENTS:
+        found = find_environment(state, str(args[name])) if args.get(name) else None
+        owner = str(found[0].get("id") or "") if found is not None else ""
+        if site_id and owner and owner.lower() != site_id.lower():
+            return (
+                f"{name} {args[name]} is an environment of {_site_named(state, owner)}, not of "
+                f"{_site_named(state, site_id)}; pushes and clones stay within one site (site_id may be omitted: "
+                "it is the source environment's)"
+            )
+    return None

@@ -84,6 +84,16 @@ class RateClass(enum.StrEnum):
     LOGS = "logs"  # 35 a minute
 
 
+class Period(enum.StrEnum):
+    """How a time-based result's period is known; the result states it as dates with today's date
+    (server/periods.py), so a model never guesses which days it covers or what today is."""
+
+    THIS_MONTH = "this_month"  # Kinsta's this-month usage: the 1st of this month to today
+    REQUESTED = "requested"  # from/to as asked, else the days the data's points carry, else time_span
+    LINES = "lines"  # a log: the first and last line's time (since/until where given)
+    ITEMS = "items"  # dated entries: the oldest and newest `created_at` shown
+
+
 class Where(enum.StrEnum):
     PATH = "path"
     QUERY = "query"
@@ -244,6 +254,20 @@ class ListEdit:
 
 
 @dataclass(frozen=True)
+class ReadsOnly:
+    """Arguments that make a guarded operation a plain read, sent without asking (WP-CLI's read-only allowlist).
+
+    Called with the call's validated arguments, it vouches for a call or not; `says` names the calls it vouches
+    for, in a few words, for the tool list ("Asks the human, except for ...")."""
+
+    check: Callable[[Mapping[str, Any]], bool]
+    says: str
+
+    def __call__(self, args: Mapping[str, Any]) -> bool:
+        return self.check(args)
+
+
+@dataclass(frozen=True)
 class Operation:
     """One Kinsta API operation, declared once.
 
@@ -288,9 +312,9 @@ class Operation:
     # The result carries third-party text (log lines, WP-CLI output, plugin names):
     # shown fenced as untrusted data, cleaned and capped.
     untrusted: bool = False
-    # Arguments the server fills in when omitted, from the environment named by `env_id` in
-    # the (cached) site list: argument -> the environment's field (e.g. the CDN cache id), or
-    # ENVIRONMENTS_SITE for the id of the site it belongs to.
+    # Arguments the server fills in when omitted, from the environment named by `env_id` (else the
+    # first environment id argument: `environment_argument`) in the (cached) site list: argument ->
+    # the environment's field (e.g. the CDN cache id), or ENVIRONMENTS_SITE for the id of its site.
     from_environment: dict[str, str] = field(default_factory=dict)
     # `update_version="latest"` is resolved to the update this list operation shows for `name`
     # (server/latest.py); without one listed, nothing is sent.
@@ -305,11 +329,22 @@ class Operation:
     rules: tuple[Rule, ...] = ()
     # A whole-list write offered as add/remove against the current list (server/listedit.py).
     edits: ListEdit | None = None
+    # The result is about a period of time: it states the period as dates, and today's date.
+    period: Period | None = None
     # Arguments that make a guarded operation a plain read (WP-CLI's read-only allowlist): such a
     # call is sent without asking. Anything the predicate does not vouch for stays guarded.
-    reads_only: Callable[[Mapping[str, Any]], bool] | None = None
+    reads_only: ReadsOnly | None = None
     # Free-form extras for generic layers; keep it small.
     extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def environment_argument(self) -> str | None:
+        """The argument naming the environment `from_environment` reads: `env_id`, else the first environment
+        id the input takes (a push's or a clone's source)."""
+        fields = self.input.model_fields
+        if "env_id" in fields:
+            return "env_id"
+        return next((name for name, info in fields.items() if named(info) is Named.ENVIRONMENT), None)
 
     def environment_value(self, name: str, site_id: Any, env: Mapping[str, Any]) -> Any:
         """What argument `name` is filled with (see `from_environment`), from the environment and its site's id."""

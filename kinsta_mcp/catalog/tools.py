@@ -28,6 +28,7 @@ from kinsta_mcp.catalog.spec import (
     Operation,
     OperationStarted,
     Output,
+    ReadsOnly,
     Risk,
     Rule,
     SiteId,
@@ -174,6 +175,21 @@ def wp_cli_reads_only(args: Mapping[str, Any]) -> bool:
             return False
     return True
 
+
+def wp_cli_reads_said() -> str:
+    """The allowlist in a few words for the tool list: commands sharing their verbs written once."""
+    verbs: dict[str, list[str]] = {}
+    for command in sorted(WP_CLI_READS):
+        noun, _, verb = command.rpartition(" ")
+        verbs.setdefault(noun, []).append(verb)
+    nouns: dict[str, list[str]] = {}
+    for noun, said in verbs.items():
+        nouns.setdefault("|".join(said), []).append(noun)
+    commands = ", ".join(f"{'|'.join(listed)} {said}" for said, listed in nouns.items())
+    return f"these reads: wp {commands} (read flags only, e.g. --fields, --format; no secret-looking names)"
+
+
+WP_CLI_READ_ONLY = ReadsOnly(wp_cli_reads_only, wp_cli_reads_said())
 
 DENIED_IPS_EDIT = ListEdit(field="ip_list", reads="get_denied_ips", key="ip_list")
 
@@ -368,7 +384,7 @@ OPERATIONS = [
         untrusted=True,
         is_async=True,
         consequence="Run `{wp_command}` on {env_id}; it can change or delete anything there.",
-        reads_only=wp_cli_reads_only,
+        reads_only=WP_CLI_READ_ONLY,
     ),
     Operation(
         name="get_phpmyadmin_link",

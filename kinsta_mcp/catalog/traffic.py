@@ -14,7 +14,7 @@ from typing import Generic, TypeVar
 from pydantic import Field
 
 from kinsta_mcp.catalog.analytics import ANALYTICS, AnalyticsIn, DataPoint
-from kinsta_mcp.catalog.spec import Effect, Member, Operation, Output, Toolset, query
+from kinsta_mcp.catalog.spec import Effect, Member, Operation, Output, Period, Toolset, query
 
 # -- outputs -------------------------------------------------------------------------
 
@@ -113,6 +113,7 @@ OPERATIONS = [
         resource=f"kinsta://environments/{{env_id}}/analytics/{metric}/{{time_span}}",
         company=query("company_id"),
         member=Member(ANALYTICS, metric),
+        period=Period.REQUESTED,
         # names, user agents, referrers and hosts are whatever visitors sent
         untrusted=True,
     )

@@ -46,6 +46,7 @@ from kinsta_mcp.server.fleet.tool import Fleet
 from kinsta_mcp.server.jobs import Job, JobError, Jobs
 from kinsta_mcp.server.overview import OVERVIEW_URI, OverviewArgs, OverviewError, company_overview, overview_page
 from kinsta_mcp.server.overview import parse_args as overview_args
+from kinsta_mcp.server.periods import today_of
 from kinsta_mcp.server.pipeline import Backend, CallContext, Core, Outcome, run_call, wait_tool
 from kinsta_mcp.server.prompts import PROMPT_CHOICES, Prompts
 from kinsta_mcp.server.reads import Reader, ReadFailure
@@ -55,7 +56,6 @@ from kinsta_mcp.server.report import (
     ReportError,
     Tally,
     report_text,
-    today_of,
     traffic_report,
 )
 from kinsta_mcp.server.report import parse_args as parse_report_args

@@ -170,13 +170,19 @@ def _shallow(schema: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _asks(selector: str | None, ops: Mapping[str, Operation]) -> str:
-    """A few words telling the model, from tools/list alone, which calls wait for the human's yes."""
+    """A few words telling the model, from tools/list alone, which calls wait for the human's yes (and which
+    arguments make a call a plain read that is not asked: `Operation.reads_only`)."""
     guarded = [value for value, op in ops.items() if op.guarded]
     if not guarded:
         return ""
+    exempt = "; ".join(
+        f"{f'{selector}={value} ' if selector else ''}except for {op.reads_only.says}"
+        for value, op in ops.items()
+        if op.guarded and op.reads_only is not None
+    )
     if len(guarded) == len(ops) or selector is None:
-        return "Asks the human."
-    return f"Asks the human for {selector}={'|'.join(guarded)}."
+        return f"Asks the human, {exempt}." if exempt else "Asks the human."
+    return f"Asks the human for {selector}={'|'.join(guarded)}" + (f" ({exempt})." if exempt else ".")
 
 
 def _options(ops: list[Operation]) -> tuple[str, ...]:

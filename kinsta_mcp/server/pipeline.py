@@ -40,6 +40,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import json
 import logging
 import math
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -77,6 +78,7 @@ from kinsta_mcp.server.jobs import PROGRESS_AFTER
 from kinsta_mcp.server.latest import resolve_latest
 from kinsta_mcp.server.listedit import apply_edit
 from kinsta_mcp.server.names import Resolution, resolve_names
+from kinsta_mcp.server.periods import today_of
 from kinsta_mcp.server.previews import Previewer
 from kinsta_mcp.server.reads import Reader, ReadFailure, ReadRefused, Reads
 from kinsta_mcp.server.scope import RequestScope, ScopeError
@@ -395,7 +397,9 @@ class Core(Reads):
             job.report(0, None, f"not sent yet: Kinsta's rate budget frees a request slot in about {math.ceil(slot)} s")
             return await core.finish(action, decision, wait=wait, full=full, slots=bound)
 
-        return await jobs.run(self, "call", title, work)
+        # The same read asked again while it waits is joined, not sent twice; a change is never joined.
+        key = "" if now_only else json.dumps([action.profile.name, action.op.name, action.args], default=str)
+        return await jobs.run(self, "call", title, work, key=key)
 
     def not_sent(self, action: Action, slot: float) -> Outcome:
         """A change (or a confirmed call) whose rate slot comes after its call's deadline: refused, recorded."""
@@ -530,7 +534,8 @@ class Core(Reads):
         `outcome` None: Kinsta's direct answer."""
         op = sent.action.op
         if outcome is None:
-            shaped = shape(op, sent.data, full=full, budget=self.budget, args=sent.action.args)  # 7
+            today = today_of(self.clock)
+            shaped = shape(op, sent.data, full=full, budget=self.budget, args=sent.action.args, today=today)  # 7
             result = Outcome(shaped.text, shaped.structured)
             self.audit_outcome(sent, "ok", status=sent.status)  # 8
         else:
@@ -589,14 +594,15 @@ async def fill_from_environment(op: Operation, args: dict[str, Any], reader: Rea
     wanted = [name for name in op.from_environment if args.get(name) is None]
     if not wanted:
         return None
-    found = find_environment(await reader.site_list(profile), str(args.get("env_id")))
+    source = op.environment_argument or "env_id"
+    found = find_environment(await reader.site_list(profile), str(args.get(source)))
     site, env = found if found else ({}, {})
     for name in wanted:
         value = op.environment_value(name, site.get("id"), env)
         if value is None:
             return (
                 f"Invalid arguments for {op.name}; nothing was sent:\n- {name}: not given, and environment "
-                f"{args.get('env_id')} has none to fill it in (list_environments with full=true shows it)"
+                f"{args.get(source)} ({source}) has none to fill it in (list_environments with full=true shows it)"
             )
         args[name] = str(value)
     return None

@@ -18,11 +18,10 @@ the whole report.
 from __future__ import annotations
 
 import calendar
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, runtime_checkable
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import anyio
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -128,20 +127,6 @@ def parse_args(args: Mapping[str, Any]) -> ReportArgs:
         return ReportArgs.model_validate(dict(args))
     except ValidationError as exc:
         raise ReportError(describe_validation(REPORT_TOOL_NAME, exc)) from None
-
-
-@runtime_checkable
-class WallClock(Protocol):
-    def time(self) -> float:
-        """Seconds since the Unix epoch."""
-        ...
-
-
-def today_of(clock: Any) -> date:
-    """Today (UTC) on the server's clock: a clock that tells wall time (the simulator's, in tests), else the
-    system's."""
-    now = clock.time() if isinstance(clock, WallClock) else time.time()
-    return datetime.fromtimestamp(now, UTC).date()
 
 
 @dataclass(frozen=True)

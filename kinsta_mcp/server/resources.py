@@ -28,6 +28,7 @@ from kinsta_mcp.catalog.spec import Effect, Operation
 from kinsta_mcp.config import Profile
 from kinsta_mcp.redaction import redact
 from kinsta_mcp.server.budget import Cut, fit
+from kinsta_mcp.server.periods import PERIOD_KEY, period_of, today_of
 from kinsta_mcp.server.reads import Reader, ReadFailure, expand, template_variables
 from kinsta_mcp.untrusted import clean_text, fence_untrusted, single_line
 
@@ -279,6 +280,8 @@ class Resources:
                 data = await core.read(op, args, scope.profile)  # through the call's core: scope, then the cache
             except ReadFailure as exc:
                 raise ValueError(f"{uri}: reading from Kinsta failed: {exc}") from None
+            if op.period is not None and isinstance(data, dict) and spec.mime_type == JSON:  # as a tool's result
+                data = {**data, PERIOD_KEY: period_of(op.period, data, args, today_of(core.clock))}
             return bounded(op, data, spec.mime_type, self.budget), spec.mime_type
         raise LookupError(f"Unknown resource: {uri}")
 

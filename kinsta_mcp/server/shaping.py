@@ -13,7 +13,9 @@ text. So `shape` makes each channel carry the whole result on its own:
   items), and BOTH channels say what was left out and which arguments fetch the rest,
   under `_truncated` in structured content;
 - third-party text (`op.untrusted`, operation messages) is fenced in the text and listed
-  under `_untrusted` in structured content: `{"note": ..., "paths": ["a.b[].c", ...]}`.
+  under `_untrusted` in structured content: `{"note": ..., "paths": ["a.b[].c", ...]}`;
+- a time-based result (`op.period`) states its period as dates and today's date, under
+  `_period` in structured content and in the text's second line (`periods.period_of`).
 
 Top-level keys that start with `_` are this server's (`_untrusted`, `_truncated`, `_page`,
 get_logs' `_filter`); Kinsta's top-level keys never do.
@@ -22,7 +24,7 @@ get_logs' `_filter`); Kinsta's top-level keys never do.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from kinsta_mcp.catalog.spec import Operation, Toolset, location
@@ -30,6 +32,7 @@ from kinsta_mcp.logfilter import iso, line_time
 from kinsta_mcp.redaction import REDACTED, redact_text
 from kinsta_mcp.redaction import redact as redact_values
 from kinsta_mcp.server.budget import TRUNCATED_KEY, Cut, Hint, Path, Shaped, fit
+from kinsta_mcp.server.periods import PERIOD_KEY, period_line, period_of, today_of
 from kinsta_mcp.server.render import render
 from kinsta_mcp.untrusted import clean_answer, fence
 
@@ -226,7 +229,7 @@ def _split_meta(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]
 def _notes(meta: Mapping[str, Any]) -> list[str]:
     lines: list[str] = []
     cuts = meta.get(TRUNCATED_KEY, [])
-    others = {k: v for k, v in meta.items() if k != TRUNCATED_KEY}
+    others = {k: v for k, v in meta.items() if k not in (TRUNCATED_KEY, PERIOD_KEY)}
     for key, value in others.items():
         if key == MORE_KEY:
             lines.append(f"More: {value}.")
@@ -244,7 +247,8 @@ def compose_text(title: str, label: str, structured: Mapping[str, Any], untruste
     """The text channel for a structured result: title, body (fenced when untrusted), server notes."""
     body, meta = _split_meta(structured)
     rendered = "\n".join(render(body)) if body else "(no data)"
-    parts = [f"{title}:", fence(label, rendered) if untrusted else rendered, *_notes(meta)]
+    period = [period_line(meta[PERIOD_KEY])] if isinstance(meta.get(PERIOD_KEY), Mapping) else []
+    parts = [f"{title}:", *period, fence(label, rendered) if untrusted else rendered, *_notes(meta)]
     return "\n".join(parts)
 
 
@@ -272,8 +276,10 @@ def shape(
     full: bool = False,
     budget: int = DEFAULT_BUDGET,
     args: Mapping[str, Any] | None = None,
+    today: date | None = None,
 ) -> Shaped:
-    """Both channels of a tool's result from Kinsta's answer `data` to `op` called with `args`."""
+    """Both channels of a tool's result from Kinsta's answer `data` to `op` called with `args`; `today` (the
+    server's clock's) for a time-based result's period."""
     args = args or {}
     data = sanitise(data, redact=not op.reveals_secret)  # a secret reaches the model only through its guarded tool
     data = without_nulls(data)
@@ -287,6 +293,8 @@ def shape(
     if tool_side_offset(op) and args.get("offset"):
         data = _page(data, int(args["offset"]))
     structured: dict[str, Any] = data if isinstance(data, dict) else {"result": data}
+    if op.period is not None:  # of the whole answer (what a cut leaves out, its note says)
+        structured = {**structured, PERIOD_KEY: period_of(op.period, structured, args, today or today_of(None))}
     found = main_list(structured)
     main: Path | None = tuple(found[0]) if found else None
     newest = op.toolset is Toolset.LOGS

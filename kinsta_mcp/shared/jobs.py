@@ -78,7 +78,7 @@ class RedisJobStore:
 
     def __init__(self, shared: SharedState) -> None:
         self.shared = shared
-        self._here: dict[str, Job] = {}  # running in this process (their live objects)
+        self._here: dict[str, Job] = {}  # running in this process (their live objects); ended while Redis was away
 
     def _key(self, job_id: str) -> str:
         return self.shared.key("job", job_id)
@@ -116,8 +116,13 @@ class RedisJobStore:
             with anyio.CancelScope(shield=True), anyio.move_on_after(5):
                 with suppress(asyncio.CancelledError):
                     await flusher
-                await self._save(job)  # its end, for every replica
-            self._here.pop(job.id, None)
+                saved = await self._save(job)  # its end, for every replica
+            if saved:
+                self._here.pop(job.id, None)
+            else:  # Redis is away: this replica keeps it (the newest MAX_JOBS_PER_OWNER finished ones)
+                ended = [j for j in self._here.values() if not j.running]
+                for old in ended[: max(0, len(ended) - MAX_JOBS_PER_OWNER)]:
+                    self._here.pop(old.id, None)
 
     async def _flush_while_running(self, job: Job) -> None:
         """The record rewritten when it changed (looked at every FLUSH_EVERY s: a batch's rows change as its
@@ -139,7 +144,7 @@ class RedisJobStore:
             except Exception as exc:  # progress is best effort: the job goes on
                 log.warning("job %s: progress not shared: %s", job.id, type(exc).__name__)
 
-    async def _save(self, job: Job) -> None:
+    async def _save(self, job: Job) -> bool:
         try:
             async with self.shared.redis.pipeline(transaction=True) as pipe:
                 pipe.set(self._key(job.id), encode(job), px=int(KEEP_FINISHED * 1000))
@@ -147,6 +152,8 @@ class RedisJobStore:
                 await pipe.execute()
         except Exception as exc:
             log.warning("job %s: its end not shared: %s", job.id, type(exc).__name__)
+            return False
+        return True
 
     def here(self) -> list[Job]:
         return list(self._here.values())

@@ -9,23 +9,33 @@ is still running while replica B looks at it.
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import anyio
+import httpx2
 import pytest
 from harness import MODES, answering, job_result, text_of
 from http_world import ANY_TOKEN, BETA_API_KEY, BETA_COMPANY_ID, Served, served, two_company_settings
-from redis_server import RedisServer, redis_server
+from mcp.client import Client
+from mcp.client.streamable_http import streamable_http_client
+from pydantic import SecretStr
+from redis_server import RedisServer, free_port, redis_server
 
+from kinsta_mcp.config import Profile, Settings
 from kinsta_mcp.simulator import DEMO_API_KEY, DEMO_COMPANY_ID, KeyInfo, Simulator
+from kinsta_mcp.simulator.app import BASE_PATH
 from kinsta_mcp.simulator.clock import SimClock
 
 pytestmark = pytest.mark.anyio
 OTHER_TOKEN = "token-other-principal-5e7a9c1b3d"
-DEADLINE = 45.0  # operation_wait in the HTTP settings
+DEADLINE = 45.0  # call_deadline in the HTTP settings
 
 
 @pytest.fixture
@@ -150,3 +160,147 @@ async def test_a_batch_job_of_one_replica_is_listed_waited_for_and_resumed_on_an
             states = [(j["title"], j["state"]) for j in listed.structured_content["jobs"]]  # oldest first
             assert states == [("Back up every live environment", "done"), ("Resumed batch operations", "done")]
         assert set(backups(sim).values()) == {1} and len(backups(sim)) == 3  # each live environment once
+
+
+# -- a replica killed in the middle of a batch ---------------------------------------------------------
+
+KILL_TOKEN = "token-replica-kill-test-8c2e4a6b0d"
+
+
+class HoldingKinsta:
+    """The simulator as an ASGI app that lets the first `through` manual-backup POSTs reach it and holds
+    every later one (never answered, never passed on): writes on the wire when their replica is killed."""
+
+    def __init__(self, sim: Simulator, through: int) -> None:
+        self.sim, self.through = sim, through
+        self.posted = 0  # manual-backup POSTs that arrived (passed on or held)
+        self.gone = anyio.Event()
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"].endswith("/manual-backups"):
+            self.posted += 1
+            if self.posted > self.through:
+                await self.gone.wait()  # until the test ends; then refused, never passed on
+                await send({"type": "http.response.start", "status": 503, "headers": []})
+                await send({"type": "http.response.body", "body": b""})
+                return
+        await self.sim.app(scope, receive, send)
+
+
+@asynccontextmanager
+async def serving(app: Any) -> AsyncIterator[str]:
+    """`app` over HTTP on a free loopback port: its origin."""
+    import uvicorn
+
+    from kinsta_mcp.server.http import loopback_socket
+
+    sock = loopback_socket()
+    server = uvicorn.Server(uvicorn.Config(app, log_level="error", lifespan="off", interface="asgi3"))
+    try:
+        async with anyio.create_task_group() as group:
+            group.start_soon(server.serve, [sock])
+            while not server.started:
+                await anyio.sleep(0.01)
+            yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+            server.should_exit = True
+            group.cancel_scope.cancel()
+    finally:
+        sock.close()
+
+
+def start_replica(port: int, redis_url: str, kinsta_url: str) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "KINSTA_API_KEY": DEMO_API_KEY,
+        "KINSTA_COMPANY_ID": DEMO_COMPANY_ID,
+        "KINSTA_MCP_HTTP_TOKENS": KILL_TOKEN,
+        "KINSTA_MCP_AUDIT_LOG": "off",
+        "KINSTA_MCP_REDIS_URL": redis_url,
+    }
+    env.pop("KINSTA_MCP_CONFIG", None)
+    command = [sys.executable, "-m", "kinsta_mcp", "--transport", "http", "--port", str(port)]
+    command += ["--api-base-url", kinsta_url, "--call-deadline", "2"]
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def until_ready(origin: str, process: subprocess.Popen[bytes]) -> None:
+    async with httpx2.AsyncClient() as http:
+        with anyio.fail_after(60):
+            while True:
+                assert process.poll() is None, f"the replica exited ({process.returncode})"
+                try:
+                    if (await http.get(f"{origin}/readyz")).status_code == 200:
+                        return
+                except httpx2.HTTPError:
+                    pass
+                await anyio.sleep(0.1)
+
+
+async def test_a_batch_whose_replica_was_killed_is_resumed_on_another_and_nothing_is_sent_twice(
+    redis: RedisServer,
+) -> None:
+    """Replica A (a process) runs a batch over 12 live environments; 4 backups are accepted, 6 more are on
+    the wire when A is killed (SIGKILL), 2 were never sent. Replica B reports the job stopped, and its
+    resume follows the 4 operations to their end, names the 6 whose answer was lost (not sent again) and
+    the 2 never sent. B sends no write."""
+    sim = Simulator(operation_seconds=1.0, rate_limits=False, extra_sites=9)  # real time
+    kinsta = HoldingKinsta(sim, through=4)
+    callback, _ = answering("accept")
+    port = free_port()
+    async with serving(kinsta) as kinsta_origin:
+        a = start_replica(port, redis.url, kinsta_origin + BASE_PATH)
+        try:
+            await until_ready(f"http://127.0.0.1:{port}", a)
+            headers = {"Authorization": f"Bearer {KILL_TOKEN}"}
+            async with httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30.0)) as http:
+                transport = streamable_http_client(f"http://127.0.0.1:{port}/mcp", http_client=http)
+                async with Client(transport, mode="auto", elicitation_callback=callback) as on_a:  # type: ignore[arg-type]
+                    first = await on_a.call_tool("run_batch", {"preset": "backup_live", "dry_run": False})
+            job = first.structured_content["job"]
+            assert job["state"] == "running" and job["total"] == 12, text_of(first)
+            await until(lambda: kinsta.posted == 10)  # 4 accepted, 6 on the wire (6 at once), 2 waiting for them
+            a.send_signal(signal.SIGKILL)
+            a.wait(timeout=10)
+        finally:
+            if a.poll() is None:
+                a.kill()
+                a.wait()
+        settings = Settings(
+            profiles={"default": Profile(name="default", api_key=SecretStr(DEMO_API_KEY), company_id=DEMO_COMPANY_ID)},
+            default_profile="default",
+            audit_log=None,
+            transport="http",
+            http_tokens={KILL_TOKEN: None},
+        )
+        async with served(settings, sim, redis_url=redis.url) as b, b.client("auto", KILL_TOKEN) as on_b:
+            listed = await on_b.call_tool("wait_for_operation", {})
+            assert [j["job_id"] for j in listed.structured_content["jobs"]] == [job["job_id"]], text_of(listed)
+            stopped = await on_b.call_tool("wait_for_operation", {"job_id": job["job_id"]})  # until A's mark expires
+            assert stopped.structured_content["job"]["state"] == "stopped", text_of(stopped)
+            assert "the replica running it stopped before it finished" in text_of(stopped)
+            resumed = await job_result(on_b, await on_b.call_tool("run_batch", {"resume": [job["job_id"]]}))
+        kinsta.gone.set()
+    rows = resumed.structured_content["rows"]
+    assert resumed.structured_content["totals"] == {"done": 4, "unknown": 6, "not_started": 2}, text_of(resumed)
+    lives = [e.id for e in sim.state.environments.values() if e.is_live]
+    assert len(lives) == 12 and sorted(r["id"] for r in rows) == sorted(lives)  # every target, once
+    assert all("Not sent again" in r["message"] for r in rows if r["outcome"] == "unknown")
+    assert all("nothing was sent" in r["message"] for r in rows if r["outcome"] == "not_started")
+    assert kinsta.posted == 10 and len(backups(sim)) == 4  # B sent no write; Kinsta made 4 backups
+
+
+async def test_without_redis_a_read_job_still_runs_and_its_replica_finds_it(redis: RedisServer) -> None:
+    """Redis goes away: the company overview (a job) still answers on a replica, which lists it and
+    answers wait_for_operation(job_id) with its result; the other replica cannot find it, and says why."""
+    async with two_replicas(redis) as (a, b, _):
+        redis.stop()
+        async with a.client("auto", ANY_TOKEN) as on_a, b.client("auto", ANY_TOKEN) as on_b:
+            overview = await on_a.call_tool("get_company_overview", {})
+            assert not overview.is_error and overview.structured_content["sites"], text_of(overview)
+            listed = await on_a.call_tool("wait_for_operation", {})
+            jobs = listed.structured_content["jobs"]
+            assert [(j["kind"], j["state"]) for j in jobs] == [("overview", "done")], text_of(listed)
+            again = await on_a.call_tool("wait_for_operation", {"job_id": jobs[0]["job_id"]})
+            assert not again.is_error and again.structured_content["sites"] == overview.structured_content["sites"]
+            elsewhere = await on_b.call_tool("wait_for_operation", {"job_id": jobs[0]["job_id"]})
+            assert elsewhere.is_error and "cannot be reached" in text_of(elsewhere), text_of(elsewhere)

@@ -121,8 +121,9 @@ async def test_a_write_is_never_sent_twice_whatever_the_fault(kind: str, status:
             await w.budget_frees()  # a slot for it (Kinsta allows 5 creations a minute)
             before = len(w.writes())
             args = {**arguments_for(op), **({"wait": False} if op.is_async else {})}
-            if op.from_environment:  # earlier writes here delete the site: give what the server would look up
-                args["cdn_cache_id"] = ids.fixed_id(f"cdn:{LIVE}")
+            # Earlier writes here delete the site: give what the server would look up from the environment.
+            looked_up = {"cdn_cache_id": ids.fixed_id(f"cdn:{LIVE}"), "site_id": ids.ACME_SITE_ID}
+            args |= {name: args.get(name) or looked_up[name] for name in op.from_environment}
             result = await c.call_tool(*call_of(op, args))
             sent = w.writes()[before:]
             assert sent, f"{op.name}: {text_of(result)}"

@@ -87,10 +87,10 @@ def valid_calls(name: str, schema: dict[str, Any]) -> st.SearchStrategy[dict[str
     own schema (an argument the group lists as "required for scope=site" is required there)."""
     tool = compiled_tools()[name]
     if tool.selector is None:
-        return from_schema(schema, schema.get("$defs", {}))
+        return from_schema(given_filled(schema, tool.operations.values()), schema.get("$defs", {}))
     return st.one_of(
         [
-            from_schema(compile_operation(op).input_schema, {}).map(
+            from_schema(given_filled(compile_operation(op).input_schema, [op]), {}).map(
                 lambda args, value=value: {tool.selector: value, **args}
             )
             for value, op in tool.operations.items()
@@ -98,7 +98,16 @@ def valid_calls(name: str, schema: dict[str, Any]) -> st.SearchStrategy[dict[str
     )
 
 
+def given_filled(schema: dict[str, Any], ops: Any) -> dict[str, Any]:
+    """`schema` with what the server fills from the environment required: earlier calls here delete the
+    seeded sites, after which nothing can be filled and a call that left it out would never reach Kinsta."""
+    filled = {name for op in ops for name in op.from_environment}
+    return {**schema, "required": sorted({*schema.get("required", []), *filled})} if filled else schema
+
+
 KNOWN_IDS = sorted({v for v in known_ids().values() if isinstance(v, str)} | {ids.ACME_LIVE_ENV_ID})
+# An environment argument gets an environment's id: a push fills its site from its source environment.
+KNOWN_ENV_IDS = sorted({ids.ACME_LIVE_ENV_ID, ids.ACME_STAGING_ENV_ID})
 
 
 def with_id_rule(name: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -107,7 +116,8 @@ def with_id_rule(name: str, schema: dict[str, Any]) -> dict[str, Any]:
         return schema
     if schema.get("type") == "string" and "pattern" not in schema:
         # Mostly ids that exist (a call with several must reach Kinsta sometimes), some that merely look right.
-        return {"anyOf": [{**schema, "pattern": ID_PATTERN}, {"enum": KNOWN_IDS}, {"enum": KNOWN_IDS}]}
+        known = KNOWN_ENV_IDS if name.endswith("env_id") else KNOWN_IDS
+        return {"anyOf": [{**schema, "pattern": ID_PATTERN}, {"enum": known}, {"enum": known}]}
     if schema.get("type") == "array" and schema.get("items", {}).get("type") == "string":
         return {**schema, "items": with_id_rule(name, schema["items"])}
     return schema

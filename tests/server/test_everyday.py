@@ -178,7 +178,7 @@ async def test_analytics_numbers_are_numbers_with_their_unit_and_dates(mode: str
     values = [p["value"] for p in response["data"][0]["dataset"]]
     assert values and all(isinstance(v, int) for v in values) and response["unit"] == "bytes"
     assert structured["_period"]["from"] <= structured["_period"]["to"] == "2026-01-15"
-    assert "unit: bytes" in text_of(result) and "_period" in text_of(result)
+    assert "unit: bytes" in text_of(result) and "Today is 2026-01-15." in text_of(result)
 
 
 async def test_the_tool_list_says_what_temporary_sftp_access_gets() -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from fleet_seed import add_sites
 from harness import MODES, answering, client, job_result, text_of, world
+from mcp.shared.exceptions import MCPError
 from test_jobs import DEADLINE, assert_progress_kept_coming, recorder, starve, timed
 
 from kinsta_mcp.simulator import seed as ids
@@ -48,6 +49,7 @@ async def test_a_read_without_a_slot_by_the_deadline_goes_on_as_a_job(
             third = await c.call_tool("get_site", {"site_id": SITE}, progress_callback=on_progress)
             began, ended = answered.spans[-1]
             sent_by_then = len(site_reads(w))
+            again = await c.call_tool("get_site", {"site_id": SITE})  # asked again meanwhile: joins the job
             done = await job_result(c, third)
     job = third.structured_content["job"]
     assert not third.is_error and job["state"] == "running", text_of(third)
@@ -55,6 +57,7 @@ async def test_a_read_without_a_slot_by_the_deadline_goes_on_as_a_job(
     assert all(took <= DEADLINE for took in answered), answered  # wait_for_operation included
     assert_progress_kept_coming(sent, got, began, ended)
     assert sent_by_then == 2  # not sent before its slot
+    assert again.structured_content["site"]["id"] == SITE  # the job's result, when its slot came
     assert not done.is_error and done.structured_content["site"]["id"] == SITE, text_of(done)
     assert len(site_reads(w)) == 3  # sent once, when its slot came: nothing more than the user was told
 
@@ -158,3 +161,17 @@ async def test_a_long_traffic_report_answers_by_the_deadline_and_goes_on_as_a_jo
     assert report["total"] == sum(row["value"] for row in report["top"]) and len(report["top"]) == 23
     visits = [r for r in w.requests("GET") if r.path.endswith("/analytics/visits")]
     assert len(visits) == 23  # each site read once, though the call answered early
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_resource_read_without_a_slot_by_the_deadline_answers_at_once_and_sends_nothing(mode: str) -> None:
+    async with world(sim_options=LIMITED) as w:
+        starve(w, 2)
+        async with client(w.server, mode) as c:
+            await spend_the_budget(c)
+            began = w.clock.monotonic()
+            with pytest.raises(MCPError) as refused:
+                await c.read_resource(f"kinsta://sites/{SITE}")
+            took = w.clock.monotonic() - began
+    assert "try again in" in str(refused.value) and "was not sent" in str(refused.value), str(refused.value)
+    assert took < 1.0 and len(site_reads(w)) == 2  # no wait for Kinsta's minute, and nothing sent

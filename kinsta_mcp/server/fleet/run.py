@@ -31,7 +31,7 @@ import anyio
 from kinsta_mcp.api.errors import KinstaError
 from kinsta_mcp.catalog import BY_NAME
 from kinsta_mcp.catalog.responses import all_dicts
-from kinsta_mcp.catalog.spec import Operation
+from kinsta_mcp.catalog.spec import Effect, Operation
 from kinsta_mcp.config import Profile
 from kinsta_mcp.server.fleet.plan import Item
 from kinsta_mcp.server.fleet.schema import BatchRow
@@ -66,9 +66,24 @@ class Remembered:
     ended: BatchRow | None = None  # its row once it ended (a later resume shows it, asks nothing)
 
 
+def item_key(target_id: str | None, tool: str) -> str:
+    """One item of a batch: its target and the tool run on it (a preset may run several on one target)."""
+    return f"{target_id or ''} {tool}"
+
+
 class BatchMemory(Protocol):
     """Where the operations batches started are remembered: this process (`Memory`), or Redis for
-    replicas (`kinsta_mcp.shared.batches.RedisBatchMemory`). Another owner's entry is never returned."""
+    replicas (`kinsta_mcp.shared.batches.RedisBatchMemory`). Another owner's entry is never returned.
+
+    Besides each operation, the items of a batch whose write was about to be sent (`sending`): when the
+    replica running a batch stops, an item marked but without an operation may have reached Kinsta
+    (its answer was lost), and one never marked was not sent."""
+
+    async def sending(self, batch: str, item: str) -> None: ...
+
+    async def sent_items(self, batch: str) -> dict[str, str | None]:
+        """The batch's items a write was sent for: item -> its operation id (None: no answer recorded)."""
+        ...
 
     async def remember(self, operation_id: str, entry: Remembered) -> None: ...
 
@@ -82,11 +97,23 @@ class BatchMemory(Protocol):
 class Memory:
     """Operations batches started, by id (bounded: the oldest are forgotten first)."""
 
-    def __init__(self, size: int = 5000) -> None:
+    def __init__(self, size: int = 5000, batches: int = 500) -> None:
         self._size = size
         self._items: OrderedDict[str, Remembered] = OrderedDict()
+        self._batches = batches
+        self._sent: OrderedDict[str, dict[str, str | None]] = OrderedDict()
+
+    async def sending(self, batch: str, item: str) -> None:
+        self._sent.setdefault(batch, {}).setdefault(item, None)
+        while len(self._sent) > self._batches:
+            self._sent.popitem(last=False)
+
+    async def sent_items(self, batch: str) -> dict[str, str | None]:
+        return dict(self._sent.get(batch, {}))
 
     async def remember(self, operation_id: str, entry: Remembered) -> None:
+        if entry.batch in self._sent:
+            self._sent[entry.batch][item_key(entry.sent.action.target, entry.sent.action.tool)] = operation_id
         known = operation_id in self._items
         self._items[operation_id] = entry
         if not known:
@@ -219,6 +246,8 @@ class Runner:
                 row.message = "not started: the time for this batch ran out while requests were paced within "
                 row.message += "Kinsta's rate limits"
                 return
+            if op.effect is not Effect.READ:  # marked first: if this replica stops, a resume says it may be sent
+                await self.memory.sending(self.batch, item_key(item.target.id, item.step.tool))
             call_id = self.core.intent(action, decided.confirmed_by)  # 4
             sent = await self.core.send(action, call_id)  # 5
         if isinstance(sent, Outcome):

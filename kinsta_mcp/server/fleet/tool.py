@@ -20,7 +20,7 @@ from kinsta_mcp.config import Profile
 from kinsta_mcp.server.arguments import ArgumentError, Parsed, describe_validation
 from kinsta_mcp.server.fleet import report
 from kinsta_mcp.server.fleet.plan import BatchIn, Plan, build_plan
-from kinsta_mcp.server.fleet.run import BatchMemory, Memory, Runner
+from kinsta_mcp.server.fleet.run import BatchMemory, Memory, Runner, item_key
 from kinsta_mcp.server.fleet.schema import BATCH_TOOL_NAME, BatchRow
 from kinsta_mcp.server.guard import Ask, Preview, Proceed
 from kinsta_mcp.server.jobs import Job, JobError, Jobs
@@ -51,13 +51,13 @@ class Fleet:
                     is_error=True,
                 )
             try:
-                operation_ids = await self._operations_of(core, req.resume)
+                operation_ids, unsent = await self._operations_of(core, req.resume)
             except JobError as exc:
                 return Outcome(str(exc), is_error=True)
 
             async def resume(job: Job, job_core: Core) -> Outcome:
                 runner = Runner(job_core, profile, self.memory, job.id, job.report)
-                rows: list[BatchRow] = []
+                rows: list[BatchRow] = list(unsent)
                 job.partial = lambda: report.result("Resumed batch operations", rows, budget, dry_run=False)
                 await runner.resume(operation_ids, FOLLOW_FOR, rows)
                 return report.result("Resumed batch operations", rows, budget, dry_run=False)
@@ -81,17 +81,42 @@ class Fleet:
         assert core.backend.jobs is not None
         return core.backend.jobs
 
-    async def _operations_of(self, core: Core, ids: list[str]) -> list[str]:
+    async def _operations_of(self, core: Core, ids: list[str]) -> tuple[list[str], list[BatchRow]]:
         """Operation ids as given, a batch's job id standing for every operation that batch started (those
-        that ended show their row again; nothing is asked of Kinsta for them)."""
+        that ended show their row again; nothing is asked of Kinsta for them). For a batch that stopped
+        (its replica went away, or its time ran out): also its items that have no operation, as rows saying
+        whether a write may have reached Kinsta for them. Nothing is ever sent again."""
         out: list[str] = []
+        unsent: list[BatchRow] = []
         for given in ids:
             if not given.startswith("job_"):
                 out.append(given)
                 continue
             job = await self._jobs(core).get(core.scope, given)  # the caller's, on whichever replica it ran
             out += await self.memory.of_batch(core.scope.owner, job.id)
-        return out
+            if job.state == "stopped":
+                unsent += await self._unanswered(job)
+        return out, unsent
+
+    async def _unanswered(self, job: Job) -> list[BatchRow]:
+        sent = await self.memory.sent_items(job.id)
+        rows = []
+        for held in job.data.get("rows", []):
+            row = BatchRow.model_validate(held) if isinstance(held, dict) else held.model_copy()
+            key = item_key(row.id, row.operation)
+            if row.operation_id or sent.get(key) or row.outcome not in ("not_started", "running"):
+                continue  # it has an operation (followed), or it ended
+            if key in sent:
+                row.outcome = "unknown"
+                row.message = (
+                    "may have reached Kinsta: the batch stopped before Kinsta's answer was recorded. Not sent again; "
+                    "check it (e.g. the environment's backups) before running it again"
+                )
+            else:
+                row.outcome = "not_started"
+                row.message = "not started: the batch stopped before it; nothing was sent for it"
+            rows.append(row)
+        return rows
 
     async def _run(self, core: Core, parsed: Parsed, profile: Profile, plan: Plan) -> Outcome | Ask:
         async def preview() -> Preview:
