@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from kinsta_mcp.catalog.spec import ID_PATTERN, Operation
 from kinsta_mcp.config import Settings
-from kinsta_mcp.redaction import is_secret_name
+from kinsta_mcp.redaction import is_secret_name, redact_text
 from kinsta_mcp.server.compiled import (
     OPTION_COMPANY,
     OPTION_FULL,
@@ -50,7 +50,7 @@ class ArgumentError(Exception):
 def shown(name: str, value: Any) -> str:
     if is_secret_name(name):
         return "(hidden)"
-    text = repr(value)
+    text = repr(redact_text(value) if isinstance(value, str) else value)  # a WP-CLI command's secrets stay out
     return text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
 
 

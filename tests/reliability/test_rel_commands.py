@@ -165,3 +165,15 @@ def test_the_log_handler_redacts_commands_in_any_record() -> None:
             root.removeHandler(handler)
         root.setLevel(logging.WARNING)
     assert "wp config set DB_PASSWORD" in stream.getvalue() and "pw-in-a-log-3e9d" not in stream.getvalue()
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_rejected_command_is_named_in_the_error_without_its_secret(mode: str) -> None:
+    """A command the pattern refuses (`!` is not allowed) is echoed back to say what was given: masked."""
+    command = "wp config set DB_PASSWORD s3cret-9f1e!x"
+    callback, prompts = answering("accept")
+    async with world() as w, client(w.server, mode, callback) as c:
+        result = await c.call_tool("run_wp_cli", {"env_id": ids.ACME_LIVE_ENV_ID, "wp_command": command})
+    text = text_of(result)
+    assert result.is_error and prompts == [] and w.writes() == [], text
+    assert "wp_command" in text and "wp config set DB_PASSWORD" in text and "s3cret-9f1e" not in text
