@@ -9,6 +9,7 @@ is still running while replica B looks at it.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -29,6 +30,9 @@ from pydantic import SecretStr
 from redis_server import RedisServer, free_port, redis_server
 
 from kinsta_mcp.config import Profile, Settings
+from kinsta_mcp.server.jobs import Job
+from kinsta_mcp.server.pipeline import Outcome
+from kinsta_mcp.shared.jobs import MAX_RECORD_CHARS, encode
 from kinsta_mcp.simulator import DEMO_API_KEY, DEMO_COMPANY_ID, KeyInfo, Simulator
 from kinsta_mcp.simulator.app import BASE_PATH
 from kinsta_mcp.simulator.clock import SimClock
@@ -133,12 +137,22 @@ async def test_a_batch_job_of_one_replica_is_listed_waited_for_and_resumed_on_an
             async with anyio.create_task_group() as tg:
                 waited: list[Any] = []
 
+                told: list[str | None] = []
+
+                async def progress(value: float, total: float | None, message: str | None) -> None:
+                    told.append(message)
+
                 async def wait() -> None:
-                    waited.append(await on_b.call_tool("wait_for_operation", {"job_id": job["job_id"]}))
+                    args = {"job_id": job["job_id"]}
+                    waited.append(await on_b.call_tool("wait_for_operation", args, progress_callback=progress))
 
                 tg.start_soon(wait)
-                await anyio.sleep(0.5)  # B's call is waiting on the job's record
-                sim.clock.advance(DEADLINE + 5)  # B's deadline passes while A's job is held
+                with anyio.fail_after(10):
+                    while not told:  # past 2 s of B's call: B tells its client where the job stands
+                        await anyio.sleep(0.1)
+                        sim.clock.advance(0.5)
+                sim.clock.advance(DEADLINE)  # B's deadline passes while A's job is held
+            assert told[0] is not None and told[0].startswith("Back up every live environment: "), told
             standing = waited[0]
             assert not standing.is_error and standing.structured_content["job"]["state"] == "running"
             assert f"still running on another replica as job {job['job_id']} (0 of 3 done)" in text_of(standing)
@@ -258,7 +272,7 @@ async def test_a_batch_whose_replica_was_killed_is_resumed_on_another_and_nothin
                     first = await on_a.call_tool("run_batch", {"preset": "backup_live", "dry_run": False})
             job = first.structured_content["job"]
             assert job["state"] == "running" and job["total"] == 12, text_of(first)
-            await until(lambda: kinsta.posted == 10)  # 4 accepted, 6 on the wire (6 at once), 2 waiting for them
+            await until(lambda: kinsta.posted == 10, 30.0)  # 4 accepted, 6 on the wire (6 at once), 2 waiting for them
             a.send_signal(signal.SIGKILL)
             a.wait(timeout=10)
         finally:
@@ -304,3 +318,15 @@ async def test_without_redis_a_read_job_still_runs_and_its_replica_finds_it(redi
             assert not again.is_error and again.structured_content["sites"] == overview.structured_content["sites"]
             elsewhere = await on_b.call_tool("wait_for_operation", {"job_id": jobs[0]["job_id"]})
             assert elsewhere.is_error and "cannot be reached" in text_of(elsewhere), text_of(elsewhere)
+
+
+async def test_a_shared_job_record_is_bounded() -> None:
+    """A result far larger than a page (which shaping never makes) is still kept within MAX_RECORD_CHARS:
+    its text cut, its structured part and the work's own record dropped."""
+    job = Job("job_0123456789abcdef", "batch", "A batch", ("token-1", "alpha"), 0.0)
+    job.data["rows"] = [{"target": "t" * 100}] * 20_000
+    job.state, job.result = "done", Outcome("x" * 3_000_000, {"rows": ["y" * 100] * 30_000})
+    text = encode(job)
+    record = json.loads(text)
+    assert len(text) <= MAX_RECORD_CHARS and record["result"]["structured"] is None and record["data"] == {}
+    assert record["result"]["text"].startswith("xxx") and record["owner"] == ["token-1", "alpha"]
