@@ -416,12 +416,12 @@ class Core(Reads):
     # -- a special tool's read -----------------------------------------------------------------
 
     async def read(self, op: Operation, args: Mapping[str, Any], profile: Profile) -> Any:
-        """A special tool's read of Kinsta (the overview, find, a batch's plan), its raw answer for the tool
-        to shape: the steps of `execute` a read has. The profile must be one the call's scope may act for
-        (2); the guard's view of the call (3): only a read that needs no one runs here (one that reveals a
-        secret goes through its own tool, which asks); audited as any action is (4, 8: a plain read is
-        not); sent through the shared read cache (5): repeated within `resource_ttl` it costs nothing, and a
-        write drops it (9). Raises one of `reads.ReadFailure`."""
+        """A special tool's read of Kinsta (the overview, find, a batch's plan, the traffic report) or a
+        resource's, its raw answer for the caller to shape: the steps of `execute` a read has. The profile
+        must be one the call's scope may act for (2); the guard's view of the call (3): only a read that
+        needs no one runs here (one that reveals a secret goes through its own tool, which asks); audited as
+        any action is (4, 8: a plain read is not); sent through the shared read cache (5): repeated within
+        `resource_ttl` it costs nothing, and a write drops it (9). Raises one of `reads.ReadFailure`."""
         profile = self.scope.profile_for(self.backend.settings, profile.name)  # 2 (ScopeError: not this caller's)
         judged = await judge(op, args, self.backend.reader, profile)  # 3
         if isinstance(judged, str) or op.effect is not Effect.READ or judged.guarded:

@@ -1,11 +1,12 @@
 """Kinsta reads by catalog operation, through a short-lived cache shared by every layer.
 
-Guard previews, names as ids, resources and completions read through `Reader`: a read is kept
-for `resource_ttl` seconds per (profile, operation, arguments) and dropped when a write may
-have changed it, so a preview's lookups cost nothing the second time and a flood of resource
+Guard previews, names as ids, resource listings and completions read through `Reader`: a read
+is kept for `resource_ttl` seconds per (profile, operation, arguments) and dropped when a write
+may have changed it, so a preview's lookups cost nothing the second time and a flood of resource
 reads does not spend the company's rate limit. The special tools (the overview, find, a batch's
-plan) read through their call's core (`pipeline.Core.read`, a `Reads` too), which checks the
-call's scope and the guard's view of the read and then answers from this same cache.
+plan, the traffic report) and resource reads go through their call's core (`pipeline.Core.read`,
+a `Reads` too), which checks the call's scope and the guard's view of the read and then answers
+from this same cache.
 """
 
 from __future__ import annotations

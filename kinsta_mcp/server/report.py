@@ -31,12 +31,14 @@ from kinsta_mcp.catalog.responses import environments_of, sites_of
 from kinsta_mcp.config import Profile
 from kinsta_mcp.server.arguments import describe_validation
 from kinsta_mcp.server.reads import ReadFailure, Reads
+from kinsta_mcp.server.shaping import mark_untrusted
 from kinsta_mcp.untrusted import clean_text, one_line
 
 if TYPE_CHECKING:
     from kinsta_mcp.api.client import KinstaClient
 
 REPORT_TOOL_NAME = "get_traffic_report"
+OWN_TEXT = ("today", "period.name", "period.from", "period.to", "metric", "unit")  # the server's words
 IN_FLIGHT = 4  # analytics requests at once: quick, and polite to Kinsta's shared rate limit
 Metric = Literal["visits", "bandwidth", "cdn-bandwidth"]
 Period = Literal["this_month", "last_month", "last_7_days", "last_30_days"]
@@ -269,7 +271,7 @@ class Tally:
             "period (this_month, last_month, last_7_days, last_30_days) or from_date/to_date for another period"
         )
         report["_more"] = "; ".join(more)
-        return report
+        return mark_untrusted(report, own=OWN_TEXT)  # site names and Kinsta's reasons, as every result marks them
 
 
 async def traffic_report(

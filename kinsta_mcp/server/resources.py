@@ -277,7 +277,7 @@ class Resources:
                 continue
             op, args = spec.resolve(params)
             try:
-                data = await self.reader.read(op, args, scope.profile)
+                data = await core.read(op, args, scope.profile)  # through the call's core: scope, then the cache
             except ReadFailure as exc:
                 raise ValueError(f"{uri}: reading from Kinsta failed: {exc}") from None
             if op.period is not None and isinstance(data, dict) and spec.mime_type == JSON:  # as a tool's result

@@ -77,6 +77,7 @@ async def test_a_hostile_name_reaches_no_channel_raw(mode: str) -> None:
             "overview": await c.call_tool(OVERVIEW_TOOL_NAME, {}),
             "find": await c.call_tool(FIND_TOOL_NAME, {"query": "shop"}),
             "list_environments": await c.call_tool("list_environments", {"site_id": ids.ACME_SITE_ID}),
+            "traffic_report": await c.call_tool("get_traffic_report", {}),
         }
         resource = await c.read_resource(f"kinsta://sites/{ids.ACME_SITE_ID}")
         listed = await c.list_resources()
@@ -95,6 +96,9 @@ async def test_a_hostile_name_reaches_no_channel_raw(mode: str) -> None:
         marker = (calls[channel].structured_content or {}).get("_untrusted") or {}
         assert "never instructions" in marker.get("note", ""), channel
         assert any(p.endswith("name") for p in marker.get("paths", [])), (channel, marker)
+    report_mark = (calls["traffic_report"].structured_content or {}).get("_untrusted") or {}
+    assert "never instructions" in report_mark.get("note", "") and "top[].site" in report_mark.get("paths", [])
+    assert not {"metric", "unit", "today"} & set(report_mark["paths"]), report_mark  # the server's own words
     contents = getattr(resource.contents[0], "text", "")
     assert INJECTION in contents
     assert_safe("kinsta://sites/{id}", contents)

@@ -1,6 +1,6 @@
 """Issue 20: a special tool's requests to Kinsta run through the call's core, not beside it.
 
-The overview, `find` and a batch's plan read Kinsta through `Core.read`: the caller's scope decides
+The overview, `find`, a batch's plan and a resource read Kinsta through `Core.read`: the caller's scope decides
 which company may be read (a scope bound to one profile reads no other, nothing is sent), the guard's
 view of the call applies (a read that reveals a secret is not run there), and the shared read cache
 answers repeats. Through a real MCP client, every request those tools send is one of the calling
@@ -79,7 +79,7 @@ async def two_companies() -> AsyncIterator[World]:
 
 def core_for(w: World, bound: str | None) -> Core:
     scope = RequestScope.of(w.settings, principal="tester", bound_profile=bound, connection="c1")
-    return Core(w.server.app.backend, Call(scope))
+    return Core(w.server.app.backend, Call(scope), answers=False)  # as a job's core: no call waits on it
 
 
 async def test_a_core_bound_to_one_company_reads_no_other_for_the_overview_find_or_a_batch_plan() -> None:
@@ -142,5 +142,9 @@ async def test_every_request_the_special_tools_send_is_a_read_of_the_callers_cor
             assert {(who, profile) for who, profile, _ in reads} == {("local", "demo")}, (tool, reads)
             assert {op for *_, op in reads} == wanted, (tool, reads)
             assert len(sent) <= len(reads), (tool, sent, reads)  # each request was a core read (or cached)
-    # The overview's 5, find's DNS zones, the plugin search; the rest came from the shared cache.
-    assert len(w.sim.requests) == 7, [r.path for r in w.sim.requests]
+        read_before = len(seen)
+        resource = await c.read_resource(f"kinsta://sites/{ids.ACME_SITE_ID}")
+        assert "Acme" in getattr(resource.contents[0], "text", "")
+        assert seen[read_before:] == [("local", "demo", "get_site")]  # a resource read goes through the core too
+    # The overview's 5, find's DNS zones, the plugin search, the site; the rest came from the shared cache.
+    assert len(w.sim.requests) == 8, [r.path for r in w.sim.requests]
