@@ -19,7 +19,9 @@ answered from the shared read cache):
                      Decision (proceed, refuse, or ask the human); a batch target carries its
                      batch's decision
     4. audit         the intent, on disk before anything is sent
-    5. send          the Kinsta client (rate limits, retries where safe)
+    5. send          the Kinsta client (rate limits, retries where safe), never waiting for a rate
+                     slot past the call's deadline: a read waits as a job and may go on after the
+                     call answered; a change is then not sent at all (Core.send_later)
     6. await         waiting.wait_for, for operations Kinsta runs in the background, up to
                      operation_wait and never past the call's deadline (call_deadline) (a batch
                      follows its operations together in one polling loop, then settles each)
@@ -40,7 +42,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import json
 import logging
 import math
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -74,7 +75,7 @@ from kinsta_mcp.server.audit import AuditLog
 from kinsta_mcp.server.compiled import OPTION_COMPANY, ToolDef
 from kinsta_mcp.server.consequences import Judged, judge
 from kinsta_mcp.server.guard import Ask, Confirmer, Decision, Guarded, Preview, Proceed, Refuse, decide
-from kinsta_mcp.server.jobs import PROGRESS_AFTER
+from kinsta_mcp.server.jobs import PROGRESS_AFTER, JobError
 from kinsta_mcp.server.latest import resolve_latest
 from kinsta_mcp.server.listedit import apply_edit
 from kinsta_mcp.server.names import Resolution, resolve_names
@@ -397,12 +398,20 @@ class Core(Reads):
             job.report(0, None, f"not sent yet: Kinsta's rate budget frees a request slot in about {math.ceil(slot)} s")
             return await core.finish(action, decision, wait=wait, full=full, slots=bound)
 
-        # The same read asked again while it waits is joined, not sent twice; a change is never joined.
-        key = "" if now_only else json.dumps([action.profile.name, action.op.name, action.args], default=str)
-        return await jobs.run(self, "call", title, work, key=key)
+        try:
+            job = await jobs.start(self, "call", title, work)
+        except JobError:  # the caller runs its most jobs already: wait here if the slot comes in time
+            if slot > self.slot_time_left():
+                return self.not_sent(action, slot)
+            try:
+                return await self.finish(action, decision, wait=wait, full=full)
+            except NoRateSlotError as exc:  # it came too late after all (callers ahead): nothing was sent
+                return Outcome(f"{title}: {exc}", is_error=True)
+        return await jobs.wait(self, job, stop_if_cancelled=True)
 
     def not_sent(self, action: Action, slot: float) -> Outcome:
-        """A change (or a confirmed call) whose rate slot comes after its call's deadline: refused, recorded."""
+        """A change (or a confirmed call; or a read when the caller runs its most jobs already) whose rate slot
+        comes after its call's deadline: refused, recorded."""
         seconds = max(1, math.ceil(slot))
         again = ", and the human is asked again" if (action.judged or action.op).guarded else ""
         text = (

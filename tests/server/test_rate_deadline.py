@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
 import pytest
 from fleet_seed import add_sites
 from harness import MODES, answering, client, job_result, text_of, world
 from mcp.shared.exceptions import MCPError
 from test_jobs import DEADLINE, assert_progress_kept_coming, recorder, starve, timed
 
+from kinsta_mcp.server.jobs import MAX_RUNNING_PER_OWNER
 from kinsta_mcp.simulator import seed as ids
 
 pytestmark = pytest.mark.anyio
@@ -48,18 +50,36 @@ async def test_a_read_without_a_slot_by_the_deadline_goes_on_as_a_job(
             await spend_the_budget(c)
             third = await c.call_tool("get_site", {"site_id": SITE}, progress_callback=on_progress)
             began, ended = answered.spans[-1]
-            sent_by_then = len(site_reads(w))
-            again = await c.call_tool("get_site", {"site_id": SITE})  # asked again meanwhile: joins the job
             done = await job_result(c, third)
     job = third.structured_content["job"]
     assert not third.is_error and job["state"] == "running", text_of(third)
     assert f'wait_for_operation(job_id="{job["job_id"]}")' in text_of(third) and "rate budget" in text_of(third)
     assert all(took <= DEADLINE for took in answered), answered  # wait_for_operation included
     assert_progress_kept_coming(sent, got, began, ended)
-    assert sent_by_then == 2  # not sent before its slot
-    assert again.structured_content["site"]["id"] == SITE  # the job's result, when its slot came
+    assert [r.time for r in site_reads(w)] == [began, began, began + 60]  # sent when its slot came, not before
     assert not done.is_error and done.structured_content["site"]["id"] == SITE, text_of(done)
     assert len(site_reads(w)) == 3  # sent once, when its slot came: nothing more than the user was told
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_reads_beyond_the_callers_job_limit_wait_in_their_call_or_say_when_to_try_again(mode: str) -> None:
+    async with world(sim_options=LIMITED) as w:
+        sites = [SITE, ids.NORTHWIND_SITE_ID, ids.CONTOSO_SITE_ID, *add_sites(w.sim, 3)]
+        starve(w, 2)
+        async with client(w.server, mode) as c:
+            await spend_the_budget(c)
+            results: list[Any] = []
+
+            async def ask(site: str) -> None:
+                results.append(await c.call_tool("get_site", {"site_id": site}))
+
+            async with anyio.create_task_group() as group:  # six reads while every slot is a minute away
+                for site in sites:
+                    group.start_soon(ask, site)
+    jobs = [r for r in results if "job" in (r.structured_content or {})]
+    refused = [r for r in results if r.is_error]
+    assert len(jobs) == MAX_RUNNING_PER_OWNER and len(refused) == 1, [text_of(r) for r in results]
+    assert "call get_site again in" in text_of(refused[0]) and "Nothing was sent" in text_of(refused[0])
 
 
 @pytest.mark.parametrize("mode", MODES)
