@@ -12,9 +12,9 @@ each bounded in count and time (the run stops by itself), all on 127.0.0.1:
    at a time, against a server allowed `--max-connections`. Measured: `/healthz` and the other's
    call during the flood, how many connections the server closed, and how long the slow ones lived.
 3. Kinsta's budget: the flooder runs `--calls` `get_site` calls, `--callers` at a time (each session
-   reads its own site: the same read asked again while one waits for its slot is joined, not sent twice,
-   so identical calls would not flood; a principal has at most 5 such waits as jobs, and calls past
-   that are refused at once: counted apart), while
+   reads its own site; a read whose slot is more than 2 s away waits as a job, a principal has at most 5
+   such jobs, and a call past that whose slot is not due within its deadline is refused at once: counted
+   apart), while
    the other makes `--other-per-minute` calls a minute (30 by default: past the tenth of the
    window kept for light callers, where issue 20 saw the other's 12th call wait 11-48 s; the
    limiter paces busy callers so slots free one by one). Its p99 wait is the target: <= 5 s.

@@ -205,6 +205,28 @@ def push_over_live(args: Mapping[str, Any], state: Any) -> str | None:
     return f"{where}; " + "; ".join(lost)
 
 
+def _php_of(env: Mapping[str, Any]) -> str | None:
+    """An environment's PHP version from a site list ("php8.3" under container_info), or None."""
+    info = env.get("container_info")
+    engine = info.get("php_engine_version") if isinstance(info, Mapping) else None
+    return str(engine).removeprefix("php") if engine else None
+
+
+def php_downgrade(args: Mapping[str, Any], state: Any) -> str | None:
+    """A PHP version older than the environment's current one: plugins and themes that need the newer may fail."""
+    if state is None:
+        return "the current PHP version could not be read, so this may be a downgrade"
+    found = find_environment(state, str(args.get("env_id")))
+    current = _php_of(found[1]) if found else None
+    wanted = str(args.get("php_version"))
+    if current is None or not _older(wanted, current):
+        return None
+    return (
+        f"it downgrades PHP from {current} to {wanted}: plugins, themes and code that need PHP {current} can stop "
+        "the site with fatal errors"
+    )
+
+
 def restore_over_live(args: Mapping[str, Any], state: Any) -> str | None:
     live = _is_live(state, args.get("target_env_id"))
     if live is False:

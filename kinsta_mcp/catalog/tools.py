@@ -292,6 +292,15 @@ OPERATIONS = [
         toolset=Toolset.TOOLS,
         is_async=True,
         idempotent=True,
+        rules=(
+            Rule(
+                name="php-downgrade",
+                when="php_version is older than the environment's current PHP (read first)",
+                check=rules.php_downgrade,
+                risk=Risk.BREAKS_SITE,
+                reads="list_sites",
+            ),
+        ),
     ),
     Operation(
         name="set_environment_php_allocation",

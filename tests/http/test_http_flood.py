@@ -82,8 +82,8 @@ async def test_another_principal_is_served_within_seconds_while_one_floods_kinst
     more than the budget of 40 a minute the limiter is given here, while the other principal calls
     list_sites 8 times a (virtual) minute over HTTP. The flooder runs out of the budget and is paced; the
     other waits at most a couple of seconds for each slot; no 60 s window holds more than the budget.
-    (Each session reads its own site: the same read asked again while one waits for its slot is joined,
-    not sent twice; and a principal has at most 5 such waits running, so 4 sessions.)"""
+    (Each session reads its own site; a read whose slot is more than 2 s away waits as a job, and a principal
+    has at most 5 such jobs running, so 4 sessions.)"""
     clock = OrderedClock()
     sim = Simulator(clock=SimClock(), rate_limits=False, extra_sites=SESSIONS)  # the budget: the server's limiter
     sites = sorted(sim.state.sites)

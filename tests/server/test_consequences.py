@@ -28,6 +28,7 @@ def puts(w: Any, path: str) -> list[Any]:
 
 
 DENIED = "/sites/tools/denied-ips"
+PHP = "/sites/tools/modify-php-version"
 PLUGINS = f"/sites/environments/{LIVE}/plugins"
 
 # (tool, arguments, the request path it writes to): each must ask, and a declining human stops it.
@@ -48,6 +49,7 @@ TRIGGERS = {
         {"kind": "plugin", "env_id": LIVE, "name": "woocommerce", "update_version": "9.9.9"},
         PLUGINS,
     ),
+    "php-downgrade": ("set_php_version", {"env_id": LIVE, "php_version": "8.0"}, PHP),  # live runs 8.2
 }
 # The same tools with arguments that change nothing of the kind: sent without a question.
 HARMLESS = {
@@ -67,6 +69,8 @@ HARMLESS = {
         {"kind": "plugin", "env_id": LIVE, "name": "woocommerce", "update_version": "latest"},
         PLUGINS,
     ),
+    "php-upgrade": ("set_php_version", {"env_id": LIVE, "php_version": "8.3"}, PHP),
+    "php-same": ("set_php_version", {"env_id": LIVE, "php_version": "8.2"}, PHP),
 }
 
 
