@@ -142,3 +142,17 @@ async def test_bad_allowlist_edits_are_refused_before_anything_is_sent_or_asked(
     assert "203.0.113.10" in text_of(absent)
     assert both.is_error and neither.is_error and "add and/or remove" in text_of(both) + text_of(neither)
     assert prompts == [] and w.writes() == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_batch_allowlist_edit_says_each_target_list_is_edited_and_a_declining_human_keeps_them(
+    mode: str,
+) -> None:
+    callback, prompts = answering("decline")
+    batch = {"operation": "set_sftp", "arguments": {"setting": "allowed_ips", "add": ["192.0.2.9"]}}
+    async with world() as w, client(w.server, mode, callback) as c:
+        w.sim.state.environments[LIVE].sftp_ip_allowlist = list(ALLOWED)
+        refused = await c.call_tool("run_batch", {**batch, "environments": "live", "dry_run": False})
+    assert refused.is_error and allowlist_writes(w) == [] and allowed(w) == ALLOWED and len(prompts) == 1
+    assert "only from: (each target's current list, edited as below)" in prompts[0], prompts[0]
+    assert "- add: 192.0.2.9" in prompts[0] and "(default)" not in prompts[0]

@@ -39,6 +39,9 @@ def _what(plan: Plan) -> list[str]:
     for step in plan.steps:
         shared = {k: v for k, v in step.shared.items() if k not in target_fields(step.op)}
         facts = {k: v for k, v in everyone.items() if k in step.op.input.model_fields}
+        edit = step.op.edits
+        if edit is not None and shared.get(edit.field) is None:  # add/remove: each target's own list, edited
+            facts[edit.field] = "(each target's current list, edited as below)"
         lines.append(render(step.op, {**dict.fromkeys(facts), **shared}, facts))
     return lines
 
