@@ -55,8 +55,7 @@ class SetAllowedIpsIn(Input):
 
     @model_validator(mode="after")
     def _one_way(self) -> SetAllowedIpsIn:
-        if (self.ip_allowlist is None) == (self.add is None and self.remove is None):
-            raise ValueError("give add and/or remove (against the current list), or ip_allowlist (the whole list)")
+        ALLOWED_IPS_EDIT.one_way(self)
         return self
 
 

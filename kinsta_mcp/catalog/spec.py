@@ -248,6 +248,14 @@ class ListEdit:
     add: str = "add"
     remove: str = "remove"
 
+    def one_way(self, given: Any) -> None:
+        """The input model's check: either add/remove or the whole list under `field`, never both or neither."""
+        edits = getattr(given, self.add) is not None or getattr(given, self.remove) is not None
+        if (getattr(given, self.field) is None) != edits:
+            raise ValueError(
+                f"give {self.add} and/or {self.remove} (against the current list), or {self.field} (the whole list)"
+            )
+
     def with_result(self, answer: Any, args: Mapping[str, Any]) -> Any:
         """An `Operation.post`: Kinsta's answer (`{result: null}`) with the list now in place under `field`."""
         return {**(answer if isinstance(answer, dict) else {}), self.field: list(args.get(self.field) or [])}

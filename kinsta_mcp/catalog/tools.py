@@ -85,8 +85,7 @@ class SetDeniedIpsIn(Input):
 
     @model_validator(mode="after")
     def _one_way(self) -> SetDeniedIpsIn:
-        if (self.ip_list is None) == (self.add is None and self.remove is None):
-            raise ValueError("give add and/or remove (against the current list), or ip_list (the whole list)")
+        DENIED_IPS_EDIT.one_way(self)
         return self
 
 
