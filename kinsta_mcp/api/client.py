@@ -46,7 +46,7 @@ from kinsta_mcp.api.errors import (
     OutcomeUnknownError,
     error_for_status,
 )
-from kinsta_mcp.api.ratelimit import RateLimiter, SlotTooLate, check_slot_in_time, retry_delay
+from kinsta_mcp.api.ratelimit import RateLimiter, SlotTooLate, call_time_left, check_slot_in_time, retry_delay
 from kinsta_mcp.api.request import PreparedRequest, RequestBuildError, build_request
 from kinsta_mcp.catalog.spec import Operation, RateClass
 from kinsta_mcp.redaction import is_secret_name, redact
@@ -80,7 +80,7 @@ class _Failure(Exception):
 
     def __init__(self, kind: str, detail: str, *, maybe_sent: bool) -> None:
         super().__init__(detail)
-        self.kind = kind  # "timeout" or "connection"
+        self.kind = kind  # "timeout", "connection" or "deadline" (the call had to answer first)
         self.detail = detail
         self.maybe_sent = maybe_sent
 
@@ -250,7 +250,8 @@ class KinstaClient:
                     with anyio.CancelScope(shield=True):
                         response = await self._attempt(request, method, retry)
             except _Failure as failure:
-                if (safe or not failure.maybe_sent) and retry < self.max_retries:
+                answer_now = failure.kind == "deadline"  # the call must answer now: no second attempt
+                if (safe or not failure.maybe_sent) and retry < self.max_retries and not answer_now:
                     await self._wait_before_retry(target, retry, failure.detail)
                     retry += 1
                     continue
@@ -305,8 +306,11 @@ class KinstaClient:
                 retry + 1,
             )
         started = self.clock.monotonic()
+        limit = self.connect_timeout + self.read_timeout
+        left = call_time_left.get()
+        by_call = left is not None and left() < limit  # the call answers before the timeout would end
         try:
-            with anyio.fail_after(self.connect_timeout + self.read_timeout):
+            with anyio.fail_after(max(0.0, left()) if left is not None and by_call else limit):
                 response = await self._http.request(
                     method,
                     request.path,
@@ -326,7 +330,11 @@ class KinstaClient:
                 f"Cannot reach Kinsta: the base URL {self.base_url!r} is not an http(s) URL. "
                 "Fix the configured base URL."
             ) from exc
-        except (TimeoutError, httpx.TimeoutException) as exc:
+        except TimeoutError as exc:
+            if by_call:
+                raise _Failure("deadline", "no answer by the time this call had to answer", maybe_sent=True) from exc
+            raise _Failure("timeout", f"no answer in time ({type(exc).__name__})", maybe_sent=True) from exc
+        except httpx.TimeoutException as exc:
             raise _Failure("timeout", f"no answer in time ({type(exc).__name__})", maybe_sent=True) from exc
         except httpx.TransportError as exc:
             raise _Failure("connection", f"the connection broke ({type(exc).__name__})", maybe_sent=True) from exc
@@ -420,6 +428,13 @@ class KinstaClient:
                 "the change may or may not have been applied. It was not retried, because repeating it could apply "
                 "it twice. Check first: look at the resource with the matching list/get tool, follow a started "
                 "operation with get_operation, or read the company's activity log; retry only if nothing changed.",
+                operation=name,
+            )
+        if failure.kind == "deadline":
+            return KinstaTimeoutError(
+                f"Kinsta had not answered {name} ({target}) when this call had to answer (its deadline, "
+                "call_deadline, keeps it within the client's time limit). Nothing changed: it is a read. "
+                "Try again; Kinsta may be slow right now.",
                 operation=name,
             )
         if failure.kind == "timeout":

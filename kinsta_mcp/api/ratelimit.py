@@ -68,6 +68,11 @@ slot_time_left: ContextVar[Callable[[], float] | None] = ContextVar("kinsta_mcp_
 deadline. A function, not a time: a limiter shared by replicas keeps another clock."""
 
 
+call_time_left: ContextVar[Callable[[], float] | None] = ContextVar("kinsta_mcp_call_time_left", default=None)
+"""Seconds until the current call must answer (None: no bound): a request sent for it waits for Kinsta's
+answer no longer than that (api/client.py), so a slow answer cannot carry the call past its deadline."""
+
+
 class SlotTooLate(Exception):
     """No rate slot comes within the time the current call has left (`slot_time_left`): nothing was sent.
     `wait`: seconds until one would (at least)."""

@@ -63,7 +63,7 @@ from kinsta_mcp.api.errors import (
     RateLimitedError,
     ServerError,
 )
-from kinsta_mcp.api.ratelimit import slot_time_left, slots_within
+from kinsta_mcp.api.ratelimit import call_time_left, slot_time_left, slots_within
 from kinsta_mcp.api.request import RequestBuildError
 from kinsta_mcp.catalog import BY_NAME
 from kinsta_mcp.catalog.responses import find_environment
@@ -293,6 +293,7 @@ class Core(Reads):
         clock = self.clock
         self.deadline_alarm = clock.alarm(self.deadline) if answers and isinstance(clock, Alarms) else None
         self._slots = slot_time_left.set(self.slot_time_left) if answers else None
+        self._answer_by = call_time_left.set(self.remaining) if answers else None
 
     def close(self) -> None:
         """The call answered: its deadline no longer holds anything."""
@@ -301,6 +302,9 @@ class Core(Reads):
         if self._slots is not None:
             slot_time_left.reset(self._slots)
             self._slots = None
+        if self._answer_by is not None:
+            call_time_left.reset(self._answer_by)
+            self._answer_by = None
 
     def remaining(self) -> float:
         return max(0.0, self.deadline - self.clock.monotonic())
