@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 import anyio
 
 from kinsta_mcp.api.clock import Alarm, Alarms, Clock
-from kinsta_mcp.api.ratelimit import slot_time_left
+from kinsta_mcp.api.ratelimit import call_time_left, slot_time_left
 
 if TYPE_CHECKING:
     from kinsta_mcp.server.pipeline import CallContext, Core, Outcome
@@ -300,7 +300,9 @@ class Jobs:
     async def _run(self, job: Job, work: Work, core: Core) -> None:
         from kinsta_mcp.server.pipeline import Outcome
 
-        slot_time_left.set(None)  # this task's own context: a job's requests are not bound to its call's deadline
+        # This task's own context: a job's requests wait for slots and answers past its call's deadline.
+        slot_time_left.set(None)
+        call_time_left.set(None)
         try:
             with anyio.fail_after(MAX_SECONDS):  # a hard bound in real time, whatever the clock
                 job.result = await work(job, core)
