@@ -12,6 +12,8 @@ import json
 import os
 import socket
 import subprocess
+import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -73,25 +75,35 @@ class AuthorizationServer:
 def authorization_server(
     groups: dict[str, list[str]] | None = None, port: int | None = None
 ) -> Iterator[AuthorizationServer]:
-    """oidc-provider on 127.0.0.1 (a free port unless given), stopped when the block ends."""
+    """oidc-provider on 127.0.0.1 (a free port unless given), stopped when the block ends. A given port (an
+    issuer restarted at its address) may be held a moment by another process that took it meanwhile
+    (ports freed return to the pool): the start is tried again for a few seconds, then fails saying why."""
     prefix = oauth_prefix()
-    port = port or free_port()
+    chosen = port or free_port()
     config = {
         "module": str(prefix / "node_modules" / "oidc-provider" / "lib" / "index.js"),
-        "port": port,
+        "port": chosen,
         "groups": groups or {},
     }
-    process = subprocess.Popen(
-        [str(prefix / "node_modules" / ".bin" / "node"), str(CONFIG), json.dumps(config)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )
+    for attempt in range(40 if port else 1):
+        with tempfile.TemporaryFile() as errors:
+            process = subprocess.Popen(
+                [str(prefix / "node_modules" / ".bin" / "node"), str(CONFIG), json.dumps(config)],
+                stdout=subprocess.PIPE,
+                stderr=errors,
+            )
+            assert process.stdout is not None
+            line = process.stdout.readline().decode()  # "ready <issuer>", or "" if it died
+            if line.startswith("ready "):
+                break
+            process.wait()
+            errors.seek(0)
+            why = errors.read().decode(errors="replace")
+        if "EADDRINUSE" not in why or attempt == (39 if port else 0):
+            raise RuntimeError(f"oidc-provider did not start (exit {process.returncode}): {why[-400:]!r}")
+        time.sleep(0.25)
     try:
-        assert process.stdout is not None
-        line = process.stdout.readline().decode()  # "ready <issuer>", or "" if it died
-        if not line.startswith("ready "):
-            raise RuntimeError(f"oidc-provider did not start (exit {process.poll()}): {line!r}")
-        yield AuthorizationServer(line.split()[1], port, process)
+        yield AuthorizationServer(line.split()[1], chosen, process)
     finally:
         process.terminate()
         try:
