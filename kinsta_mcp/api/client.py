@@ -306,11 +306,12 @@ class KinstaClient:
                 retry + 1,
             )
         started = self.clock.monotonic()
-        limit = self.connect_timeout + self.read_timeout
+        limit, by_call = self.connect_timeout + self.read_timeout, False
         left = call_time_left.get()
-        by_call = left is not None and left() < limit  # the call answers before the timeout would end
+        if left is not None and (seconds := left()) < limit:  # the call answers before the timeout would end
+            limit, by_call = max(0.0, seconds), True
         try:
-            with anyio.fail_after(max(0.0, left()) if left is not None and by_call else limit):
+            with anyio.fail_after(limit):
                 response = await self._http.request(
                     method,
                     request.path,
