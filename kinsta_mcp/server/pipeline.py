@@ -334,7 +334,7 @@ class Core(Reads):
                 return self.not_sent(action, self.slot_wait(action))  # before anyone is asked for it
             decision = await self.decide(judged, action.tool, action.given, action.profile, token, self.preview(action))
         if not isinstance(decision, Proceed):
-            return self.refused(action.tool, decision, {"arguments": action.given})
+            return self.refused(action.tool, decision, {"arguments": action.given}, action.profile)
         slot = self.slot_wait(action) if self.answers else 0.0
         if slot > PROGRESS_AFTER:  # Kinsta's rate budget has no slot at hand: wait as a job, with progress
             return await self.send_later(action, decision, slot, wait=wait, full=full)
@@ -423,7 +423,7 @@ class Core(Reads):
             f"{seconds} s, longer than this call may wait. Nothing was sent, and nothing will be sent later: call "
             f"{action.tool} again in {seconds} s{again}."
         )
-        self.refused(action.tool, Refuse(text), {"arguments": action.given})
+        self.refused(action.tool, Refuse(text), {"arguments": action.given}, action.profile)
         return Outcome(text, is_error=True)
 
     # -- a special tool's read -----------------------------------------------------------------
@@ -479,12 +479,14 @@ class Core(Reads):
         who = {"profile": profile.name, "principal": self.scope.principal, "client": self.scope.client_name}
         return {**who, **dict(self.scope.identity)}
 
-    def refused(self, tool: str, decision: Decision, details: Mapping[str, Any]) -> Outcome | Ask:
+    def refused(self, tool: str, decision: Decision, details: Mapping[str, Any], profile: Profile) -> Outcome | Ask:
+        """A decision other than Proceed: an Ask goes back to the client; a refusal is audited for the company
+        the call named (`profile`), and answered."""
         if isinstance(decision, Ask):
             return decision
         assert isinstance(decision, Refuse)
         self.backend.audit.write(
-            {"tool": tool, "phase": "refused", **self.who(self.scope.profile), **details, "reason": decision.text}
+            {"tool": tool, "phase": "refused", **self.who(profile), **details, "reason": decision.text}
         )
         return Outcome(decision.text, is_error=True)
 

@@ -3,6 +3,7 @@ and the refusal to serve beyond loopback without a token."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -23,6 +24,7 @@ from http_world import (
 
 from kinsta_mcp import __version__, cli
 from kinsta_mcp.config import ConfigError
+from kinsta_mcp.server.audit import AuditLog
 from kinsta_mcp.server.auth import StaticTokenVerifier, check_http_settings
 from kinsta_mcp.server.http import build_http_app, security_for
 from kinsta_mcp.simulator import DEMO_COMPANY_ID
@@ -218,3 +220,20 @@ def test_the_command_line_refusal_is_one_line_and_exit_2(
     out, err = capsys.readouterr()
     assert status == 2 and out == ""
     assert err.count("\n") == 1 and "needs bearer tokens" in err and "KINSTA_MCP_HTTP_TOKENS" in err
+
+
+@pytest.mark.parametrize("mode", ["legacy", "auto"])
+async def test_a_refusal_is_audited_for_the_company_the_call_named(tmp_path: Any, mode: str) -> None:
+    """An unbound token names a company other than the default; the human cannot be asked (no form): refused,
+    nothing sent, and the audit's record names the company the call named, not the default one."""
+    audit = tmp_path / "audit.jsonl"
+    settings = two_company_settings(audit_log=str(audit), default_profile="beta")
+    async with served(settings, audit=AuditLog(audit)) as running:
+        site_id = next(s.id for s in running.sim.state.sites.values() if s.company_id == DEMO_COMPANY_ID)
+        since = len(running.sim.requests)
+        async with running.client(mode, ANY_TOKEN) as c:
+            result = await c.call_tool("delete_site", {"site_id": site_id, "company": "alpha"})
+        sent = [r.method for r in running.sim.requests[since:]]
+    assert result.is_error and "DELETE" not in sent, text_of(result)
+    records = [json.loads(line) for line in audit.read_text(encoding="utf-8").splitlines()]
+    assert [r["profile"] for r in records if r["phase"] == "refused"] == ["alpha"], records

@@ -126,7 +126,7 @@ class Fleet:
         targets = [{"id": t.id, "name": t.label} for t in plan.targets]
         operations = [step.tool for step in plan.steps]
         if not isinstance(decision, Proceed):
-            return core.refused(BATCH_TOOL_NAME, decision, {"operations": operations, "targets": targets})
+            return core.refused(BATCH_TOOL_NAME, decision, {"operations": operations, "targets": targets}, profile)
         backend = core.backend
         budget = core.budget
         skipped = [
