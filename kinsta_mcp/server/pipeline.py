@@ -330,8 +330,8 @@ class Core(Reads):
             if isinstance(judged, str):  # what these arguments make it: refused before anyone is asked
                 return Outcome(judged, is_error=True)
             action = dataclasses.replace(action, judged=judged)
-            if self.answers and self.sent_only_now(action) and self.slot_wait(action) > self.slot_time_left():
-                return self.not_sent(action, self.slot_wait(action))  # before anyone is asked for it
+            if self.answers and self.sent_only_now(action) and (slot := self.slot_wait(action)) > self.slot_time_left():
+                return self.not_sent(action, slot)  # before anyone is asked for it
             decision = await self.decide(judged, action.tool, action.given, action.profile, token, self.preview(action))
         if not isinstance(decision, Proceed):
             return self.refused(action.tool, decision, {"arguments": action.given}, action.profile)
@@ -378,8 +378,9 @@ class Core(Reads):
 
     @staticmethod
     def sent_only_now(action: Action) -> bool:
-        """A change, or anything a human confirms, is sent while its call waits, or not at all."""
-        return action.op.effect is not Effect.READ or (action.judged or action.op).guarded
+        """A change, or anything a human confirms, is sent while its call waits, or not at all: the actions
+        the audit records."""
+        return action.audited
 
     async def send_later(
         self, action: Action, decision: Proceed, slot: float, *, wait: bool, full: bool
@@ -636,8 +637,7 @@ class Kinsta:
 
     async def poll(self, operation_id: str, by: float = math.inf) -> PollAnswer:
         """One poll; not asked (UNKNOWN) when no rate slot comes before `by`."""
-        limiter, clock = self.client.limiter, self.backend.clock
-        if clock.monotonic() + limiter.wait_time(self.profile.company_id or "", operation_status().rate) > by:
+        if self.backend.clock.monotonic() + self.client.slot_wait(operation_status(), self.profile.company_id) > by:
             return PollAnswer(PollStatus.UNKNOWN, "no rate slot before the call's deadline")
         try:
             response = await self.client.call(
