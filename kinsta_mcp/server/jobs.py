@@ -65,7 +65,6 @@ class Job:
     kind: str  # "overview", "batch", ...: a running job of the same kind and owner is joined, not repeated
     title: str
     owner: Owner
-    started: float
     key: str = ""  # what the work is about, for joining ("" for work never joined, e.g. a batch)
     state: State = "running"
     done: int = 0
@@ -130,7 +129,7 @@ def record(job: Job) -> dict[str, Any]:
     }
 
 
-def from_record(data: dict[str, Any], now: float) -> Job:
+def from_record(data: dict[str, Any]) -> Job:
     """A job another replica runs or ran, from its record (no task here; its events follow the record
     while someone waits for it: `JobStore.watching`)."""
     principal, profile = data["owner"]
@@ -139,7 +138,6 @@ def from_record(data: dict[str, Any], now: float) -> Job:
         str(data["kind"]),
         str(data["title"]),
         (str(principal), str(profile)),
-        now,
         str(data.get("key", "")),
         elsewhere=True,
     )
@@ -287,7 +285,7 @@ class Jobs:
                 f"{title}: not started: {len(busy)} jobs of yours are still running ({', '.join(j.id for j in busy)}). "
                 "Wait for one with wait_for_operation(job_id=…). Nothing was sent."
             )
-        job = Job("job_" + secrets.token_hex(8), kind, title, scope.owner, self.clock.monotonic(), key)
+        job = Job("job_" + secrets.token_hex(8), kind, title, scope.owner, key)
         await self.store.add(job)
         detached = _detached(core, job, self.clock.monotonic() + MAX_SECONDS)
         job._task = asyncio.get_running_loop().create_task(self._kept(job, work, detached))
@@ -380,29 +378,26 @@ class Jobs:
 
 def still_running(job: Job) -> Outcome:
     """A job not finished when the call's time ran out: what is done, its id, how to continue."""
-    from kinsta_mcp.server.pipeline import Outcome
 
-    so_far = job.partial() if job.partial is not None else None
     count = f" ({job.done} of {job.total} done)" if job.total is not None else ""
     where = " on another replica" if job.elsewhere else ""
     head = (
         f"{job.title}: still running{where} as job {job.id}{count}: {job.message}. It goes on in the background; "
         f'wait_for_operation(job_id="{job.id}") returns the result when it is done. Do not start it again.'
     )
-    # What is done keeps its tool's own shape (a batch's rows, totals and `resume`), with the job beside it.
-    structured: dict[str, Any] = {**((so_far.structured or {}) if so_far is not None else {}), "job": job.summary()}
-    text = head + (f"\nSo far:\n{so_far.text}" if so_far is not None else "")
-    return Outcome(text, structured)
+    return _so_far(job, head, is_error=False, label="So far:\n")
 
 
-def _so_far(job: Job, head: str) -> Outcome:
+def _so_far(job: Job, head: str, *, is_error: bool = True, label: str = "") -> Outcome:
+    """`head`, then what the job had done: its tool's own shape (a batch's rows, totals and `resume`), with
+    the job beside it."""
     from kinsta_mcp.server.pipeline import Outcome
 
     so_far = job.partial() if job.partial is not None else None
     if so_far is None:
-        return Outcome(head, {"job": job.summary()}, is_error=True)
+        return Outcome(head, {"job": job.summary()}, is_error=is_error)
     structured = {**(so_far.structured or {}), "job": job.summary()}
-    return Outcome(f"{head}\n{so_far.text}", structured, is_error=True)
+    return Outcome(f"{head}\n{label}{so_far.text}", structured, is_error=is_error)
 
 
 async def _until(event: anyio.Event, clock: Clock, at: float, deadline: Alarm | None = None) -> Alarm | None:

@@ -174,7 +174,7 @@ class RedisJobStore:
         if raw is None:
             return None
         try:
-            job = from_record(json.loads(raw), time.time())
+            job = from_record(json.loads(raw))
         except (ValueError, KeyError, TypeError):
             return None  # not a record of ours
         if job.running and alive is None:
@@ -233,5 +233,4 @@ class RedisJobStore:
             if job.running and alive is None:
                 lost(job, STOPPED)
             elif job.running:  # the waiting call looks at its clock again (its deadline may have passed)
-                job.changed.set()
-                job.changed = anyio.Event()
+                job.report(job.done, job.total, job.message)

@@ -323,7 +323,7 @@ async def test_without_redis_a_read_job_still_runs_and_its_replica_finds_it(redi
 async def test_a_shared_job_record_is_bounded() -> None:
     """A result far larger than a page (which shaping never makes) is still kept within MAX_RECORD_CHARS:
     its text cut, its structured part and the work's own record dropped."""
-    job = Job("job_0123456789abcdef", "batch", "A batch", ("token-1", "alpha"), 0.0)
+    job = Job("job_0123456789abcdef", "batch", "A batch", ("token-1", "alpha"))
     job.data["rows"] = [{"target": "t" * 100}] * 20_000
     job.state, job.result = "done", Outcome("x" * 3_000_000, {"rows": ["y" * 100] * 30_000})
     text = encode(job)

@@ -140,7 +140,11 @@ class Fleet:
                 for i in plan.items
             ]
             job.data["rows"] = rows
-            job.partial = lambda: report.result(plan.title, [*rows, *skipped], budget, dry_run=False)
+
+            def result() -> Outcome:  # what is done so far while it runs, and the report at the end
+                return report.result(plan.title, [*rows, *skipped], budget, dry_run=False)
+
+            job.partial = result
             job.report(0, len(rows), "starting")
             if plan.writes or plan.guarded:
                 backend.audit.write(
@@ -161,7 +165,7 @@ class Fleet:
                 await runner.run(plan.items, rows, wait=parsed.wait, decided=decision, follow_for=FOLLOW_FOR)
                 ended = "finished"
             finally:
-                outcome = report.result(plan.title, [*rows, *skipped], budget, dry_run=False)
+                outcome = result()
                 if plan.writes or plan.guarded:
                     totals = outcome.structured.get("totals") if outcome.structured else None
                     backend.audit.outcome(job.id, BATCH_TOOL_NAME, ended, totals=totals)
