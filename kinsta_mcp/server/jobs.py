@@ -271,15 +271,15 @@ class Jobs:
             )
         return job
 
-    async def running(self, scope: RequestScope, kind: str, key: str) -> Job | None:
-        return next((j for j in await self.mine(scope) if j.running and j.kind == kind and j.key == key), None)
-
     # -- starting ----------------------------------------------------------------------------
 
-    async def start(self, core: Core, kind: str, title: str, work: Work, *, key: str = "") -> Job:
-        """Start `work` in the background for the call's scope (JobError when the owner runs too many)."""
+    async def start(
+        self, core: Core, kind: str, title: str, work: Work, *, key: str = "", mine: list[Job] | None = None
+    ) -> Job:
+        """Start `work` in the background for the call's scope (JobError when the owner runs too many).
+        `mine`: the owner's jobs, when the caller has just listed them."""
         scope = core.scope
-        busy = [j for j in await self.mine(scope) if j.running]
+        busy = [j for j in (mine if mine is not None else await self.mine(scope)) if j.running]
         if len(busy) >= MAX_RUNNING_PER_OWNER:
             raise JobError(
                 f"{title}: not started: {len(busy)} jobs of yours are still running ({', '.join(j.id for j in busy)}). "
@@ -324,11 +324,12 @@ class Jobs:
 
     async def run(self, core: Core, kind: str, title: str, work: Work, *, key: str = "") -> Outcome:
         """Start (or join the caller's running job of this kind and key) and wait for it within the call."""
-        job = await self.running(core.scope, kind, key) if key else None
+        mine = await self.mine(core.scope)  # listed once: what to join, and how many run (a store read)
+        job = next((j for j in mine if j.running and j.kind == kind and j.key == key), None) if key else None
         joined = job is not None
         if job is None:
             try:
-                job = await self.start(core, kind, title, work, key=key)
+                job = await self.start(core, kind, title, work, key=key, mine=mine)
             except JobError as exc:
                 from kinsta_mcp.server.pipeline import Outcome
 
