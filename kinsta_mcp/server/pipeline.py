@@ -533,14 +533,21 @@ class Core(Reads):
 
     async def await_operation(self, sent: Sent) -> OperationOutcome:
         """Step 6: poll Kinsta's operation until it ends, within the call's deadline."""
-        max_wait = min(self.backend.settings.operation_wait, self.remaining())
-        if sent.operation_id is None or max_wait <= 0:
+        if sent.operation_id is None or self.operation_wait() <= 0:
             return accepted(sent.data)
-        title, operation_id = sent.action.op.title, sent.operation_id
-        kinsta = Kinsta(self.backend, sent.action.profile)
+        return await self.follow(sent.operation_id, sent.action.profile, sent.action.op.title)
+
+    def operation_wait(self) -> float:
+        """How long this call may poll a long operation: `operation_wait`, within its deadline."""
+        return min(self.backend.settings.operation_wait, self.remaining())
+
+    async def follow(self, operation_id: str, profile: Profile, label: str) -> OperationOutcome:
+        """Poll Kinsta's operation until it ends or this call may wait no longer, telling the client."""
+        max_wait = self.operation_wait()
+        kinsta = Kinsta(self.backend, profile)
 
         async def progress(elapsed: float, message: str) -> None:
-            await self.call.progress(elapsed, max_wait, f"{title}: {message} ({elapsed:.0f}s)")
+            await self.call.progress(elapsed, max_wait, f"{label}: {message} ({elapsed:.0f}s)")
 
         poll = functools.partial(kinsta.poll, by=self.deadline)
         return await wait_for(operation_id, poll, self.clock, max_wait, progress)
@@ -698,15 +705,8 @@ async def wait_tool(core: Core, parsed: Parsed, profile: Profile) -> Outcome:
         operation_id = str(operation_status().input.model_validate(parsed.args).operation_id)  # type: ignore[attr-defined]
     except ValidationError as exc:
         return Outcome(describe_validation("wait_for_operation", exc), is_error=True)
-    kinsta = Kinsta(core.backend, profile)
-    max_wait = min(core.backend.settings.operation_wait, core.remaining())
-
-    async def progress(elapsed: float, message: str) -> None:
-        await core.call.progress(elapsed, max_wait, f"{operation_id}: {message} ({elapsed:.0f}s)")
-
     try:
-        poll = functools.partial(kinsta.poll, by=core.deadline)
-        outcome = await wait_for(operation_id, poll, core.clock, max_wait, progress)
+        outcome = await core.follow(operation_id, profile, operation_id)
     except KinstaError as exc:  # a refusal (403, 401...) is not "not known yet": say it, stop waiting
         return Outcome(f"Waiting for {operation_id} failed: {exc}", is_error=True)
     return outcome_result(f"Operation {operation_id}", outcome, None, core.budget)

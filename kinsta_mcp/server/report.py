@@ -21,7 +21,7 @@ import calendar
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 import anyio
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -53,7 +53,7 @@ INPUT_SCHEMA: dict[str, Any] = {
         "metric": {"type": "string", "enum": list(UNITS), "description": "Default visits"},
         "period": {
             "type": "string",
-            "enum": ["this_month", "last_month", "last_7_days", "last_30_days"],
+            "enum": list(get_args(Period)),
             "description": "Default this_month",
         },
         "from_date": {"type": "string", "pattern": DATE, "description": "Instead of period, with to_date"},
